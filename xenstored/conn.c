@@ -1,0 +1,265 @@
+/*
+ * conn.c - connection lifetime, message framing and output queueing.
+ *
+ * Input is framed here: a header, then up to XENSTORE_PAYLOAD_MAX bytes
+ * of payload.  A header announcing more closes the connection, as the
+ * protocol specification demands.  Complete messages go to proto.c in the
+ * order received; whatever is left is kept in conn->in.  Output is queued
+ * in conn->out and sent as soon as the transport takes it.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <talloc.h>
+
+#include "conn.h"
+#include "domain.h"
+#include "log.h"
+#include "loop.h"
+#include "perms.h"
+#include "proto.h"
+#include "xsd.h"
+
+#define READ_CHUNK XSD_RBUF_SIZE
+#define HDR_SIZE sizeof(struct xsd_sockmsg)
+
+static void conn_event(void *arg, short revents);
+
+static int
+conn_destroy(struct conn *c)
+{
+	list_del(&c->link);
+	list_del(&c->flush_link);
+	c->xsd->nconns--;
+	if (c->fd >= 0)
+		close(c->fd);
+	return 0;
+}
+
+struct conn *
+conn_new(struct xsd *xsd, const struct conn_ops *ops, int fd,
+	 unsigned int domid)
+{
+	struct conn *c = talloc_zero(xsd, struct conn);
+
+	if (!c)
+		return NULL;
+	c->xsd = xsd;
+	c->ops = ops;
+	c->fd = fd;
+	c->id = ++xsd->next_conn_id;
+	c->domid = domid;
+	c->target = PERM_NO_TARGET;
+	c->next_txid = 1;
+	list_init(&c->watches);
+	list_init(&c->txns);
+	list_init(&c->flush_link);
+	list_add_tail(&xsd->conns, &c->link);
+	xsd->nconns++;
+	talloc_set_destructor(c, conn_destroy);
+	c->domain = domain_get(xsd, domid, true);
+	if (!c->domain) {
+		c->fd = -1;	/* the caller still owns it */
+		talloc_free(c);
+		return NULL;
+	}
+	snprintf(c->name, sizeof(c->name), "%s%u", ops->kind, c->id);
+	if (fd >= 0) {
+		c->io = loop_add(xsd->loop, c, fd, POLLIN, conn_event, c);
+		if (!c->io) {
+			c->fd = -1;
+			talloc_free(c);
+			return NULL;
+		}
+	}
+	trace("%s NEW\n", c->name);
+	return c;
+}
+
+void
+conn_close(struct conn *c, const char *why)
+{
+	trace("%s CLOSE %s\n", c->name, why);
+	log_debug("closing %s: %s", c->name, why);
+	talloc_free(c);
+}
+
+static int
+grow(struct conn *c, uint8_t **buf, size_t *size, size_t need)
+{
+	size_t n = *size ? *size : 256;
+	uint8_t *p;
+
+	while (n < need)
+		n *= 2;
+	if (n == *size)
+		return 0;
+	p = talloc_realloc_size(c, *buf, n);
+	if (!p)
+		return ENOMEM;
+	*buf = p;
+	*size = n;
+	return 0;
+}
+
+int
+conn_queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id,
+	   const void *data, size_t len)
+{
+	struct xsd_sockmsg h = { type, req_id, tx_id, (uint32_t)len };
+
+	if (c->closing)
+		return 0;
+	if (c->out_off && c->out_off == c->out_len)
+		c->out_off = c->out_len = 0;
+	if (grow(c, &c->out, &c->out_size, c->out_len + HDR_SIZE + len)) {
+		c->closing = true;
+		return ENOMEM;
+	}
+	memcpy(c->out + c->out_len, &h, HDR_SIZE);
+	if (len)
+		memcpy(c->out + c->out_len + HDR_SIZE, data, len);
+	c->out_len += HDR_SIZE + len;
+	trace_msg("OUT", c->name, type, req_id, tx_id, data, (uint32_t)len);
+	if (list_empty(&c->flush_link))
+		list_add_tail(&c->xsd->flush, &c->flush_link);
+	return 0;
+}
+
+void
+conn_flush(struct conn *c)
+{
+	ssize_t n;
+
+	while (c->out_off < c->out_len) {
+		n = c->ops->send(c, c->out + c->out_off,
+				 c->out_len - c->out_off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			conn_close(c, "write error");
+			return;
+		}
+		c->out_off += (size_t)n;
+	}
+	if (c->out_off == c->out_len) {
+		c->out_off = c->out_len = 0;
+		list_del(&c->flush_link);
+		if (c->closing) {
+			conn_close(c, "closed after error");
+			return;
+		}
+		if (c->io)
+			loop_set_events(c->io, POLLIN);
+		return;
+	}
+	/* Keep the unsent tail at the front once it is most of the buffer. */
+	if (c->out_off > c->out_size / 2) {
+		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+	}
+	if (c->io)
+		loop_set_events(c->io, POLLIN | POLLOUT);
+}
+
+void
+conn_flush_all(struct xsd *xsd)
+{
+	while (!list_empty(&xsd->flush)) {
+		struct conn *c = list_entry(xsd->flush.next, struct conn,
+					    flush_link);
+
+		/* Off the list first: a blocked conn waits for POLLOUT. */
+		list_del(&c->flush_link);
+		conn_flush(c);
+	}
+}
+
+/*
+ * Handle every complete message in buf[0..len).  Returns the number of
+ * bytes consumed, or -1 when the connection must be dropped.
+ */
+static ssize_t
+conn_parse(struct conn *c, const uint8_t *buf, size_t len)
+{
+	struct xsd_sockmsg h;
+	size_t off = 0;
+
+	while (len - off >= HDR_SIZE && !c->closing) {
+		memcpy(&h, buf + off, HDR_SIZE);
+		if (h.len > XENSTORE_PAYLOAD_MAX) {
+			log_warnx("%s: payload of %u bytes, closing", c->name,
+				  h.len);
+			return -1;
+		}
+		if (len - off < HDR_SIZE + h.len)
+			break;
+		proto_handle(c, &h, buf + off + HDR_SIZE);
+		off += HDR_SIZE + h.len;
+	}
+	return (ssize_t)off;
+}
+
+static void
+conn_read(struct conn *c)
+{
+	uint8_t *rbuf = c->xsd->rbuf, *buf;
+	ssize_t n, used;
+	size_t len;
+
+	n = c->ops->recv(c, rbuf, READ_CHUNK);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		conn_close(c, n ? "read error" : "end of file");
+		return;
+	}
+	if (c->in_len) {
+		if (grow(c, &c->in, &c->in_size, c->in_len + (size_t)n)) {
+			conn_close(c, "out of memory");
+			return;
+		}
+		memcpy(c->in + c->in_len, rbuf, (size_t)n);
+		buf = c->in;
+		len = c->in_len + (size_t)n;
+	} else {
+		buf = rbuf;
+		len = (size_t)n;
+	}
+	used = conn_parse(c, buf, len);
+	if (used < 0) {
+		conn_close(c, "oversize payload");
+		return;
+	}
+	len -= (size_t)used;
+	if (len && grow(c, &c->in, &c->in_size, len)) {
+		conn_close(c, "out of memory");
+		return;
+	}
+	if (len)
+		memmove(c->in, buf + used, len);
+	c->in_len = len;
+	if (c->closing && c->out_off == c->out_len)
+		conn_close(c, "closed after error");
+	else
+		conn_flush(c);
+}
+
+static void
+conn_event(void *arg, short revents)
+{
+	struct conn *c = talloc_get_type_abort(arg, struct conn);
+
+	if (revents & POLLOUT) {
+		conn_flush(c);
+		return;		/* conn may be gone; POLLIN comes again */
+	}
+	if (revents & (POLLIN | POLLHUP | POLLERR))
+		conn_read(c);
+}

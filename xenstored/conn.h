@@ -1,0 +1,83 @@
+/*
+ * conn.h - a client connection, whatever its transport.
+ *
+ * A connection owns (talloc children) its watches and transactions, so
+ * freeing it frees them.  Its byte buffers are kept explicit because the
+ * state serializer saves exactly them:
+ *   in:  bytes received and not yet handled (at most one partial message
+ *        between loop iterations);
+ *   out: bytes of replies and watch events not yet sent.
+ * The transport (socket now, shared ring later) only moves bytes.
+ */
+#ifndef XSD_CONN_H
+#define XSD_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "xs_wire_ext.h"
+
+#include "list.h"
+
+struct xsd;
+struct conn;
+struct domain;
+struct loop_io;
+
+struct conn_ops {
+	const char *kind;
+	/* Like read(2)/write(2): bytes moved, 0 at EOF (recv), -1 + errno. */
+	ssize_t (*recv)(struct conn *c, void *buf, size_t len);
+	ssize_t (*send)(struct conn *c, const void *buf, size_t len);
+};
+
+struct conn {
+	struct list_node link;		/* xsd->conns */
+	struct list_node flush_link;	/* xsd->flush while out is non-empty */
+	struct xsd *xsd;
+	const struct conn_ops *ops;
+	struct loop_io *io;
+	int fd;				/* transport fd, owned */
+	uint32_t id;			/* unique while the daemon runs */
+	char name[32];			/* for logs and the trace */
+
+	struct domain *domain;
+	unsigned int domid;
+	uint32_t target;		/* PERM_NO_TARGET or a domid */
+	bool privileged;
+
+	uint8_t *in;			/* received, unhandled bytes */
+	size_t in_len, in_size;
+	uint8_t *out;			/* queued bytes: out[out_off..out_len) */
+	size_t out_off, out_len, out_size;
+
+	struct list_node watches;	/* struct watch */
+	struct list_node txns;		/* struct txn */
+	unsigned int nwatches, ntxns;
+	uint32_t next_txid;
+
+	bool closing;			/* fatal error: drop once flushed */
+};
+
+/*
+ * For transports: a connection of domain domid moving bytes with ops.
+ * With fd >= 0 the connection owns fd and polls it for input.
+ */
+struct conn *conn_new(struct xsd *xsd, const struct conn_ops *ops, int fd,
+		      unsigned int domid);
+
+/* Queue one message.  Returns 0 or ENOMEM (then the conn is closing). */
+int conn_queue(struct conn *c, uint32_t type, uint32_t req_id,
+	       uint32_t tx_id, const void *data, size_t len);
+/* Send what can be sent without blocking. */
+void conn_flush(struct conn *c);
+/* Flush every connection with queued output. */
+void conn_flush_all(struct xsd *xsd);
+/* Tear down now: frees the connection, its watches and transactions. */
+void conn_close(struct conn *c, const char *why);
+/* conn_socket.c: listen on the Unix socket (registers with the loop). */
+int conn_socket_listen(struct xsd *xsd, const char *path);
+
+#endif /* XSD_CONN_H */

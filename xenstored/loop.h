@@ -1,0 +1,25 @@
+/*
+ * loop.h - a poll(2) event loop with typed callbacks.
+ *
+ * Knows nothing of xenstore.  A registration is a talloc object owned by
+ * whoever registered; freeing it unregisters, even from inside a
+ * callback of the same iteration.
+ */
+#ifndef XSD_LOOP_H
+#define XSD_LOOP_H
+
+#include <talloc.h>
+
+struct loop;
+struct loop_io;
+
+typedef void loop_fn(void *arg, short revents);
+
+struct loop *loop_new(TALLOC_CTX *mem_ctx);
+struct loop_io *loop_add(struct loop *l, TALLOC_CTX *owner, int fd,
+			 short events, loop_fn *fn, void *arg);
+void loop_set_events(struct loop_io *io, short events);
+/* Wait up to timeout_ms (-1: forever) and run callbacks. 0 or errno. */
+int loop_once(struct loop *l, int timeout_ms);
+
+#endif /* XSD_LOOP_H */

@@ -1,0 +1,372 @@
+/*
+ * main.c - options, start-up, the main loop and shutdown.
+ *
+ * The only place that exits.  Options follow upstream xenstored where
+ * they make sense here.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <talloc.h>
+
+#include "conn.h"
+#include "domain.h"
+#include "log.h"
+#include "loop.h"
+#include "quota.h"
+#include "store.h"
+#include "xsd.h"
+
+#define DEFAULT_RUNDIR "/var/run/xenstored"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"Usage: xenstored [options]\n"
+"  -N, --no-fork              stay in the foreground\n"
+"  -F, --pid-file FILE        write the daemon's pid to FILE\n"
+"  -P, --output-pid           print the daemon's pid on stdout\n"
+"  -T, --trace-file FILE      trace every message and connection to FILE\n"
+"  -V, --verbose              log debugging detail\n"
+"  -D, --no-domain-init       do not set up dom0's ring (accepted; no-op)\n"
+"  -I, --internal-db [on|off] keep the store in memory (default) or in\n"
+"                             $XENSTORED_RUNDIR/tdb\n"
+"  -K, --keep-orphans         keep a released domain's nodes\n"
+"  -E, --entry-nb N           nodes per domain\n"
+"  -S, --entry-size N         bytes per node\n"
+"  -W, --watch-nb N           watches per domain\n"
+"  -t, --transaction N        open transactions per connection\n"
+"  -A, --perm-nb N            permission entries per node\n"
+"  -M, --path-max N           path length below a domain's home\n"
+"  -Q, --quota NAME=N         set any quota (see GET_QUOTA for names)\n"
+"  -q, --quota-soft NAME=N    set a soft quota\n"
+"  -H, --help                 this text\n"
+"Socket: $XENSTORED_PATH, else $XENSTORED_RUNDIR/socket (default %s).\n",
+		DEFAULT_RUNDIR);
+}
+
+static bool
+parse_num(const char *s, unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > UINT_MAX)
+		return false;
+	*out = (unsigned int)v;
+	return true;
+}
+
+static bool
+parse_quota_opt(struct quota_set *q, const char *arg, bool soft_opt)
+{
+	char name[64];
+	const char *eq = strchr(arg, '=');
+	enum quota_kind k;
+	unsigned int v;
+	bool soft;
+
+	if (!eq || (size_t)(eq - arg) >= sizeof(name))
+		return false;
+	memcpy(name, arg, (size_t)(eq - arg));
+	name[eq - arg] = 0;
+	if (quota_lookup(name, &k, &soft) || soft || !parse_num(eq + 1, &v))
+		return false;
+	if (soft_opt)
+		q->soft[k] = v;
+	else
+		q->hard[k] = v;
+	return true;
+}
+
+static const struct option longopts[] = {
+	{ "no-fork", no_argument, NULL, 'N' },
+	{ "pid-file", required_argument, NULL, 'F' },
+	{ "output-pid", no_argument, NULL, 'P' },
+	{ "trace-file", required_argument, NULL, 'T' },
+	{ "verbose", no_argument, NULL, 'V' },
+	{ "no-domain-init", no_argument, NULL, 'D' },
+	{ "internal-db", optional_argument, NULL, 'I' },
+	{ "keep-orphans", no_argument, NULL, 'K' },
+	{ "entry-nb", required_argument, NULL, 'E' },
+	{ "entry-size", required_argument, NULL, 'S' },
+	{ "watch-nb", required_argument, NULL, 'W' },
+	{ "transaction", required_argument, NULL, 't' },
+	{ "perm-nb", required_argument, NULL, 'A' },
+	{ "path-max", required_argument, NULL, 'M' },
+	{ "quota", required_argument, NULL, 'Q' },
+	{ "quota-soft", required_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'H' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* Returns 0 to go on, or an exit status + 1. */
+static int
+parse_args(struct xsd *xsd, int argc, char **argv, bool *on_disk)
+{
+	struct xsd_options *o = &xsd->opt;
+	struct quota_set *q = &xsd->quota;
+	unsigned int *num;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "NF:PT:VDI::KE:S:W:t:A:M:Q:q:H",
+				longopts, NULL)) != -1) {
+		num = NULL;
+		switch (c) {
+		case 'N': o->no_fork = true; break;
+		case 'F': o->pid_file = optarg; break;
+		case 'P': o->output_pid = true; break;
+		case 'T': o->trace_file = optarg; break;
+		case 'V': o->verbose = true; break;
+		case 'D': o->no_domain_init = true; break;
+		case 'K': o->keep_orphans = true; break;
+		case 'I':
+			if (!optarg || !strcmp(optarg, "on")) {
+				*on_disk = false;
+			} else if (!strcmp(optarg, "off")) {
+				*on_disk = true;
+			} else {
+				fprintf(stderr, "xenstored: -I takes on|off\n");
+				return 2;
+			}
+			break;
+		case 'E': num = &q->hard[Q_NODES]; break;
+		case 'S': num = &q->hard[Q_NODE_SIZE]; break;
+		case 'W': num = &q->hard[Q_WATCHES]; break;
+		case 't': num = &q->hard[Q_TRANSACTIONS]; break;
+		case 'A': num = &q->hard[Q_NODE_PERMS]; break;
+		case 'M': num = &q->hard[Q_PATH_MAX]; break;
+		case 'Q':
+		case 'q':
+			if (!parse_quota_opt(q, optarg, c == 'q')) {
+				fprintf(stderr, "xenstored: bad quota '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'H':
+			usage(stdout);
+			return 1;
+		default:
+			usage(stderr);
+			return 2;
+		}
+		if (num && !parse_num(optarg, num)) {
+			fprintf(stderr, "xenstored: bad number '%s'\n", optarg);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	return 0;
+}
+
+static int
+close_fd(int *fdp)
+{
+	close(*fdp);
+	return 0;
+}
+
+static void
+signal_event(void *arg, short revents)
+{
+	int *fdp = arg;
+	struct xsd *xsd = talloc_get_type_abort(talloc_parent(fdp),
+						struct xsd);
+	struct signalfd_siginfo si;
+
+	(void)revents;
+	while (read(*fdp, &si, sizeof(si)) == sizeof(si)) {
+		log_info("signal %u, shutting down", si.ssi_signo);
+		xsd->stop = true;
+	}
+}
+
+/* SIGTERM, SIGINT and SIGHUP stop the loop; SIGPIPE is ignored. */
+static int
+setup_signals(struct xsd *xsd)
+{
+	sigset_t set;
+	int *fdp;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return errno;
+	fdp = talloc(xsd, int);
+	if (!fdp)
+		return ENOMEM;
+	*fdp = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (*fdp < 0) {
+		talloc_free(fdp);
+		return errno;
+	}
+	talloc_set_destructor(fdp, close_fd);
+	if (!loop_add(xsd->loop, fdp, *fdp, POLLIN, signal_event, fdp))
+		return ENOMEM;
+	return 0;
+}
+
+static void
+owner_changed(void *arg, int old_owner, int new_owner)
+{
+	struct xsd *xsd = arg;
+
+	if (old_owner >= 0)
+		domain_nodes_add(xsd, (unsigned int)old_owner, -1);
+	if (new_owner >= 0)
+		domain_nodes_add(xsd, (unsigned int)new_owner, 1);
+}
+
+static int
+write_pid_file(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return errno;
+	fprintf(f, "%ld\n", (long)getpid());
+	if (fclose(f))
+		return errno;
+	return 0;
+}
+
+/* Fork into the background; the parent exits once the child is ready. */
+static int
+daemonize(void)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return errno;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return errno;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct xsd *xsd = talloc_zero(NULL, struct xsd);
+	const char *rundir = getenv("XENSTORED_RUNDIR");
+	const char *sock = getenv("XENSTORED_PATH");
+	char *db = NULL;
+	bool on_disk = false;
+	int ret, status = 1;
+
+	if (!xsd) {
+		fprintf(stderr, "xenstored: out of memory\n");
+		return 1;
+	}
+	talloc_set_name_const(xsd, "struct xsd");
+	list_init(&xsd->conns);
+	list_init(&xsd->flush);
+	xsd->listen_fd = -1;
+	quota_defaults(&xsd->quota);
+	ret = parse_args(xsd, argc, argv, &on_disk);
+	if (ret) {
+		talloc_free(xsd);
+		return ret - 1;
+	}
+	if (!rundir || !*rundir)
+		rundir = DEFAULT_RUNDIR;
+	if (!sock || !*sock)
+		sock = talloc_asprintf(xsd, "%s/socket", rundir);
+	if (on_disk)
+		db = talloc_asprintf(xsd, "%s/tdb", rundir);
+	xsd->opt.socket_path = sock;
+	xsd->opt.db_file = db;
+
+	log_init("xenstored", xsd->opt.no_fork, xsd->opt.verbose);
+	if (xsd->opt.trace_file && (ret = trace_open(xsd->opt.trace_file))) {
+		fprintf(stderr, "xenstored: trace file %s: %s\n",
+			xsd->opt.trace_file, strerror(ret));
+		goto out;
+	}
+	mkdir(rundir, 0755);
+	xsd->rbuf = talloc_size(xsd, XSD_RBUF_SIZE);
+	xsd->loop = loop_new(xsd);
+	if (!sock || (on_disk && !db) || !xsd->rbuf || !xsd->loop) {
+		fprintf(stderr, "xenstored: out of memory\n");
+		goto out;
+	}
+	xsd->store = store_open(xsd, db, &ret);
+	if (!xsd->store) {
+		fprintf(stderr, "xenstored: cannot open the store%s%s: %s\n",
+			db ? " " : "", db ? db : "", strerror(ret));
+		goto out;
+	}
+	ret = domain_init(xsd);
+	if (ret) {
+		fprintf(stderr, "xenstored: domains: %s\n", strerror(ret));
+		goto out;
+	}
+	store_set_owner_fn(xsd->store, owner_changed, xsd);
+	domain_nodes_add(xsd, 0, 1);	/* the root */
+	ret = conn_socket_listen(xsd, sock);
+	if (ret) {
+		fprintf(stderr, "xenstored: cannot listen on %s: %s\n", sock,
+			strerror(ret));
+		goto out;
+	}
+	if (!xsd->opt.no_fork && (ret = daemonize())) {
+		fprintf(stderr, "xenstored: fork: %s\n", strerror(ret));
+		goto out;
+	}
+	ret = setup_signals(xsd);
+	if (ret) {
+		fprintf(stderr, "xenstored: signals: %s\n", strerror(ret));
+		goto out;
+	}
+	if (xsd->opt.pid_file && (ret = write_pid_file(xsd->opt.pid_file))) {
+		fprintf(stderr, "xenstored: pid file %s: %s\n",
+			xsd->opt.pid_file, strerror(ret));
+		goto out;
+	}
+	if (xsd->opt.output_pid) {
+		printf("%ld\n", (long)getpid());
+		fflush(stdout);
+	}
+	log_info("serving on %s", sock);
+
+	while (!xsd->stop) {
+		ret = loop_once(xsd->loop, -1);
+		if (ret) {
+			log_warnx("poll: %s", strerror(ret));
+			goto out;
+		}
+		conn_flush_all(xsd);
+	}
+	status = 0;
+out:
+	if (xsd->listen_fd >= 0)
+		unlink(sock);
+	if (xsd->opt.pid_file && status == 0)
+		unlink(xsd->opt.pid_file);
+	trace_open(NULL);
+	talloc_free(xsd);
+	return status;
+}

@@ -1,0 +1,211 @@
+/*
+ * ops_domain.c - handlers of the domain requests that need no guest
+ * rings: GET_DOMAIN_PATH, IS_DOMAIN_INTRODUCED, GET/SET_FEATURE and
+ * GET/SET_QUOTA.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "domain.h"
+#include "handlers.h"
+#include "path.h"
+#include "proto.h"
+#include "quota.h"
+#include "xs_wire_ext.h"
+#include "xsd.h"
+
+/* Features this daemon offers every domain. */
+#define XSD_FEATURES \
+	(XENSTORE_SERVER_FEATURE_RECONNECTION | \
+	 XENSTORE_SERVER_FEATURE_ERROR | XENSTORE_SERVER_FEATURE_WATCHDEPTH)
+
+/* A decimal domid 0..65535, the whole string. */
+static int
+parse_domid(const char *s, unsigned int *domid)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s[0] || s[0] == '-')
+		return EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > 65535)
+		return EINVAL;
+	*domid = (unsigned int)v;
+	return 0;
+}
+
+static int
+parse_uint(const char *s, unsigned int *val)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s[0] || s[0] == '-')
+		return EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > 0xffffffffUL)
+		return EINVAL;
+	*val = (unsigned int)v;
+	return 0;
+}
+
+int
+do_get_domain_path(struct req *r)
+{
+	const char *arg = proto_onearg(r);
+	unsigned int domid;
+	char *path;
+
+	if (!arg || parse_domid(arg, &domid))
+		return EINVAL;
+	path = path_domain(r, domid);
+	return path ? proto_reply_str(r, path) : ENOMEM;
+}
+
+int
+do_is_domain_introduced(struct req *r)
+{
+	const char *arg = proto_onearg(r);
+	struct domain *d;
+	unsigned int domid;
+
+	if (!arg || parse_domid(arg, &domid))
+		return EINVAL;
+	d = domain_get(r->xsd, domid, false);
+	return proto_reply_str(r, d && d->introduced ? "T" : "F");
+}
+
+/* GET_FEATURE [<domid>|] -> <value>| */
+int
+do_get_feature(struct req *r)
+{
+	const char *v[1];
+	unsigned int n = proto_strings(r, v, 1), domid;
+	uint32_t features = XSD_FEATURES;
+	struct domain *d;
+	char buf[16];
+
+	if (n > 1)
+		return EINVAL;
+	if (n == 1) {
+		if (!r->conn->privileged)
+			return EACCES;
+		if (parse_domid(v[0], &domid))
+			return EINVAL;
+		d = domain_get(r->xsd, domid, false);
+		if (!d)
+			return ENOENT;
+		if (d->features_set)
+			features = d->features;
+	}
+	snprintf(buf, sizeof(buf), "%u", features);
+	return proto_reply_str(r, buf);
+}
+
+/* SET_FEATURE <domid>|<value>| : only before the domain is introduced. */
+int
+do_set_feature(struct req *r)
+{
+	const char *v[2];
+	unsigned int domid, val;
+	struct domain *d;
+
+	if (proto_strings(r, v, 2) != 2 || parse_domid(v[0], &domid) ||
+	    parse_uint(v[1], &val))
+		return EINVAL;
+	if (val & ~(uint32_t)XSD_FEATURES)
+		return EINVAL;
+	d = domain_get(r->xsd, domid, true);
+	if (!d)
+		return ENOMEM;
+	if (d->introduced)
+		return EBUSY;
+	d->features = val;
+	d->features_set = true;
+	return proto_ack(r);
+}
+
+/* Quota values of a domain (NULL: the defaults for new domains). */
+static int
+quota_target(struct req *r, const char *domid_s, struct quota_set **q)
+{
+	unsigned int domid;
+	struct domain *d;
+
+	if (!domid_s) {
+		*q = &r->xsd->quota;
+		return 0;
+	}
+	if (parse_domid(domid_s, &domid))
+		return EINVAL;
+	d = domain_get(r->xsd, domid, false);
+	if (!d)
+		return ENOENT;
+	*q = &d->quota;
+	return 0;
+}
+
+/* GET_QUOTA [[<domid>|]<quota>|] -> <value>| or the list of names */
+int
+do_get_quota(struct req *r)
+{
+	const char *v[2];
+	unsigned int n = proto_strings(r, v, 2), i;
+	struct quota_set *q = NULL;
+	enum quota_kind k;
+	char *s;
+	bool soft;
+	int ret;
+
+	if (n > 2)
+		return EINVAL;
+	if (n == 0) {
+		s = talloc_strdup(r, "");
+		for (i = 0; s && i < Q_N; i++) {
+			s = talloc_asprintf_append(s, "%s%s", *s ? " " : "",
+						   quota_name(i));
+			if (s && r->xsd->quota.soft[i])
+				s = talloc_asprintf_append(s, " soft-%s",
+							   quota_name(i));
+		}
+		return s ? proto_reply_str(r, s) : ENOMEM;
+	}
+	ret = quota_target(r, n == 2 ? v[0] : NULL, &q);
+	if (ret)
+		return ret;
+	if (quota_lookup(v[n - 1], &k, &soft))
+		return EINVAL;
+	s = talloc_asprintf(r, "%u", soft ? q->soft[k] : q->hard[k]);
+	return s ? proto_reply_str(r, s) : ENOMEM;
+}
+
+/* SET_QUOTA [<domid>|]<quota>|<value>| */
+int
+do_set_quota(struct req *r)
+{
+	const char *v[3];
+	unsigned int n = proto_strings(r, v, 3), val;
+	struct quota_set *q = NULL;
+	enum quota_kind k;
+	bool soft;
+	int ret;
+
+	if (n < 2 || n > 3)
+		return EINVAL;
+	ret = quota_target(r, n == 3 ? v[0] : NULL, &q);
+	if (ret)
+		return ret;
+	if (quota_lookup(v[n - 2], &k, &soft) || parse_uint(v[n - 1], &val))
+		return EINVAL;
+	if (soft)
+		q->soft[k] = val;
+	else
+		q->hard[k] = val;
+	return proto_ack(r);
+}

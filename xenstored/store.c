@@ -1,0 +1,652 @@
+/*
+ * store.c - committed nodes in tdb.
+ *
+ * Record layout (host byte order; private to this file, never written to
+ * a state image):
+ *
+ *   struct rec_hdr              32 bytes
+ *   struct rec_perm[nperms]     8 bytes each
+ *   value                       value_len bytes
+ *   first, last, prev, next     leaf names, lengths in the header, no NULs
+ *
+ * Child lists: a parent records its first and last child; each child its
+ * previous and next sibling.  Adding appends at the tail (parent and old
+ * tail rewritten); removing rewrites the neighbours and the parent.  The
+ * parent's generation changes with its set of children, the neighbours'
+ * does not: a transaction that read a sibling must not see a conflict
+ * just because a new sibling was linked after it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <tdb.h>
+
+#include "path.h"
+#include "store.h"
+
+struct rec_hdr {
+	uint64_t gen;
+	uint32_t value_len;
+	uint32_t nchildren;
+	uint16_t nperms;
+	uint16_t first_len, last_len, prev_len, next_len;
+	uint16_t pad[3];
+};
+_Static_assert(sizeof(struct rec_hdr) == 32, "record header size");
+
+struct rec_perm {
+	uint32_t id;
+	uint32_t access;
+};
+
+struct store {
+	struct tdb_context *tdb;
+	store_owner_fn *owner_fn;	/* accounting hook */
+	void *owner_arg;
+	uint64_t gen;		/* last generation handed out */
+	unsigned int count;	/* nodes */
+};
+
+static TDB_DATA
+key_of(const char *path)
+{
+	TDB_DATA k = { (unsigned char *)path, strlen(path) };
+
+	return k;
+}
+
+static size_t
+slen(const char *s)
+{
+	return s ? strlen(s) : 0;
+}
+
+static int
+rec_encode(TALLOC_CTX *mem_ctx, const struct node *n, TDB_DATA *out)
+{
+	struct rec_hdr h = {
+		.gen = n->gen,
+		.value_len = n->len,
+		.nchildren = n->nchildren,
+		.nperms = (uint16_t)n->nperms,
+		.first_len = (uint16_t)slen(n->first),
+		.last_len = (uint16_t)slen(n->last),
+		.prev_len = (uint16_t)slen(n->prev),
+		.next_len = (uint16_t)slen(n->next),
+	};
+	size_t size = sizeof(h) + n->nperms * sizeof(struct rec_perm) +
+		      n->len + h.first_len + h.last_len + h.prev_len +
+		      h.next_len;
+	unsigned char *p = talloc_size(mem_ctx, size), *q;
+	unsigned int i;
+
+	if (!p)
+		return ENOMEM;
+	q = p;
+	memcpy(q, &h, sizeof(h));
+	q += sizeof(h);
+	for (i = 0; i < n->nperms; i++) {
+		struct rec_perm rp = { n->perms[i].id, n->perms[i].access };
+
+		memcpy(q, &rp, sizeof(rp));
+		q += sizeof(rp);
+	}
+	if (n->len)
+		memcpy(q, n->value, n->len);
+	q += n->len;
+	memcpy(q, n->first, h.first_len);
+	q += h.first_len;
+	memcpy(q, n->last, h.last_len);
+	q += h.last_len;
+	memcpy(q, n->prev, h.prev_len);
+	q += h.prev_len;
+	memcpy(q, n->next, h.next_len);
+	out->dptr = p;
+	out->dsize = size;
+	return 0;
+}
+
+static char *
+name_dup(TALLOC_CTX *mem_ctx, const unsigned char *p, uint16_t len,
+	 bool *oom)
+{
+	char *s;
+
+	if (!len)
+		return NULL;
+	s = talloc_strndup(mem_ctx, (const char *)p, len);
+	if (!s)
+		*oom = true;
+	return s;
+}
+
+/* Decode a record; the store wrote it, so a bad one means corruption. */
+static int
+rec_decode(TALLOC_CTX *mem_ctx, const char *path, TDB_DATA d,
+	   struct node **out)
+{
+	struct rec_hdr h;
+	struct node *n;
+	const unsigned char *q;
+	size_t need;
+	unsigned int i;
+	bool oom = false;
+
+	if (d.dsize < sizeof(h))
+		return EIO;
+	memcpy(&h, d.dptr, sizeof(h));
+	need = sizeof(h) + h.nperms * sizeof(struct rec_perm) + h.value_len +
+	       h.first_len + h.last_len + h.prev_len + h.next_len;
+	if (need != d.dsize)
+		return EIO;
+	n = talloc_zero(mem_ctx, struct node);
+	if (!n)
+		return ENOMEM;
+	n->path = talloc_strdup(n, path);
+	n->perms = talloc_array(n, struct perm, h.nperms ? h.nperms : 1);
+	n->value = talloc_size(n, h.value_len + 1);	/* room for a NUL */
+	if (!n->path || !n->perms || !n->value) {
+		talloc_free(n);
+		return ENOMEM;
+	}
+	n->gen = h.gen;
+	n->nperms = h.nperms;
+	n->len = h.value_len;
+	n->nchildren = h.nchildren;
+	q = d.dptr + sizeof(h);
+	for (i = 0; i < h.nperms; i++) {
+		struct rec_perm rp;
+
+		memcpy(&rp, q, sizeof(rp));
+		n->perms[i].id = rp.id;
+		n->perms[i].access = rp.access;
+		q += sizeof(rp);
+	}
+	memcpy(n->value, q, h.value_len);
+	n->value[h.value_len] = 0;
+	q += h.value_len;
+	n->first = name_dup(n, q, h.first_len, &oom);
+	q += h.first_len;
+	n->last = name_dup(n, q, h.last_len, &oom);
+	q += h.last_len;
+	n->prev = name_dup(n, q, h.prev_len, &oom);
+	q += h.prev_len;
+	n->next = name_dup(n, q, h.next_len, &oom);
+	if (oom) {
+		talloc_free(n);
+		return ENOMEM;
+	}
+	*out = n;
+	return 0;
+}
+
+int
+store_get(TALLOC_CTX *mem_ctx, struct store *s, const char *path,
+	  struct node **out)
+{
+	TDB_DATA d = tdb_fetch(s->tdb, key_of(path));
+	int ret;
+
+	if (!d.dptr)
+		return tdb_error(s->tdb) == TDB_ERR_NOEXIST ? ENOENT : EIO;
+	ret = rec_decode(mem_ctx, path, d, out);
+	free(d.dptr);
+	return ret;
+}
+
+static int
+parse_gen(TDB_DATA key, TDB_DATA d, void *arg)
+{
+	uint64_t *gen = arg;
+
+	(void)key;
+	if (d.dsize < sizeof(struct rec_hdr))
+		return -1;
+	memcpy(gen, d.dptr, sizeof(*gen));
+	return 0;
+}
+
+uint64_t
+store_gen(struct store *s, const char *path)
+{
+	uint64_t gen = 0;
+
+	if (tdb_parse_record(s->tdb, key_of(path), parse_gen, &gen) != 0)
+		return 0;
+	return gen;
+}
+
+bool
+store_exists(struct store *s, const char *path)
+{
+	return tdb_exists(s->tdb, key_of(path));
+}
+
+static int
+put(struct store *s, const struct node *n, int flag)
+{
+	TDB_DATA d;
+	int ret;
+
+	ret = rec_encode(NULL, n, &d);
+	if (ret)
+		return ret;
+	ret = tdb_store(s->tdb, key_of(n->path), d, flag) ? EIO : 0;
+	talloc_free(d.dptr);
+	return ret;
+}
+
+int
+store_set(struct store *s, const struct node *n)
+{
+	struct node *cur = NULL;
+	int ret;
+
+	ret = store_get(NULL, s, n->path, &cur);
+	if (ret)
+		return ret;
+	if (s->owner_fn && node_owner(cur) != node_owner(n))
+		s->owner_fn(s->owner_arg, (int)node_owner(cur),
+			    (int)node_owner(n));
+	cur->perms = n->perms;
+	cur->nperms = n->nperms;
+	cur->value = n->value;
+	cur->len = n->len;
+	cur->gen = ++s->gen;
+	ret = put(s, cur, TDB_MODIFY);
+	talloc_free(cur);
+	return ret;
+}
+
+/*
+ * Rewrite one sibling link (the struct node member at field_off) of a
+ * node.  Its generation stays: its contents did not change.
+ */
+static int
+relink(struct store *s, TALLOC_CTX *tmp, const char *path, size_t field_off,
+       const char *val)
+{
+	struct node *n = NULL;
+	int ret;
+
+	ret = store_get(tmp, s, path, &n);
+	if (ret)
+		return ret;
+	*(char **)((char *)n + field_off) = (char *)val;
+	return put(s, n, TDB_MODIFY);
+}
+
+int
+store_add(struct store *s, const struct node *n)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	struct node *parent = NULL, copy = *n;
+	const char *leaf = path_leaf(n->path);
+	char *ppath, *lpath;
+	int ret;
+
+	if (!tmp)
+		return ENOMEM;
+	ppath = path_parent(tmp, n->path);
+	if (!ppath) {
+		ret = ENOMEM;
+		goto out;
+	}
+	ret = store_get(tmp, s, ppath, &parent);
+	if (ret)
+		goto out;
+	copy.first = copy.last = copy.next = NULL;
+	copy.nchildren = 0;
+	copy.prev = parent->last;
+	copy.gen = ++s->gen;
+	ret = put(s, &copy, TDB_INSERT);
+	if (ret)
+		goto out;
+	if (parent->last) {
+		lpath = path_join(tmp, ppath, parent->last);
+		ret = lpath ? relink(s, tmp, lpath,
+				     offsetof(struct node, next), leaf)
+			    : ENOMEM;
+		if (ret)
+			goto out;
+	} else {
+		parent->first = (char *)leaf;
+	}
+	parent->last = (char *)leaf;
+	parent->nchildren++;
+	parent->gen = ++s->gen;
+	ret = put(s, parent, TDB_MODIFY);
+	if (ret)
+		goto out;
+	s->count++;
+	if (s->owner_fn)
+		s->owner_fn(s->owner_arg, -1, (int)node_owner(n));
+out:
+	talloc_free(tmp);
+	return ret;
+}
+
+int
+store_del(struct store *s, const char *path)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	struct node *n = NULL, *parent = NULL;
+	char *ppath, *sib;
+	int ret;
+
+	if (!tmp)
+		return ENOMEM;
+	ret = store_get(tmp, s, path, &n);
+	if (ret)
+		goto out;
+	if (n->nchildren) {
+		ret = ENOTEMPTY;
+		goto out;
+	}
+	ppath = path_parent(tmp, path);
+	ret = ppath ? store_get(tmp, s, ppath, &parent) : ENOMEM;
+	if (ret)
+		goto out;
+	if (n->prev) {
+		sib = path_join(tmp, ppath, n->prev);
+		ret = sib ? relink(s, tmp, sib,
+				   offsetof(struct node, next), n->next)
+			  : ENOMEM;
+		if (ret)
+			goto out;
+	} else {
+		parent->first = n->next;
+	}
+	if (n->next) {
+		sib = path_join(tmp, ppath, n->next);
+		ret = sib ? relink(s, tmp, sib,
+				   offsetof(struct node, prev), n->prev)
+			  : ENOMEM;
+		if (ret)
+			goto out;
+	} else {
+		parent->last = n->prev;
+	}
+	parent->nchildren--;
+	parent->gen = ++s->gen;
+	ret = put(s, parent, TDB_MODIFY);
+	if (ret)
+		goto out;
+	ret = tdb_delete(s->tdb, key_of(path)) ? EIO : 0;
+	if (ret)
+		goto out;
+	s->count--;
+	if (s->owner_fn)
+		s->owner_fn(s->owner_arg, (int)node_owner(n), -1);
+out:
+	talloc_free(tmp);
+	return ret;
+}
+
+/* Pull the "next" link out of a record without copying it. */
+struct next_arg {
+	TALLOC_CTX *mem_ctx;
+	char *next;
+	bool bad;
+};
+
+static int
+parse_next(TDB_DATA key, TDB_DATA d, void *arg)
+{
+	struct next_arg *a = arg;
+	struct rec_hdr h;
+	size_t off;
+
+	(void)key;
+	if (d.dsize < sizeof(h)) {
+		a->bad = true;
+		return -1;
+	}
+	memcpy(&h, d.dptr, sizeof(h));
+	off = sizeof(h) + h.nperms * sizeof(struct rec_perm) + h.value_len +
+	      h.first_len + h.last_len + h.prev_len;
+	if (off + h.next_len != d.dsize) {
+		a->bad = true;
+		return -1;
+	}
+	a->next = h.next_len ? talloc_strndup(a->mem_ctx,
+					      (char *)d.dptr + off,
+					      h.next_len)
+			     : NULL;
+	if (h.next_len && !a->next)
+		a->bad = true;
+	return 0;
+}
+
+int
+store_children(TALLOC_CTX *mem_ctx, struct store *s, const char *path,
+	       char ***names, unsigned int *num)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	struct node *n = NULL;
+	char **v = NULL, *cpath;
+	const char *cur;
+	unsigned int i = 0;
+	int ret;
+
+	if (!tmp)
+		return ENOMEM;
+	ret = store_get(tmp, s, path, &n);
+	if (ret)
+		goto out;
+	v = talloc_array(mem_ctx, char *, n->nchildren + 1);
+	if (!v) {
+		ret = ENOMEM;
+		goto out;
+	}
+	for (cur = n->first; cur; i++) {
+		struct next_arg a = { .mem_ctx = tmp };
+
+		if (i >= n->nchildren) {
+			ret = EIO;	/* list longer than its count */
+			goto out;
+		}
+		v[i] = talloc_strdup(v, cur);
+		cpath = path_join(tmp, path, cur);
+		if (!v[i] || !cpath) {
+			ret = ENOMEM;
+			goto out;
+		}
+		if (tdb_parse_record(s->tdb, key_of(cpath), parse_next, &a) ||
+		    a.bad) {
+			ret = EIO;
+			goto out;
+		}
+		cur = a.next;
+	}
+	if (i != n->nchildren) {
+		ret = EIO;
+		goto out;
+	}
+	v[i] = NULL;
+	*names = v;
+	*num = i;
+	v = NULL;
+out:
+	talloc_free(v);
+	talloc_free(tmp);
+	return ret;
+}
+
+static int
+walk(struct store *s, const char *path, int (*fn)(const struct node *,
+						   void *), void *arg)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	struct node *n = NULL;
+	char *cpath;
+	const char *cur;
+	int ret;
+
+	if (!tmp)
+		return ENOMEM;
+	ret = store_get(tmp, s, path, &n);
+	if (ret)
+		goto out;
+	ret = fn(n, arg);
+	if (ret)
+		goto out;
+	for (cur = n->first; cur;) {
+		struct next_arg a = { .mem_ctx = tmp };
+
+		cpath = path_join(tmp, path, cur);
+		if (!cpath) {
+			ret = ENOMEM;
+			goto out;
+		}
+		ret = walk(s, cpath, fn, arg);
+		if (ret)
+			goto out;
+		if (tdb_parse_record(s->tdb, key_of(cpath), parse_next, &a) ||
+		    a.bad) {
+			ret = EIO;
+			goto out;
+		}
+		cur = a.next;
+	}
+out:
+	talloc_free(tmp);
+	return ret;
+}
+
+int
+store_walk(struct store *s, const char *root,
+	   int (*fn)(const struct node *n, void *arg), void *arg)
+{
+	return walk(s, root, fn, arg);
+}
+
+void
+store_set_owner_fn(struct store *s, store_owner_fn *fn, void *arg)
+{
+	s->owner_fn = fn;
+	s->owner_arg = arg;
+}
+
+uint64_t
+store_last_gen(const struct store *s)
+{
+	return s->gen;
+}
+
+unsigned int
+store_count(const struct store *s)
+{
+	return s->count;
+}
+
+struct check_arg {
+	struct store *s;
+	TALLOC_CTX *mem_ctx;
+	char *report;
+	unsigned int seen;
+	unsigned int bad;
+};
+
+static int
+check_node(const struct node *n, void *arg)
+{
+	struct check_arg *c = arg;
+	char **names = NULL;
+	unsigned int num = 0;
+	int ret;
+
+	c->seen++;
+	if (n->nperms == 0) {
+		c->bad++;
+		c->report = talloc_asprintf_append(c->report,
+						   "%s: no permissions\n",
+						   n->path);
+	}
+	ret = store_children(NULL, c->s, n->path, &names, &num);
+	if (ret) {
+		c->bad++;
+		c->report = talloc_asprintf_append(c->report,
+						   "%s: broken child list\n",
+						   n->path);
+	}
+	talloc_free(names);
+	return c->report ? 0 : ENOMEM;
+}
+
+int
+store_check(struct store *s, char **report, TALLOC_CTX *mem_ctx)
+{
+	struct check_arg c = { .s = s, .mem_ctx = mem_ctx };
+	int ret;
+
+	c.report = talloc_strdup(mem_ctx, "");
+	if (!c.report)
+		return ENOMEM;
+	if (tdb_check(s->tdb, NULL, NULL) != 0) {
+		c.bad++;
+		c.report = talloc_asprintf_append(c.report,
+						  "tdb_check failed\n");
+	}
+	ret = walk(s, "/", check_node, &c);
+	if (ret == 0 && c.seen != s->count + 1) {
+		c.bad++;
+		c.report = talloc_asprintf_append(c.report,
+			"%u nodes reachable, %u stored\n", c.seen,
+			s->count + 1);
+	}
+	if (!c.report)
+		return ENOMEM;
+	*report = c.report;
+	if (ret)
+		return ret;
+	return c.bad ? EIO : 0;
+}
+
+static int
+store_destroy(struct store *s)
+{
+	if (s->tdb)
+		tdb_close(s->tdb);
+	return 0;
+}
+
+struct store *
+store_open(TALLOC_CTX *mem_ctx, const char *dbfile, int *err)
+{
+	struct store *s = talloc_zero(mem_ctx, struct store);
+	struct perm root_perm = { 0, PERM_NONE };
+	struct node root = {
+		.path = "/", .perms = &root_perm, .nperms = 1,
+		.value = (uint8_t *)"", .len = 0,
+	};
+
+	if (!s) {
+		*err = ENOMEM;
+		return NULL;
+	}
+	if (dbfile)
+		s->tdb = tdb_open(dbfile, 7919, TDB_NOLOCK | TDB_NOSYNC,
+				  O_RDWR | O_CREAT | O_TRUNC, 0640);
+	else
+		s->tdb = tdb_open("xenstored", 7919,
+				  TDB_INTERNAL | TDB_NOLOCK, O_RDWR | O_CREAT,
+				  0640);
+	if (!s->tdb) {
+		*err = errno ? errno : EIO;
+		talloc_free(s);
+		return NULL;
+	}
+	talloc_set_destructor(s, store_destroy);
+	root.gen = ++s->gen;
+	*err = put(s, &root, TDB_REPLACE);
+	if (*err) {
+		talloc_free(s);
+		return NULL;
+	}
+	return s;
+}

@@ -1,0 +1,320 @@
+/*
+ * tree.c - protocol semantics of the node operations.
+ *
+ * The view_* functions hide whether a request runs in a transaction:
+ * they go to txn.c or straight to the store (and fire watches at once).
+ * Everything above them is written once for both cases.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "conn.h"
+#include "domain.h"
+#include "path.h"
+#include "store.h"
+#include "tree.h"
+#include "txn.h"
+#include "watch.h"
+#include "xsd.h"
+
+static int
+view_get(TALLOC_CTX *mem_ctx, struct conn *c, struct txn *t,
+	 const char *path, struct node **out)
+{
+	return t ? txn_get(mem_ctx, t, path, out)
+		 : store_get(mem_ctx, c->xsd->store, path, out);
+}
+
+static int
+view_set(struct conn *c, struct txn *t, const struct node *n)
+{
+	return t ? txn_set(t, n) : store_set(c->xsd->store, n);
+}
+
+static int
+view_add(struct conn *c, struct txn *t, const struct node *n)
+{
+	return t ? txn_add(t, n) : store_add(c->xsd->store, n);
+}
+
+static int
+view_del(struct conn *c, struct txn *t, const char *path)
+{
+	return t ? txn_del(t, path) : store_del(c->xsd->store, path);
+}
+
+static int
+view_children(TALLOC_CTX *mem_ctx, struct conn *c, struct txn *t,
+	      const char *path, char ***names, unsigned int *num)
+{
+	return t ? txn_children(mem_ctx, t, path, names, num)
+		 : store_children(mem_ctx, c->xsd->store, path, names, num);
+}
+
+static int
+view_event(struct conn *c, struct txn *t, const struct node *n,
+	   bool recursive)
+{
+	if (t)
+		return txn_event(t, n->path, n->perms, n->nperms, recursive);
+	watch_fire(c->xsd, n->path, n->perms, n->nperms, recursive);
+	return 0;
+}
+
+static uint32_t
+access_of(const struct conn *c, const struct node *n)
+{
+	if (c->privileged)
+		return PERM_BOTH;
+	return perms_access(n->perms, n->nperms, c->domid, c->target);
+}
+
+int
+tree_get(TALLOC_CTX *mem_ctx, struct conn *c, struct txn *t,
+	 const char *path, uint32_t perm, struct node **out)
+{
+	TALLOC_CTX *tmp;
+	struct node *n = NULL;
+	char *p;
+	int ret;
+
+	ret = view_get(mem_ctx, c, t, path, &n);
+	if (ret == 0) {
+		if ((access_of(c, n) & perm) != perm) {
+			talloc_free(n);
+			return EACCES;
+		}
+		*out = n;
+		return 0;
+	}
+	if (ret != ENOENT || c->privileged)
+		return ret;
+	/* Missing: answer as the nearest existing parent allows. */
+	tmp = talloc_new(NULL);
+	if (!tmp)
+		return ENOMEM;
+	for (p = path_parent(tmp, path); p; p = path_parent(tmp, p)) {
+		ret = view_get(tmp, c, t, p, &n);
+		if (ret != ENOENT || !strcmp(p, "/"))
+			break;
+	}
+	if (!p)
+		ret = ENOMEM;
+	else if (ret == 0)
+		ret = (access_of(c, n) & perm) == perm ? ENOENT : EACCES;
+	talloc_free(tmp);
+	return ret;
+}
+
+static int
+check_size(const struct conn *c, const struct node *n)
+{
+	const struct quota_set *q = &c->domain->quota;
+
+	if (c->privileged)
+		return 0;
+	if (quota_exceeded(q->hard[Q_NODE_PERMS], n->nperms, 0))
+		return ENOSPC;
+	if (quota_exceeded(q->hard[Q_NODE_SIZE], n->len, 0))
+		return ENOSPC;
+	return 0;
+}
+
+/*
+ * Create path and any missing parents, the last with value.  New nodes
+ * take the permissions of their parent; a domain owns what it creates.
+ */
+static int
+create(TALLOC_CTX *tmp, struct conn *c, struct txn *t, const char *path,
+       const void *value, uint32_t len, struct node **out)
+{
+	struct domain *d = c->domain;
+	const char *missing[XENSTORE_ABS_PATH_MAX / 2 + 1];
+	unsigned int nmissing = 0;
+	struct node *parent = NULL, *n = NULL;
+	const char *p = path;
+	int ret;
+
+	for (;;) {
+		missing[nmissing++] = p;
+		p = path_parent(tmp, p);
+		if (!p)
+			return ENOMEM;
+		ret = view_get(tmp, c, t, p, &parent);
+		if (ret == 0)
+			break;
+		if (ret != ENOENT)
+			return ret;
+	}
+	if (!(access_of(c, parent) & PERM_WRITE))
+		return EACCES;
+	if (!c->privileged &&
+	    quota_exceeded(d->quota.hard[Q_NODES], d->nodes, nmissing))
+		return ENOSPC;
+	while (nmissing) {
+		const char *np = missing[--nmissing];
+
+		n = talloc_zero(tmp, struct node);
+		if (!n)
+			return ENOMEM;
+		n->path = (char *)np;
+		n->perms = talloc_memdup(n, parent->perms,
+					 parent->nperms * sizeof(struct perm));
+		if (!n->perms)
+			return ENOMEM;
+		n->nperms = parent->nperms;
+		if (c->domid)
+			n->perms[0].id = c->domid;
+		n->value = (uint8_t *)(nmissing ? "" : value);
+		n->len = nmissing ? 0 : len;
+		ret = check_size(c, n);
+		if (!ret)
+			ret = view_add(c, t, n);
+		if (ret)
+			return ret;
+		parent = n;
+	}
+	*out = n;
+	return 0;
+}
+
+int
+tree_write(struct conn *c, struct txn *t, const char *path,
+	   const void *value, uint32_t len)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	struct node *n = NULL;
+	int ret;
+
+	if (!tmp)
+		return ENOMEM;
+	ret = tree_get(tmp, c, t, path, PERM_WRITE, &n);
+	if (ret == 0) {
+		n->value = (uint8_t *)value;
+		n->len = len;
+		ret = check_size(c, n);
+		if (!ret)
+			ret = view_set(c, t, n);
+	} else if (ret == ENOENT) {
+		ret = create(tmp, c, t, path, value, len, &n);
+	}
+	if (!ret)
+		ret = view_event(c, t, n, false);
+	talloc_free(tmp);
+	return ret;
+}
+
+int
+tree_mkdir(struct conn *c, struct txn *t, const char *path)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	struct node *n = NULL;
+	int ret;
+
+	if (!tmp)
+		return ENOMEM;
+	ret = tree_get(tmp, c, t, path, PERM_WRITE, &n);
+	if (ret == ENOENT) {
+		ret = create(tmp, c, t, path, "", 0, &n);
+		if (!ret)
+			ret = view_event(c, t, n, false);
+	}
+	talloc_free(tmp);
+	return ret;
+}
+
+/* Remove path and everything below it, children first. */
+static int
+remove_subtree(struct conn *c, struct txn *t, const char *path)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	char **names = NULL, *child;
+	unsigned int num = 0, i;
+	int ret;
+
+	if (!tmp)
+		return ENOMEM;
+	ret = view_children(tmp, c, t, path, &names, &num);
+	for (i = 0; i < num && !ret; i++) {
+		child = path_join(tmp, path, names[i]);
+		ret = child ? remove_subtree(c, t, child) : ENOMEM;
+	}
+	if (!ret)
+		ret = view_del(c, t, path);
+	talloc_free(tmp);
+	return ret;
+}
+
+int
+tree_rm(struct conn *c, struct txn *t, const char *path)
+{
+	TALLOC_CTX *tmp;
+	struct node *n = NULL;
+	char *parent;
+	int ret;
+
+	if (!strcmp(path, "/"))
+		return EINVAL;
+	tmp = talloc_new(NULL);
+	if (!tmp)
+		return ENOMEM;
+	ret = tree_get(tmp, c, t, path, PERM_WRITE, &n);
+	if (ret == ENOENT) {
+		/* Fine if the parent exists: the node is already gone. */
+		parent = path_parent(tmp, path);
+		ret = parent ? view_get(tmp, c, t, parent, &n) : ENOMEM;
+	} else if (ret == 0) {
+		ret = remove_subtree(c, t, path);
+		if (!ret)
+			ret = view_event(c, t, n, true);
+	}
+	talloc_free(tmp);
+	return ret;
+}
+
+int
+tree_set_perms(struct conn *c, struct txn *t, const char *path,
+	       const struct perm *perms, unsigned int nperms)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	struct node *n = NULL;
+	struct perm *old;
+	int ret;
+
+	if (!tmp)
+		return ENOMEM;
+	ret = tree_get(tmp, c, t, path, PERM_WRITE, &n);
+	if (ret)
+		goto out;
+	/* Only the privileged may hand a node to another owner. */
+	if (!c->privileged && perms[0].id != node_owner(n)) {
+		ret = EPERM;
+		goto out;
+	}
+	old = n->perms;
+	n->perms = (struct perm *)perms;
+	n->nperms = nperms;
+	ret = check_size(c, n);
+	if (!ret)
+		ret = view_set(c, t, n);
+	if (ret)
+		goto out;
+	/* Watchers who could read the node before hear of the change too. */
+	n->perms = old;
+	ret = view_event(c, t, n, false);
+out:
+	talloc_free(tmp);
+	return ret;
+}
+
+int
+tree_children(TALLOC_CTX *mem_ctx, struct conn *c, struct txn *t,
+	      const char *path, struct node **n, char ***names,
+	      unsigned int *num)
+{
+	int ret = tree_get(mem_ctx, c, t, path, PERM_READ, n);
+
+	if (ret)
+		return ret;
+	return view_children(mem_ctx, c, t, path, names, num);
+}

@@ -1,0 +1,418 @@
+/*
+ * txn.c - transactions.
+ *
+ * How conflicts are found
+ * -----------------------
+ * The committed store gives every node a generation number, and a new one
+ * whenever the node's value, permissions or set of children change
+ * (store.c).  A transaction records, for every path it touches (reads,
+ * writes, lists, deletes, or looks up and finds missing), the generation
+ * that path had in the store at the first touch: its entry.  Entries
+ * also hold the transaction's own version of the node, so later requests
+ * in the transaction see their own changes.
+ *
+ * At commit every entry is compared with the store again.  If any path
+ * now has another generation (changed, created, or removed meanwhile),
+ * the transaction saw a state that no longer exists and commit fails
+ * with EAGAIN.  Otherwise nothing it depended on changed, so applying its
+ * changes now gives the same result as if it had run alone.
+ *
+ * Examples (T is the transaction, O another client outside it):
+ *   1. T reads /a, O writes /a, T writes /b, T commits: /a's generation
+ *      moved, EAGAIN.
+ *   2. T writes /a/x, O writes /b: /b was never touched by T; /a was
+ *      (its child list changes), but O did not change /a: commit works.
+ *   3. T lists /a, O creates /a/y: /a's set of children changed, so its
+ *      generation moved: EAGAIN, although T never read /a/y.
+ *   4. T reads the missing /c (entry with generation 0), O creates /c:
+ *      /c now has a generation: EAGAIN.
+ *
+ * Applying
+ * --------
+ * Changed entries are applied in two passes: removals deepest first (a
+ * node only goes once its children are gone), then additions and updates
+ * shallowest first (a parent exists before its children).  Watch events
+ * were queued in request order and fire after the store is updated.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "domain.h"
+#include "hash.h"
+#include "path.h"
+#include "store.h"
+#include "txn.h"
+#include "watch.h"
+#include "xsd.h"
+
+static int
+txn_destroy(struct txn *t)
+{
+	list_del(&t->link);
+	t->conn->ntxns--;
+	if (t->conn->domain->txns)
+		t->conn->domain->txns--;
+	return 0;
+}
+
+int
+txn_start(struct conn *c, struct txn **out)
+{
+	struct domain *d = c->domain;
+	struct txn *t;
+
+	if (quota_exceeded(d->quota.hard[Q_TRANSACTIONS], c->ntxns, 1))
+		return ENOSPC;
+	t = talloc_zero(c, struct txn);
+	if (!t)
+		return ENOMEM;
+	t->index = hash_new(t);
+	if (!t->index) {
+		talloc_free(t);
+		return ENOMEM;
+	}
+	t->conn = c;
+	list_init(&t->entries);
+	list_init(&t->events);
+	/* Ids are never 0 and never in use on this connection. */
+	do {
+		t->id = c->next_txid++;
+	} while (t->id == 0 || txn_find(c, t->id));
+	list_add_tail(&c->txns, &t->link);
+	c->ntxns++;
+	d->txns++;
+	talloc_set_destructor(t, txn_destroy);
+	*out = t;
+	return 0;
+}
+
+struct txn *
+txn_find(struct conn *c, uint32_t id)
+{
+	struct txn *t;
+
+	list_for_each(t, &c->txns, link)
+		if (t->id == id)
+			return t;
+	return NULL;
+}
+
+static struct store *
+store_of(struct txn *t)
+{
+	return t->conn->xsd->store;
+}
+
+/* The entry for path, created from the store at first touch. */
+static int
+entry(struct txn *t, const char *path, struct txn_entry **out)
+{
+	struct txn_entry *e = hash_get(t->index, path);
+	struct node *n = NULL;
+	int ret;
+
+	if (e) {
+		*out = e;
+		return 0;
+	}
+	e = talloc_zero(t, struct txn_entry);
+	if (!e)
+		return ENOMEM;
+	e->path = talloc_strdup(e, path);
+	if (!e->path) {
+		talloc_free(e);
+		return ENOMEM;
+	}
+	ret = store_get(e, store_of(t), path, &n);
+	if (ret && ret != ENOENT) {
+		talloc_free(e);
+		return ret;
+	}
+	e->node = n;
+	e->base_gen = n ? n->gen : 0;
+	if (hash_put(t->index, e->path, e)) {
+		talloc_free(e);
+		return ENOMEM;
+	}
+	list_add_tail(&t->entries, &e->link);
+	t->nentries++;
+	*out = e;
+	return 0;
+}
+
+int
+txn_get(TALLOC_CTX *mem_ctx, struct txn *t, const char *path,
+	struct node **out)
+{
+	struct txn_entry *e;
+	int ret = entry(t, path, &e);
+
+	if (ret)
+		return ret;
+	if (!e->node)
+		return ENOENT;
+	*out = node_dup(mem_ctx, e->node);
+	return *out ? 0 : ENOMEM;
+}
+
+static int
+load_children(struct txn *t, struct txn_entry *e)
+{
+	int ret;
+
+	if (e->children_loaded)
+		return 0;
+	if (!e->node)
+		return ENOENT;
+	ret = store_children(e, store_of(t), e->path, &e->children,
+			     &e->nchildren);
+	if (ret)
+		return ret;
+	e->children_loaded = true;
+	return 0;
+}
+
+int
+txn_children(TALLOC_CTX *mem_ctx, struct txn *t, const char *path,
+	     char ***names, unsigned int *num)
+{
+	struct txn_entry *e;
+	char **v;
+	unsigned int i;
+	int ret = entry(t, path, &e);
+
+	if (!ret)
+		ret = load_children(t, e);
+	if (ret)
+		return ret;
+	v = talloc_array(mem_ctx, char *, e->nchildren + 1);
+	if (!v)
+		return ENOMEM;
+	for (i = 0; i < e->nchildren; i++) {
+		v[i] = talloc_strdup(v, e->children[i]);
+		if (!v[i]) {
+			talloc_free(v);
+			return ENOMEM;
+		}
+	}
+	v[i] = NULL;
+	*names = v;
+	*num = e->nchildren;
+	return 0;
+}
+
+/* Set e's node to a copy of n (NULL: absent). */
+static int
+replace(struct txn_entry *e, const struct node *n)
+{
+	struct node *copy = NULL;
+
+	if (n) {
+		copy = node_dup(e, n);
+		if (!copy)
+			return ENOMEM;
+	}
+	talloc_free(e->node);
+	e->node = copy;
+	e->changed = true;
+	return 0;
+}
+
+int
+txn_set(struct txn *t, const struct node *n)
+{
+	struct txn_entry *e;
+	int ret = entry(t, n->path, &e);
+
+	if (ret)
+		return ret;
+	if (!e->node)
+		return ENOENT;
+	return replace(e, n);
+}
+
+/* Add or drop leaf in the child list of path's parent. */
+static int
+parent_list(struct txn *t, const char *path, bool add)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	const char *leaf = path_leaf(path);
+	struct txn_entry *p;
+	char *ppath = tmp ? path_parent(tmp, path) : NULL;
+	unsigned int i;
+	int ret;
+
+	if (!ppath) {
+		talloc_free(tmp);
+		return ENOMEM;
+	}
+	ret = entry(t, ppath, &p);
+	talloc_free(tmp);
+	if (!ret)
+		ret = load_children(t, p);
+	if (ret)
+		return ret;
+	if (add) {
+		char **v = talloc_realloc(p, p->children, char *,
+					  p->nchildren + 2);
+
+		if (!v)
+			return ENOMEM;
+		p->children = v;
+		v[p->nchildren] = talloc_strdup(v, leaf);
+		if (!v[p->nchildren])
+			return ENOMEM;
+		v[++p->nchildren] = NULL;
+		return 0;
+	}
+	for (i = 0; i < p->nchildren; i++) {
+		if (!strcmp(p->children[i], leaf)) {
+			talloc_free(p->children[i]);
+			memmove(&p->children[i], &p->children[i + 1],
+				(p->nchildren - i) * sizeof(char *));
+			p->nchildren--;
+			break;
+		}
+	}
+	return 0;
+}
+
+int
+txn_add(struct txn *t, const struct node *n)
+{
+	struct txn_entry *e;
+	int ret = entry(t, n->path, &e);
+
+	if (ret)
+		return ret;
+	if (e->node)
+		return EEXIST;
+	ret = parent_list(t, n->path, true);
+	if (ret)
+		return ret;
+	ret = replace(e, n);
+	if (ret)
+		return ret;
+	/* A node created here starts without children. */
+	talloc_free(e->children);
+	e->children = NULL;
+	e->nchildren = 0;
+	e->children_loaded = true;
+	return 0;
+}
+
+int
+txn_del(struct txn *t, const char *path)
+{
+	struct txn_entry *e;
+	int ret = entry(t, path, &e);
+
+	if (!ret)
+		ret = load_children(t, e);
+	if (ret)
+		return ret;
+	if (e->nchildren)
+		return ENOTEMPTY;
+	ret = parent_list(t, path, false);
+	if (ret)
+		return ret;
+	return replace(e, NULL);
+}
+
+int
+txn_event(struct txn *t, const char *path, const struct perm *perms,
+	  unsigned int nperms, bool recursive)
+{
+	struct txn_event *ev = talloc_zero(t, struct txn_event);
+
+	if (!ev)
+		return ENOMEM;
+	ev->path = talloc_strdup(ev, path);
+	ev->perms = perms ? talloc_memdup(ev, perms, nperms * sizeof(*perms))
+			  : NULL;
+	if (!ev->path || (perms && !ev->perms)) {
+		talloc_free(ev);
+		return ENOMEM;
+	}
+	ev->nperms = nperms;
+	ev->recursive = recursive;
+	list_add_tail(&t->events, &ev->link);
+	return 0;
+}
+
+static bool
+conflicts(struct txn *t)
+{
+	struct store *s = store_of(t);
+	struct txn_entry *e;
+
+	list_for_each(e, &t->entries, link)
+		if (store_gen(s, e->path) != e->base_gen)
+			return true;
+	return false;
+}
+
+static int
+by_depth(const void *a, const void *b)
+{
+	const struct txn_entry *x = *(struct txn_entry *const *)a;
+	const struct txn_entry *y = *(struct txn_entry *const *)b;
+	unsigned int dx = path_depth(x->path), dy = path_depth(y->path);
+
+	return dx < dy ? -1 : dx > dy;
+}
+
+static int
+apply(struct txn *t)
+{
+	struct store *s = store_of(t);
+	struct txn_entry **v, *e;
+	unsigned int n = 0, i;
+	int ret = 0;
+
+	v = talloc_array(t, struct txn_entry *, t->nentries);
+	if (!v)
+		return ENOMEM;
+	list_for_each(e, &t->entries, link)
+		if (e->changed)
+			v[n++] = e;
+	qsort(v, n, sizeof(*v), by_depth);
+	for (i = n; i-- > 0 && !ret;)
+		if (!v[i]->node && v[i]->base_gen)
+			ret = store_del(s, v[i]->path);
+	for (i = 0; i < n && !ret; i++) {
+		e = v[i];
+		if (!e->node)
+			continue;
+		ret = e->base_gen ? store_set(s, e->node)
+				  : store_add(s, e->node);
+	}
+	talloc_free(v);
+	return ret;
+}
+
+int
+txn_end(struct txn *t, bool commit)
+{
+	struct xsd *xsd = t->conn->xsd;
+	struct txn_event *ev;
+	int ret = 0;
+
+	if (commit) {
+		if (conflicts(t)) {
+			ret = EAGAIN;
+			goto out;
+		}
+		ret = apply(t);
+		if (ret)
+			goto out;
+		list_for_each(ev, &t->events, link)
+			watch_fire(xsd, ev->path, ev->perms, ev->nperms,
+				   ev->recursive);
+	}
+out:
+	talloc_free(t);
+	return ret;
+}

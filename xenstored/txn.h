@@ -1,0 +1,72 @@
+/*
+ * txn.h - transactions: a private view of the tree, checked and applied
+ * at commit.
+ *
+ * A transaction belongs to its connection (talloc child, conn->txns).
+ * It records every node it touched, with the generation the node had in
+ * the committed store at first touch (0: absent), and keeps its own
+ * version of every node it changed.  Commit fails with EAGAIN when any
+ * touched node has a different generation now; otherwise the changes are
+ * applied and the queued watch events fire.
+ */
+#ifndef XSD_TXN_H
+#define XSD_TXN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <talloc.h>
+
+#include "list.h"
+#include "node.h"
+
+struct conn;
+struct hash;
+
+struct txn_entry {
+	struct list_node link;		/* txn->entries, in first-touch order */
+	char *path;
+	uint64_t base_gen;		/* committed generation at first touch */
+	bool changed;			/* value, perms or existence changed */
+	struct node *node;		/* this view; NULL: absent */
+	char **children;		/* valid when children_loaded */
+	unsigned int nchildren;
+	bool children_loaded;
+};
+
+struct txn_event {
+	struct list_node link;
+	char *path;
+	struct perm *perms;
+	unsigned int nperms;
+	bool recursive;
+};
+
+struct txn {
+	struct list_node link;		/* conn->txns */
+	struct conn *conn;
+	uint32_t id;
+	struct hash *index;		/* path -> struct txn_entry */
+	struct list_node entries;
+	unsigned int nentries;
+	struct list_node events;	/* struct txn_event, to fire on commit */
+};
+
+/* Start a transaction (0, ENOSPC at the limit, ENOMEM). */
+int txn_start(struct conn *c, struct txn **out);
+struct txn *txn_find(struct conn *c, uint32_t id);
+/* Commit (0 or EAGAIN, EIO, ENOMEM) or abort; frees the transaction. */
+int txn_end(struct txn *t, bool commit);
+
+/* The view, used by tree.c.  Semantics as the store functions. */
+int txn_get(TALLOC_CTX *mem_ctx, struct txn *t, const char *path,
+	    struct node **out);
+int txn_set(struct txn *t, const struct node *n);
+int txn_add(struct txn *t, const struct node *n);
+int txn_del(struct txn *t, const char *path);
+int txn_children(TALLOC_CTX *mem_ctx, struct txn *t, const char *path,
+		 char ***names, unsigned int *num);
+int txn_event(struct txn *t, const char *path, const struct perm *perms,
+	      unsigned int nperms, bool recursive);
+
+#endif /* XSD_TXN_H */

@@ -1,0 +1,166 @@
+/*
+ * watch.c - watch registration and event matching.
+ *
+ * Matching is a scan of every connection's watches: cheap for the tens
+ * of watches a host has per connection, and it keeps the event order per
+ * connection the order of the changes.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <talloc.h>
+#include "xs_wire_ext.h"
+
+#include "conn.h"
+#include "domain.h"
+#include "path.h"
+#include "watch.h"
+#include "xsd.h"
+
+static int
+watch_destroy(struct watch *w)
+{
+	list_del(&w->link);
+	w->conn->nwatches--;
+	if (w->conn->domain->watches)
+		w->conn->domain->watches--;
+	return 0;
+}
+
+static void
+send_event(struct watch *w, const char *path)
+{
+	size_t plen, tlen;
+	char *buf;
+
+	if (w->rel_off && strlen(path) > w->rel_off)
+		path += w->rel_off;
+	plen = strlen(path) + 1;
+	tlen = strlen(w->token) + 1;
+	buf = talloc_size(NULL, plen + tlen);
+	if (!buf) {
+		w->conn->closing = true;	/* a lost event is fatal */
+		return;
+	}
+	memcpy(buf, path, plen);
+	memcpy(buf + plen, w->token, tlen);
+	conn_queue(w->conn, XS_WATCH_EVENT, 0, 0, buf, plen + tlen);
+	talloc_free(buf);
+}
+
+static struct watch *
+watch_find(struct conn *c, const char *path, const char *token)
+{
+	struct watch *w;
+
+	list_for_each(w, &c->watches, link)
+		if (!strcmp(w->path, path) && !strcmp(w->token, token))
+			return w;
+	return NULL;
+}
+
+int
+watch_add(struct conn *c, const char *path, bool relative, const char *token,
+	  int depth)
+{
+	struct domain *d = c->domain;
+	struct watch *w;
+
+	if (watch_find(c, path, token))
+		return EEXIST;
+	if (!c->privileged &&
+	    quota_exceeded(d->quota.hard[Q_WATCHES], d->watches, 1))
+		return ENOSPC;
+	w = talloc_zero(c, struct watch);
+	if (!w)
+		return ENOMEM;
+	w->conn = c;
+	w->path = talloc_strdup(w, path);
+	w->token = talloc_strdup(w, token);
+	if (!w->path || !w->token) {
+		talloc_free(w);
+		return ENOMEM;
+	}
+	w->depth = depth;
+	if (relative) {
+		/* strip "/local/domain/<domid>/" */
+		char *base = path_domain(w, c->domid);
+
+		if (!base) {
+			talloc_free(w);
+			return ENOMEM;
+		}
+		w->rel_off = (unsigned int)strlen(base) + 1;
+	}
+	list_add_tail(&c->watches, &w->link);
+	c->nwatches++;
+	d->watches++;
+	talloc_set_destructor(w, watch_destroy);
+	return 0;
+}
+
+void
+watch_fire_initial(struct conn *c, const char *path, const char *token)
+{
+	struct watch *w = watch_find(c, path, token);
+
+	if (w)
+		send_event(w, w->path);
+}
+
+int
+watch_remove(struct conn *c, const char *path, const char *token)
+{
+	struct watch *w = watch_find(c, path, token);
+
+	if (!w)
+		return ENOENT;
+	talloc_free(w);
+	return 0;
+}
+
+void
+watch_remove_all(struct conn *c)
+{
+	struct watch *w, *tmp;
+
+	list_for_each_safe(w, tmp, &c->watches, link)
+		talloc_free(w);
+}
+
+static bool
+within_depth(const struct watch *w, const char *path)
+{
+	if (w->depth == WATCH_NO_DEPTH)
+		return true;
+	return path_depth(path) - path_depth(w->path) <= (unsigned int)w->depth;
+}
+
+static bool
+may_see(const struct conn *c, const struct perm *perms, unsigned int nperms)
+{
+	if (c->privileged || !perms)
+		return true;
+	return perms_access(perms, nperms, c->domid, c->target) & PERM_READ;
+}
+
+void
+watch_fire(struct xsd *xsd, const char *path, const struct perm *perms,
+	   unsigned int nperms, bool recursive)
+{
+	struct conn *c, *ctmp;
+	struct watch *w;
+
+	list_for_each_safe(c, ctmp, &xsd->conns, link) {
+		if (list_empty(&c->watches) || !may_see(c, perms, nperms))
+			continue;
+		list_for_each(w, &c->watches, link) {
+			if (path_is_child(path, w->path)) {
+				if (within_depth(w, path))
+					send_event(w, path);
+			} else if (recursive && path_is_child(w->path, path)) {
+				send_event(w, w->path);
+			}
+		}
+	}
+}

@@ -1,0 +1,53 @@
+/*
+ * watch.h - watches: registration and matching of change events.
+ *
+ * A watch belongs to its connection (talloc child, on conn->watches).
+ * An event names a changed path.  It matches a watch whose path is that
+ * path or one of its parents, within the watch's depth if one was given.
+ * A recursive removal also matches every watch below the removed node;
+ * those get their own watch path as the event path.  Watches set with a
+ * relative path get relative event paths.
+ */
+#ifndef XSD_WATCH_H
+#define XSD_WATCH_H
+
+#include <stdbool.h>
+
+#include "list.h"
+#include "perms.h"
+
+struct conn;
+struct xsd;
+
+#define WATCH_NO_DEPTH (-1)
+
+struct watch {
+	struct list_node link;		/* conn->watches */
+	struct conn *conn;
+	char *path;			/* absolute, or special "@..." */
+	char *token;
+	unsigned int rel_off;		/* bytes to strip for a relative watch */
+	int depth;			/* WATCH_NO_DEPTH or >= 0 */
+};
+
+/*
+ * Add a watch (path already canonical; relative: the client sent a
+ * relative path).  0, EEXIST, ENOSPC, ENOMEM.
+ */
+int watch_add(struct conn *c, const char *path, bool relative,
+	      const char *token, int depth);
+/* Queue the event a new watch fires at once. */
+void watch_fire_initial(struct conn *c, const char *path, const char *token);
+/* Remove the watch with this path and token.  0 or ENOENT. */
+int watch_remove(struct conn *c, const char *path, const char *token);
+void watch_remove_all(struct conn *c);
+
+/*
+ * Send events for a change of path.  perms are the node's permissions
+ * (before a removal), used to hide the event from unprivileged
+ * connections that may not read the node; NULL for special paths.
+ */
+void watch_fire(struct xsd *xsd, const char *path, const struct perm *perms,
+		unsigned int nperms, bool recursive);
+
+#endif /* XSD_WATCH_H */

@@ -1,0 +1,51 @@
+/*
+ * xsd.h - the daemon's root object.
+ *
+ * One struct xsd owns everything (talloc root): the store, the loop, the
+ * connections, the domains.  It is passed down explicitly; there is no
+ * global daemon state.
+ */
+#ifndef XSD_XSD_H
+#define XSD_XSD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "list.h"
+#include "quota.h"
+
+struct store;
+struct loop;
+struct hash;
+
+struct xsd_options {
+	const char *socket_path;	/* where to listen */
+	const char *db_file;		/* NULL: tdb in memory */
+	const char *pid_file;
+	const char *trace_file;
+	bool no_fork;
+	bool output_pid;
+	bool verbose;
+	bool no_domain_init;
+	bool keep_orphans;
+	unsigned int max_conns;
+};
+
+#define XSD_RBUF_SIZE 65536
+
+struct xsd {
+	struct xsd_options opt;
+	struct store *store;
+	struct loop *loop;
+	struct list_node conns;		/* every struct conn */
+	struct list_node flush;		/* conns with output to send */
+	struct hash *domains;		/* domid text -> struct domain */
+	struct quota_set quota;		/* defaults for new domains */
+	uint32_t next_conn_id;
+	unsigned int nconns;
+	int listen_fd;
+	uint8_t *rbuf;			/* XSD_RBUF_SIZE bytes: socket reads */
+	bool stop;
+};
+
+#endif /* XSD_XSD_H */
