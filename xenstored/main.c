@@ -136,6 +136,11 @@ parse_args(struct xsd *xsd, int argc, char **argv, bool *on_disk)
 		case 'D': o->no_domain_init = true; break;
 		case 'K': o->keep_orphans = true; break;
 		case 'I':
+			/* Accept "-I off" as well as "-Ioff". */
+			if (!optarg && optind < argc &&
+			    (!strcmp(argv[optind], "on") ||
+			     !strcmp(argv[optind], "off")))
+				optarg = argv[optind++];
 			if (!optarg || !strcmp(optarg, "on")) {
 				*on_disk = false;
 			} else if (!strcmp(optarg, "off")) {

@@ -47,6 +47,7 @@ struct store {
 	struct tdb_context *tdb;
 	store_owner_fn *owner_fn;	/* accounting hook */
 	void *owner_arg;
+	bool on_disk;		/* tdb_check only works on files */
 	uint64_t gen;		/* last generation handed out */
 	unsigned int count;	/* nodes */
 };
@@ -587,7 +588,7 @@ store_check(struct store *s, char **report, TALLOC_CTX *mem_ctx)
 	c.report = talloc_strdup(mem_ctx, "");
 	if (!c.report)
 		return ENOMEM;
-	if (tdb_check(s->tdb, NULL, NULL) != 0) {
+	if (s->on_disk && tdb_check(s->tdb, NULL, NULL) != 0) {
 		c.bad++;
 		c.report = talloc_asprintf_append(c.report,
 						  "tdb_check failed\n");
@@ -629,6 +630,7 @@ store_open(TALLOC_CTX *mem_ctx, const char *dbfile, int *err)
 		*err = ENOMEM;
 		return NULL;
 	}
+	s->on_disk = dbfile != NULL;
 	if (dbfile)
 		s->tdb = tdb_open(dbfile, 7919, TDB_NOLOCK | TDB_NOSYNC,
 				  O_RDWR | O_CREAT | O_TRUNC, 0640);
