@@ -115,6 +115,16 @@ conn_queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id,
 		return 0;
 	if (c->out_off && c->out_off == c->out_len)
 		c->out_off = c->out_len = 0;
+	if (c->out_len - c->out_off + HDR_SIZE + len > XSD_OUT_MAX) {
+		/* A client that never reads must not eat all memory. */
+		log_warnx("%s: over %u bytes of unread output, closing",
+			  c->name, XSD_OUT_MAX);
+		c->out_off = c->out_len = 0;
+		c->closing = true;
+		if (list_empty(&c->flush_link))
+			list_add_tail(&c->xsd->flush, &c->flush_link);
+		return ENOSPC;
+	}
 	if (grow(c, &c->out, &c->out_size, c->out_len + HDR_SIZE + len)) {
 		c->closing = true;
 		return ENOMEM;

@@ -26,6 +26,9 @@ struct conn;
 struct domain;
 struct loop_io;
 
+/* Queued output beyond this closes the connection. */
+#define XSD_OUT_MAX (64u * 1024 * 1024)
+
 struct conn_ops {
 	const char *kind;
 	/* Like read(2)/write(2): bytes moved, 0 at EOF (recv), -1 + errno. */

@@ -14,7 +14,7 @@
 
 /* Flags of a message type. */
 #define F_PRIV	0x1	/* privileged connections only */
-#define F_TXN	0x2	/* tx_id names a transaction to run in */
+#define F_NOTID	0x2	/* tx_id is ignored (not looked up) */
 
 struct handler {
 	const char *name;
@@ -24,22 +24,21 @@ struct handler {
 
 static const struct handler handlers[XSX_TYPE_COUNT] = {
 	[XS_CONTROL] = { "CONTROL", do_control, F_PRIV },
-	[XS_DIRECTORY] = { "DIRECTORY", do_directory, F_TXN },
-	[XS_READ] = { "READ", do_read, F_TXN },
-	[XS_GET_PERMS] = { "GET_PERMS", do_get_perms, F_TXN },
-	[XS_WATCH] = { "WATCH", do_watch, 0 },
-	[XS_UNWATCH] = { "UNWATCH", do_unwatch, 0 },
+	[XS_DIRECTORY] = { "DIRECTORY", do_directory, 0 },
+	[XS_READ] = { "READ", do_read, 0 },
+	[XS_GET_PERMS] = { "GET_PERMS", do_get_perms, 0 },
+	[XS_WATCH] = { "WATCH", do_watch, F_NOTID },
+	[XS_UNWATCH] = { "UNWATCH", do_unwatch, F_NOTID },
 	[XS_TRANSACTION_START] = { "TRANSACTION_START",
 				   do_transaction_start, 0 },
-	[XS_TRANSACTION_END] = { "TRANSACTION_END", do_transaction_end,
-				 F_TXN },
+	[XS_TRANSACTION_END] = { "TRANSACTION_END", do_transaction_end, 0 },
 	[XS_INTRODUCE] = { "INTRODUCE", NULL, F_PRIV },
 	[XS_RELEASE] = { "RELEASE", NULL, F_PRIV },
 	[XS_GET_DOMAIN_PATH] = { "GET_DOMAIN_PATH", do_get_domain_path, 0 },
-	[XS_WRITE] = { "WRITE", do_write, F_TXN },
-	[XS_MKDIR] = { "MKDIR", do_mkdir, F_TXN },
-	[XS_RM] = { "RM", do_rm, F_TXN },
-	[XS_SET_PERMS] = { "SET_PERMS", do_set_perms, F_TXN },
+	[XS_WRITE] = { "WRITE", do_write, 0 },
+	[XS_MKDIR] = { "MKDIR", do_mkdir, 0 },
+	[XS_RM] = { "RM", do_rm, 0 },
+	[XS_SET_PERMS] = { "SET_PERMS", do_set_perms, 0 },
 	[XS_WATCH_EVENT] = { "WATCH_EVENT", NULL, 0 },
 	[XS_ERROR] = { "ERROR", NULL, 0 },
 	[XS_IS_DOMAIN_INTRODUCED] = { "IS_DOMAIN_INTRODUCED",
@@ -47,7 +46,7 @@ static const struct handler handlers[XSX_TYPE_COUNT] = {
 	[XS_RESUME] = { "RESUME", NULL, F_PRIV },
 	[XS_SET_TARGET] = { "SET_TARGET", NULL, F_PRIV },
 	[XS_RESET_WATCHES] = { "RESET_WATCHES", do_reset_watches, 0 },
-	[XS_DIRECTORY_PART] = { "DIRECTORY_PART", do_directory_part, F_TXN },
+	[XS_DIRECTORY_PART] = { "DIRECTORY_PART", do_directory_part, 0 },
 	[XSX_GET_FEATURE] = { "GET_FEATURE", do_get_feature, 0 },
 	[XSX_SET_FEATURE] = { "SET_FEATURE", do_set_feature, F_PRIV },
 	[XSX_GET_QUOTA] = { "GET_QUOTA", do_get_quota, F_PRIV },
@@ -167,7 +166,7 @@ proto_handle(struct conn *c, const struct xsd_sockmsg *hdr,
 		err = EACCES;
 		goto out;
 	}
-	if ((h->flags & F_TXN) && hdr->tx_id) {
+	if (!(h->flags & F_NOTID) && hdr->tx_id) {
 		r->txn = txn_find(c, hdr->tx_id);
 		if (!r->txn) {
 			err = ENOENT;

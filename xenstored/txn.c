@@ -63,7 +63,9 @@ txn_start(struct conn *c, struct txn **out)
 	struct domain *d = c->domain;
 	struct txn *t;
 
-	if (quota_exceeded(d->quota.hard[Q_TRANSACTIONS], c->ntxns, 1))
+	/* Like every quota, the limit binds unprivileged domains only. */
+	if (!c->privileged &&
+	    quota_exceeded(d->quota.hard[Q_TRANSACTIONS], c->ntxns, 1))
 		return ENOSPC;
 	t = talloc_zero(c, struct txn);
 	if (!t)
@@ -325,10 +327,18 @@ int
 txn_event(struct txn *t, const char *path, const struct perm *perms,
 	  unsigned int nperms, bool recursive)
 {
-	struct txn_event *ev = talloc_zero(t, struct txn_event);
+	struct txn_event *ev;
+	struct txn_entry *e = hash_get(t->index, path);
+	unsigned int bit = recursive ? 2 : 1;
 
+	/* One event per path and kind, however often it changed. */
+	if (e && (e->events & bit))
+		return 0;
+	ev = talloc_zero(t, struct txn_event);
 	if (!ev)
 		return ENOMEM;
+	if (e)
+		e->events |= bit;
 	ev->path = talloc_strdup(ev, path);
 	ev->perms = perms ? talloc_memdup(ev, perms, nperms * sizeof(*perms))
 			  : NULL;

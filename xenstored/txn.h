@@ -32,6 +32,7 @@ struct txn_entry {
 	char **children;		/* valid when children_loaded */
 	unsigned int nchildren;
 	bool children_loaded;
+	unsigned int events;		/* events queued: 1 plain, 2 recursive */
 };
 
 struct txn_event {
