@@ -15,7 +15,7 @@ static const char *const names[Q_N] = {
 	[Q_MEMORY] = "memory",
 	[Q_TRANSACTIONS] = "transactions",
 	[Q_TRANSACTION_NODES] = "transaction-nodes",
-	[Q_NODE_PERMS] = "node-permissions",
+	[Q_NODE_PERMS] = "permissions",	/* the spec's name */
 	[Q_PATH_MAX] = "path-max",
 	[Q_NODE_SIZE] = "node-size",
 };
@@ -50,6 +50,10 @@ quota_lookup(const char *name, enum quota_kind *k, bool *soft)
 	*soft = !strncmp(name, "soft-", 5);
 	if (*soft)
 		name += 5;
+	if (!strcmp(name, "node-permissions")) {	/* upstream's name */
+		*k = Q_NODE_PERMS;
+		return 0;
+	}
 	for (i = 0; i < Q_N; i++) {
 		if (!strcmp(name, names[i])) {
 			*k = (enum quota_kind)i;

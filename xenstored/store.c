@@ -66,6 +66,15 @@ slen(const char *s)
 	return s ? strlen(s) : 0;
 }
 
+/* memcpy that accepts NULL with length 0. */
+static unsigned char *
+put_bytes(unsigned char *q, const void *src, size_t len)
+{
+	if (len)
+		memcpy(q, src, len);
+	return q + len;
+}
+
 static int
 rec_encode(TALLOC_CTX *mem_ctx, const struct node *n, TDB_DATA *out)
 {
@@ -96,16 +105,11 @@ rec_encode(TALLOC_CTX *mem_ctx, const struct node *n, TDB_DATA *out)
 		memcpy(q, &rp, sizeof(rp));
 		q += sizeof(rp);
 	}
-	if (n->len)
-		memcpy(q, n->value, n->len);
-	q += n->len;
-	memcpy(q, n->first, h.first_len);
-	q += h.first_len;
-	memcpy(q, n->last, h.last_len);
-	q += h.last_len;
-	memcpy(q, n->prev, h.prev_len);
-	q += h.prev_len;
-	memcpy(q, n->next, h.next_len);
+	q = put_bytes(q, n->value, n->len);
+	q = put_bytes(q, n->first, h.first_len);
+	q = put_bytes(q, n->last, h.last_len);
+	q = put_bytes(q, n->prev, h.prev_len);
+	put_bytes(q, n->next, h.next_len);
 	out->dptr = p;
 	out->dsize = size;
 	return 0;

@@ -279,6 +279,7 @@ tree_set_perms(struct conn *c, struct txn *t, const char *path,
 	TALLOC_CTX *tmp = talloc_new(NULL);
 	struct node *n = NULL;
 	struct perm *old;
+	unsigned int nold;
 	int ret;
 
 	if (!tmp)
@@ -292,6 +293,7 @@ tree_set_perms(struct conn *c, struct txn *t, const char *path,
 		goto out;
 	}
 	old = n->perms;
+	nold = n->nperms;
 	n->perms = (struct perm *)perms;
 	n->nperms = nperms;
 	ret = check_size(c, n);
@@ -301,6 +303,7 @@ tree_set_perms(struct conn *c, struct txn *t, const char *path,
 		goto out;
 	/* Watchers who could read the node before hear of the change too. */
 	n->perms = old;
+	n->nperms = nold;
 	ret = view_event(c, t, n, false);
 out:
 	talloc_free(tmp);
