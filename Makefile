@@ -13,7 +13,7 @@ CC ?= gcc
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	  -Wmissing-prototypes -D_GNU_SOURCE -Iinclude -Ixenstored
-LDLIBS = -ltalloc -ltdb
+LDLIBS = -ltalloc -ltdb -lxenevtchn -lxengnttab -lxenctrl
 ifdef SANITIZE
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	  -fno-sanitize-recover=undefined
@@ -30,14 +30,23 @@ XSD_BIN := $(O)/xenstored/xenstored
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(O)/%)
 
-all: $(XSD_BIN) $(UNIT_BINS)
+GUEST_SRCS := $(wildcard tests/guest/*.c)
+GUEST_OBJS := $(GUEST_SRCS:%.c=$(O)/%.o) $(O)/xenstored/ring.o
+ifneq ($(wildcard tests/guest/xs-guest.c),)
+GUEST_BIN := $(O)/tests/xs-guest
+endif
 
-$(O)/%.o: %.c $(wildcard xenstored/*.h include/*.h) | deps-build
+all: $(XSD_BIN) $(UNIT_BINS) $(GUEST_BIN)
+
+$(O)/%.o: %.c $(wildcard xenstored/*.h include/*.h tests/guest/*.h) | deps-build
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(XSD_BIN): $(XSD_OBJS) $(XSD_MAIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(GUEST_BIN): $(GUEST_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ -ltalloc
 
 $(O)/tests/unit/%: tests/unit/%.c $(XSD_OBJS)
 	@mkdir -p $(dir $@)
@@ -55,8 +64,9 @@ deps: deps-build
 unit: $(UNIT_BINS)
 	@scripts/run-unit $(UNIT_BINS)
 
-integration: $(XSD_BIN) deps
-	XSD_BINARY=$(abspath $(XSD_BIN)) $(PY) -m pytest -q tests/integration
+integration: $(XSD_BIN) $(GUEST_BIN) deps
+	XSD_BINARY=$(abspath $(XSD_BIN)) XS_GUEST=$(abspath $(GUEST_BIN)) \
+		$(PY) -m pytest -q tests/integration
 
 check: deps all
 	$(MAKE) unit
@@ -81,7 +91,7 @@ bench: deps $(XSD_BIN)
 
 clean:
 	rm -rf build xenstored/*.o xenstored/xenstored tests/unit/*.o \
-		$(UNIT_SRCS:%.c=%)
+		tests/guest/*.o tests/xs-guest $(UNIT_SRCS:%.c=%)
 
 .PHONY: all check unit integration check-valgrind check-asan demo bench \
 	clean deps deps-build

@@ -21,6 +21,8 @@
 #include "loop.h"
 #include "perms.h"
 #include "proto.h"
+#include "txn.h"
+#include "watch.h"
 #include "xsd.h"
 
 #define READ_CHUNK XSD_RBUF_SIZE
@@ -31,6 +33,8 @@ static void conn_event(void *arg, short revents);
 static int
 conn_destroy(struct conn *c)
 {
+	if (c->domain && c->domain->conn == c)
+		c->domain->conn = NULL;
 	list_del(&c->link);
 	list_del(&c->flush_link);
 	c->xsd->nconns--;
@@ -66,7 +70,8 @@ conn_new(struct xsd *xsd, const struct conn_ops *ops, int fd,
 		talloc_free(c);
 		return NULL;
 	}
-	snprintf(c->name, sizeof(c->name), "%s%u", ops->kind, c->id);
+	snprintf(c->name, sizeof(c->name), "%s%u", ops->kind,
+		 ops->named_by_domid ? domid : c->id);
 	if (fd >= 0) {
 		c->io = loop_add(xsd->loop, c, fd, POLLIN, conn_event, c);
 		if (!c->io) {
@@ -79,12 +84,64 @@ conn_new(struct xsd *xsd, const struct conn_ops *ops, int fd,
 	return c;
 }
 
+struct conn *
+conn_internal(struct xsd *xsd)
+{
+	struct conn *c = talloc_zero(xsd, struct conn);
+
+	if (!c)
+		return NULL;
+	c->xsd = xsd;
+	c->fd = -1;
+	c->privileged = true;
+	c->target = PERM_NO_TARGET;
+	c->domain = domain_get(xsd, 0, true);
+	list_init(&c->link);
+	list_init(&c->flush_link);
+	list_init(&c->watches);
+	list_init(&c->txns);
+	snprintf(c->name, sizeof(c->name), "xenstored");
+	return c->domain ? c : NULL;
+}
+
 void
 conn_close(struct conn *c, const char *why)
 {
 	trace("%s CLOSE %s\n", c->name, why);
 	log_debug("closing %s: %s", c->name, why);
 	talloc_free(c);
+}
+
+void
+conn_fail(struct conn *c, unsigned int error, const char *why)
+{
+	log_warnx("%s: %s", c->name, why);
+	trace("%s FAIL %u %s\n", c->name, error, why);
+	c->out_off = c->out_len = 0;
+	c->in_len = 0;
+	if (c->ops->fail) {
+		c->ops->fail(c, error);
+		return;
+	}
+	/* Closed from the flush list: callers may still be using c. */
+	c->closing = true;
+	if (list_empty(&c->flush_link))
+		list_add_tail(&c->xsd->flush, &c->flush_link);
+}
+
+void
+conn_reset(struct conn *c)
+{
+	struct txn *t, *tmp;
+
+	watch_remove_all(c);
+	list_for_each_safe(t, tmp, &c->txns, link)
+		txn_end(t, false);
+	c->in_len = 0;
+	c->out_off = c->out_len = 0;
+	list_del(&c->flush_link);
+	c->closing = false;
+	c->ignored = false;
 }
 
 static int
@@ -111,22 +168,17 @@ conn_queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id,
 {
 	struct xsd_sockmsg h = { type, req_id, tx_id, (uint32_t)len };
 
-	if (c->closing)
+	if (c->closing || c->ignored)
 		return 0;
 	if (c->out_off && c->out_off == c->out_len)
 		c->out_off = c->out_len = 0;
 	if (c->out_len - c->out_off + HDR_SIZE + len > XSD_OUT_MAX) {
 		/* A client that never reads must not eat all memory. */
-		log_warnx("%s: over %u bytes of unread output, closing",
-			  c->name, XSD_OUT_MAX);
-		c->out_off = c->out_len = 0;
-		c->closing = true;
-		if (list_empty(&c->flush_link))
-			list_add_tail(&c->xsd->flush, &c->flush_link);
+		conn_fail(c, XENSTORE_ERROR_COMM, "unread output over limit");
 		return ENOSPC;
 	}
 	if (grow(c, &c->out, &c->out_size, c->out_len + HDR_SIZE + len)) {
-		c->closing = true;
+		conn_fail(c, XENSTORE_ERROR_COMM, "out of memory");
 		return ENOMEM;
 	}
 	memcpy(c->out + c->out_len, &h, HDR_SIZE);
@@ -216,8 +268,9 @@ conn_parse(struct conn *c, const uint8_t *buf, size_t len)
 	return (ssize_t)off;
 }
 
-static void
-conn_read(struct conn *c)
+/* One recv and the messages it completes.  False: stop reading. */
+static bool
+conn_read_once(struct conn *c)
 {
 	uint8_t *rbuf = c->xsd->rbuf, *buf;
 	ssize_t n, used;
@@ -225,15 +278,15 @@ conn_read(struct conn *c)
 
 	n = c->ops->recv(c, rbuf, READ_CHUNK);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
+		return false;
 	if (n <= 0) {
 		conn_close(c, n ? "read error" : "end of file");
-		return;
+		return false;
 	}
 	if (c->in_len) {
 		if (grow(c, &c->in, &c->in_size, c->in_len + (size_t)n)) {
-			conn_close(c, "out of memory");
-			return;
+			conn_fail(c, XENSTORE_ERROR_COMM, "out of memory");
+			return false;
 		}
 		memcpy(c->in + c->in_len, rbuf, (size_t)n);
 		buf = c->in;
@@ -244,21 +297,25 @@ conn_read(struct conn *c)
 	}
 	used = conn_parse(c, buf, len);
 	if (used < 0) {
-		conn_close(c, "oversize payload");
-		return;
+		conn_fail(c, XENSTORE_ERROR_PROTO, "payload over 4096 bytes");
+		return false;
 	}
 	len -= (size_t)used;
 	if (len && grow(c, &c->in, &c->in_size, len)) {
-		conn_close(c, "out of memory");
-		return;
+		conn_fail(c, XENSTORE_ERROR_COMM, "out of memory");
+		return false;
 	}
 	if (len)
 		memmove(c->in, buf + used, len);
 	c->in_len = len;
-	if (c->closing && c->out_off == c->out_len)
-		conn_close(c, "closed after error");
-	else
-		conn_flush(c);
+	return !c->closing && !c->ignored;
+}
+
+void
+conn_read(struct conn *c)
+{
+	while (conn_read_once(c) && c->ops->drain)
+		;
 }
 
 static void
@@ -270,6 +327,12 @@ conn_event(void *arg, short revents)
 		conn_flush(c);
 		return;		/* conn may be gone; POLLIN comes again */
 	}
-	if (revents & (POLLIN | POLLHUP | POLLERR))
+	if (!(revents & (POLLIN | POLLHUP | POLLERR)))
+		return;
+	/*
+	 * A closed connection is gone after conn_read; one with a fatal
+	 * error is closed by the flush, which the loop runs right after.
+	 */
+	if (!c->closing)
 		conn_read(c);
 }

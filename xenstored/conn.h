@@ -34,6 +34,16 @@ struct conn_ops {
 	/* Like read(2)/write(2): bytes moved, 0 at EOF (recv), -1 + errno. */
 	ssize_t (*recv)(struct conn *c, void *buf, size_t len);
 	ssize_t (*send)(struct conn *c, const void *buf, size_t len);
+	/* Keep calling recv until it reports EAGAIN (no fd to poll). */
+	bool drain;
+	/* Name connections "<kind><domid>" rather than "<kind><id>". */
+	bool named_by_domid;
+	/*
+	 * A protocol error (XENSTORE_ERROR_*) that ends the conversation.
+	 * NULL: the connection is closed; rings set the page's error field
+	 * and stop serving until the guest reconnects.
+	 */
+	void (*fail)(struct conn *c, unsigned int error);
 };
 
 struct conn {
@@ -62,6 +72,7 @@ struct conn {
 	uint32_t next_txid;
 
 	bool closing;			/* fatal error: drop once flushed */
+	bool ignored;			/* ring in error state: not served */
 };
 
 /*
@@ -70,6 +81,9 @@ struct conn {
  */
 struct conn *conn_new(struct xsd *xsd, const struct conn_ops *ops, int fd,
 		      unsigned int domid);
+
+/* The daemon acting by itself (dom0, privileged, on no list). */
+struct conn *conn_internal(struct xsd *xsd);
 
 /* Queue one message.  Returns 0 or ENOMEM (then the conn is closing). */
 int conn_queue(struct conn *c, uint32_t type, uint32_t req_id,
@@ -80,6 +94,12 @@ void conn_flush(struct conn *c);
 void conn_flush_all(struct xsd *xsd);
 /* Tear down now: frees the connection, its watches and transactions. */
 void conn_close(struct conn *c, const char *why);
+/* End the conversation after a protocol error (see conn_ops.fail). */
+void conn_fail(struct conn *c, unsigned int error, const char *why);
+/* Read and handle input; for draining transports until none is left. */
+void conn_read(struct conn *c);
+/* Drop watches, transactions and buffered bytes (ring reconnection). */
+void conn_reset(struct conn *c);
 /* conn_socket.c: listen on the Unix socket (registers with the loop). */
 int conn_socket_listen(struct xsd *xsd, const char *path);
 

@@ -78,6 +78,10 @@ ctl_memreport(struct req *r, const char **argv, unsigned int argc)
 
 	if (argc > 1)
 		return EINVAL;
+	if (argc == 0 && trace_stream()) {
+		talloc_report_full(r->xsd, trace_stream());
+		return proto_reply_str(r, "OK");
+	}
 	if (argc == 0) {
 		char *s = talloc_asprintf(r,
 			"talloc: %zu bytes in %zu blocks; %u nodes, %u "

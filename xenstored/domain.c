@@ -1,14 +1,22 @@
 /*
- * domain.c - the table of domains known to the daemon and their
- * accounting.
+ * domain.c - the table of domains known to the daemon: their accounting,
+ * their introduction (ring page mapped, event channel bound, connection
+ * served) and their release.
  */
 #include <errno.h>
 #include <stdio.h>
 
 #include <talloc.h>
 
+#include "backend.h"
+#include "conn.h"
+#include "conn_ring.h"
 #include "domain.h"
 #include "hash.h"
+#include "log.h"
+#include "tree.h"
+#include "watch.h"
+#include "xs_wire_ext.h"
 #include "xsd.h"
 
 struct domain *
@@ -26,6 +34,7 @@ domain_get(struct xsd *xsd, unsigned int domid, bool create)
 		return NULL;
 	d->xsd = xsd;
 	d->domid = domid;
+	d->target = PERM_NO_TARGET;
 	snprintf(d->key, sizeof(d->key), "%u", domid);
 	d->quota = xsd->quota;
 	if (hash_put(xsd->domains, d->key, d)) {
@@ -67,4 +76,153 @@ domain_nodes_add(struct xsd *xsd, unsigned int owner, int delta)
 		d->nodes = 0;
 	else
 		d->nodes += (unsigned int)delta;
+}
+
+struct domain *
+domain_introduced(struct xsd *xsd, unsigned int domid)
+{
+	struct domain *d = domain_get(xsd, domid, false);
+
+	return d && d->introduced && d->domid ? d : NULL;
+}
+
+static void
+unbind(struct domain *d)
+{
+	struct backend *b = d->xsd->backend;
+
+	if (d->local_port)
+		b->ops->unbind(b, d->local_port);
+	d->local_port = 0;
+}
+
+int
+domain_introduce(struct xsd *xsd, unsigned int domid, uint64_t gfn,
+		 uint32_t port)
+{
+	struct backend *b = xsd->backend;
+	struct domain *d = domain_get(xsd, domid, true);
+	uint32_t features;
+	int ret;
+
+	if (!d)
+		return ENOMEM;
+	if (d->introduced) {
+		/* Again: a new event channel and a fresh connection. */
+		unbind(d);
+		ret = b->ops->bind(b, domid, port, &d->local_port);
+		if (ret)
+			return ret;
+		d->remote_port = port;
+		if (d->conn)
+			conn_ring_reset(d->conn);
+		return 0;
+	}
+	ret = b->ops->map(b, domid, gfn, &d->page);
+	if (ret)
+		return ret;
+	ret = b->ops->bind(b, domid, port, &d->local_port);
+	if (ret) {
+		b->ops->unmap(b, domid, d->page);
+		d->page = NULL;
+		return ret;
+	}
+	features = d->features_set ? d->features : XSD_FEATURES;
+	d->target = PERM_NO_TARGET;
+	d->conn = conn_ring_new(xsd, d, features);
+	if (!d->conn) {
+		unbind(d);
+		b->ops->unmap(b, domid, d->page);
+		d->page = NULL;
+		return ENOMEM;
+	}
+	d->gfn = gfn;
+	d->remote_port = port;
+	d->introduced = true;
+	d->shutdown_reported = false;
+	b->ops->notify(b, d->local_port);
+	watch_fire_special(xsd, "@introduceDomain", domid);
+	log_debug("domain %u introduced (port %u)", domid, port);
+	return 0;
+}
+
+void
+domain_release(struct domain *d)
+{
+	struct xsd *xsd = d->xsd;
+	struct backend *b = xsd->backend;
+	int ret;
+
+	if (!d->introduced || !d->domid)
+		return;
+	TALLOC_FREE(d->conn);
+	unbind(d);
+	if (d->page)
+		b->ops->unmap(b, d->domid, d->page);
+	d->page = NULL;
+	d->introduced = false;
+	if (!xsd->opt.keep_orphans) {
+		ret = tree_rm_owned(xsd, d->domid);
+		if (ret)
+			log_warnx("removing nodes of domain %u: error %d",
+				  d->domid, ret);
+	}
+	watch_fire_special(xsd, "@releaseDomain", d->domid);
+	log_debug("domain %u released", d->domid);
+}
+
+struct port_search {
+	uint32_t port;
+	struct domain *found;
+};
+
+static int
+match_port(const char *key, void *val, void *arg)
+{
+	struct domain *d = val;
+	struct port_search *ps = arg;
+
+	(void)key;
+	if (d->introduced && d->domid && d->local_port == ps->port) {
+		ps->found = d;
+		return 1;
+	}
+	return 0;
+}
+
+void
+backend_port_fired(struct xsd *xsd, uint32_t local)
+{
+	struct port_search ps = { .port = local };
+
+	hash_foreach(xsd->domains, match_port, &ps);
+	if (ps.found && ps.found->conn)
+		conn_ring_event(ps.found->conn);
+}
+
+static int
+check_state(const char *key, void *val, void *arg)
+{
+	struct domain *d = val;
+	struct backend *b = d->xsd->backend;
+	enum domain_state st;
+
+	(void)key;
+	(void)arg;
+	if (!d->introduced || !d->domid)
+		return 0;
+	st = b->ops->state(b, d->domid);
+	if (st == DOMAIN_DYING) {
+		domain_release(d);
+	} else if (st == DOMAIN_SHUTDOWN && !d->shutdown_reported) {
+		d->shutdown_reported = true;
+		watch_fire_special(d->xsd, "@releaseDomain", d->domid);
+	}
+	return 0;
+}
+
+void
+backend_domains_changed(struct xsd *xsd)
+{
+	hash_foreach(xsd->domains, check_state, NULL);
 }

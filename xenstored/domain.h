@@ -11,9 +11,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "perms.h"
 #include "quota.h"
+#include "xs_wire_ext.h"
 
+struct conn;
 struct xsd;
+
+/* Features this daemon offers every domain (ring page bitmap). */
+#define XSD_FEATURES \
+	(XENSTORE_SERVER_FEATURE_RECONNECTION | \
+	 XENSTORE_SERVER_FEATURE_ERROR | XENSTORE_SERVER_FEATURE_WATCHDEPTH)
 
 struct domain {
 	struct xsd *xsd;
@@ -26,6 +34,15 @@ struct domain {
 	uint32_t features;		/* valid when features_set */
 	bool features_set;
 	bool introduced;
+
+	/* While introduced: */
+	struct conn *conn;		/* the ring connection */
+	void *page;			/* struct xenstore_domain_interface */
+	uint64_t gfn;
+	uint32_t remote_port;		/* the guest's end */
+	uint32_t local_port;		/* ours */
+	uint32_t target;		/* SET_TARGET, or PERM_NO_TARGET */
+	bool shutdown_reported;		/* @releaseDomain sent for shutdown */
 };
 
 /* Find a domain; create it when create is set.  NULL when absent/OOM. */
@@ -35,5 +52,13 @@ int domain_init(struct xsd *xsd);
 bool domain_is_unprivileged(const struct domain *d);
 /* Count nodes gained (+) or lost (-) by an owner. */
 void domain_nodes_add(struct xsd *xsd, unsigned int owner, int delta);
+
+/* INTRODUCE: map the page, bind the port, start serving. */
+int domain_introduce(struct xsd *xsd, unsigned int domid, uint64_t gfn,
+		     uint32_t port);
+/* RELEASE (or death): stop serving, drop its nodes, @releaseDomain. */
+void domain_release(struct domain *d);
+/* The introduced domain with that domid, or NULL. */
+struct domain *domain_introduced(struct xsd *xsd, unsigned int domid);
 
 #endif /* XSD_DOMAIN_H */

@@ -26,6 +26,10 @@ int do_transaction_end(struct req *r);
 
 int do_get_domain_path(struct req *r);
 int do_is_domain_introduced(struct req *r);
+int do_introduce(struct req *r);
+int do_release(struct req *r);
+int do_resume(struct req *r);
+int do_set_target(struct req *r);
 int do_get_feature(struct req *r);
 int do_set_feature(struct req *r);
 int do_get_quota(struct req *r);

@@ -129,6 +129,12 @@ trace_path(void)
 	return lg.trace_path;
 }
 
+FILE *
+trace_stream(void)
+{
+	return trace_enabled() ? lg.trace : NULL;
+}
+
 void
 trace_set(bool on)
 {

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define XSD_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
@@ -24,6 +25,8 @@ int trace_open(const char *path);
 bool trace_enabled(void);
 const char *trace_path(void);
 void trace_set(bool on);
+/* The open trace file while tracing is on, else NULL. */
+FILE *trace_stream(void);
 void trace(const char *fmt, ...) XSD_PRINTF(1, 2);
 /* One message: dir is "IN" or "OUT", conn is a short connection name. */
 void trace_msg(const char *dir, const char *conn, uint32_t type,

@@ -19,12 +19,14 @@
 
 #include <talloc.h>
 
+#include "backend.h"
 #include "conn.h"
 #include "domain.h"
 #include "log.h"
 #include "loop.h"
 #include "quota.h"
 #include "store.h"
+#include "watch.h"
 #include "xsd.h"
 
 #define DEFAULT_RUNDIR "/var/run/xenstored"
@@ -51,6 +53,8 @@ usage(FILE *f)
 "  -M, --path-max N           path length below a domain's home\n"
 "  -Q, --quota NAME=N         set any quota (see GET_QUOTA for names)\n"
 "  -q, --quota-soft NAME=N    set a soft quota\n"
+"      --backend sim|xen      how guests are reached (default: xen when\n"
+"                             /dev/xen exists, else sim)\n"
 "  -H, --help                 this text\n"
 "Socket: $XENSTORED_PATH, else $XENSTORED_RUNDIR/socket (default %s).\n",
 		DEFAULT_RUNDIR);
@@ -111,6 +115,7 @@ static const struct option longopts[] = {
 	{ "path-max", required_argument, NULL, 'M' },
 	{ "quota", required_argument, NULL, 'Q' },
 	{ "quota-soft", required_argument, NULL, 'q' },
+	{ "backend", required_argument, NULL, 'B' },
 	{ "help", no_argument, NULL, 'H' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -163,6 +168,9 @@ parse_args(struct xsd *xsd, int argc, char **argv, bool *on_disk)
 					optarg);
 				return 2;
 			}
+			break;
+		case 'B':
+			o->backend = optarg;
 			break;
 		case 'H':
 			usage(stdout);
@@ -302,6 +310,7 @@ main(int argc, char **argv)
 		sock = talloc_asprintf(xsd, "%s/socket", rundir);
 	if (on_disk)
 		db = talloc_asprintf(xsd, "%s/tdb", rundir);
+	xsd->opt.rundir = rundir;
 	xsd->opt.socket_path = sock;
 	xsd->opt.db_file = db;
 
@@ -330,6 +339,19 @@ main(int argc, char **argv)
 		goto out;
 	}
 	store_set_owner_fn(xsd->store, owner_changed, xsd);
+	xsd->internal = conn_internal(xsd);
+	ret = xsd->internal ? watch_specials_init(xsd) : ENOMEM;
+	if (ret) {
+		fprintf(stderr, "xenstored: %s\n", strerror(ret));
+		goto out;
+	}
+	xsd->backend = backend_open(xsd, xsd->opt.backend, &ret);
+	if (!xsd->backend) {
+		fprintf(stderr, "xenstored: %s backend: %s\n",
+			xsd->opt.backend ? xsd->opt.backend : "default",
+			strerror(ret));
+		goto out;
+	}
 	domain_nodes_add(xsd, 0, 1);	/* the root */
 	ret = conn_socket_listen(xsd, sock);
 	if (ret) {

@@ -17,11 +17,6 @@
 #include "xs_wire_ext.h"
 #include "xsd.h"
 
-/* Features this daemon offers every domain. */
-#define XSD_FEATURES \
-	(XENSTORE_SERVER_FEATURE_RECONNECTION | \
-	 XENSTORE_SERVER_FEATURE_ERROR | XENSTORE_SERVER_FEATURE_WATCHDEPTH)
-
 /* A decimal domid 0..65535, the whole string. */
 static int
 parse_domid(const char *s, unsigned int *domid)
@@ -72,13 +67,101 @@ int
 do_is_domain_introduced(struct req *r)
 {
 	const char *arg = proto_onearg(r);
-	struct domain *d;
 	unsigned int domid;
 
 	if (!arg || parse_domid(arg, &domid))
 		return EINVAL;
-	d = domain_get(r->xsd, domid, false);
-	return proto_reply_str(r, d && d->introduced ? "T" : "F");
+	return proto_reply_str(r, domid == 0 || domain_introduced(r->xsd, domid)
+				  ? "T" : "F");
+}
+
+/* A real guest domid: not dom0, not one of the DOMID_* specials. */
+static int
+parse_guest(const char *s, unsigned int *domid)
+{
+	if (parse_domid(s, domid) || *domid == 0 || *domid >= 0x7ff0)
+		return EINVAL;
+	return 0;
+}
+
+/* INTRODUCE <domid>|<gfn>|<evtchn>|? */
+int
+do_introduce(struct req *r)
+{
+	const char *v[3];
+	unsigned int domid, port;
+	long long gfn;
+	char *end;
+	int ret;
+
+	if (proto_strings(r, v, 3) < 3 || parse_guest(v[0], &domid) ||
+	    parse_uint(v[2], &port) || port == 0)
+		return EINVAL;
+	errno = 0;
+	gfn = strtoll(v[1], &end, 10);	/* signed decimal, says the spec */
+	if (errno || end == v[1] || *end)
+		return EINVAL;
+	ret = domain_introduce(r->xsd, domid, (uint64_t)gfn, port);
+	return ret ? ret : proto_ack(r);
+}
+
+/* The introduced guest named by the only argument. */
+static int
+onearg_domain(struct req *r, struct domain **d)
+{
+	const char *arg = proto_onearg(r);
+	unsigned int domid;
+
+	if (!arg || parse_guest(arg, &domid))
+		return EINVAL;
+	*d = domain_introduced(r->xsd, domid);
+	return *d ? 0 : ENOENT;
+}
+
+int
+do_release(struct req *r)
+{
+	struct domain *d;
+	int ret = onearg_domain(r, &d);
+
+	if (ret)
+		return ret;
+	domain_release(d);
+	return proto_ack(r);
+}
+
+int
+do_resume(struct req *r)
+{
+	struct domain *d;
+	int ret = onearg_domain(r, &d);
+
+	if (ret)
+		return ret;
+	d->shutdown_reported = false;
+	return proto_ack(r);
+}
+
+/* SET_TARGET <domid>|<tdomid>|: domid acts with tdomid's rights too. */
+int
+do_set_target(struct req *r)
+{
+	const char *v[2];
+	unsigned int domid, tdomid;
+	struct domain *d, *td;
+
+	if (proto_strings(r, v, 2) != 2 || parse_guest(v[0], &domid) ||
+	    parse_guest(v[1], &tdomid))
+		return EINVAL;
+	d = domain_introduced(r->xsd, domid);
+	td = domain_introduced(r->xsd, tdomid);
+	if (!d || !td)
+		return ENOENT;
+	if (!d->conn)
+		return EINVAL;
+	d->target = tdomid;
+	d->conn->target = tdomid;
+	return proto_ack(r);
 }
 
 /* GET_FEATURE [<domid>|] -> <value>| */

@@ -12,20 +12,52 @@
 #include <string.h>
 
 #include "conn.h"
+#include "domain.h"
+#include "quota.h"
+#include "watch.h"
+#include "xsd.h"
 #include "handlers.h"
 #include "path.h"
 #include "proto.h"
 #include "tree.h"
 
-static int
-canonical(struct req *r, const char *in, char **out)
+/*
+ * Length of a path below the caller's home ("/local/domain/<id>/"), or
+ * all of it elsewhere: what the path-max quota limits.
+ */
+static size_t
+home_len(const char *path)
 {
+	unsigned int domid;
+	int off = 0;
+
+	if (sscanf(path, "/local/domain/%5u/%n", &domid, &off) == 1 && off)
+		return strlen(path) - (size_t)off;
+	return strlen(path);
+}
+
+static int
+canonical_any(struct req *r, const char *in, bool special, char **out)
+{
+	struct conn *c = r->conn;
 	int err;
 
 	if (!in)
 		return EINVAL;
-	*out = path_canonical(r, r->conn->domid, in, false, &err);
-	return *out ? 0 : err;
+	*out = path_canonical(r, c->domid, in, special, &err);
+	if (!*out)
+		return err;
+	if (!c->privileged && (*out)[0] == '/' &&
+	    quota_exceeded(c->domain->quota.hard[Q_PATH_MAX],
+			   (unsigned int)home_len(*out), 0))
+		return EINVAL;
+	return 0;
+}
+
+static int
+canonical(struct req *r, const char *in, char **out)
+{
+	return canonical_any(r, in, false, out);
 }
 
 int
@@ -161,7 +193,8 @@ do_directory_part(struct req *r)
 	list = join_names(r, names, num, &len);
 	if (!list)
 		return ENOMEM;
-	genlen = (size_t)snprintf(gen, sizeof(gen), "%" PRIu64, n->gen) + 1;
+	genlen = (size_t)snprintf(gen, sizeof(gen) - 1, "%" PRIu64, n->gen) + 1;
+	gen[genlen] = 0;
 	if (offset >= len)
 		return proto_reply(r, gen, genlen + 1);	/* gen, "" */
 	off = offset;
@@ -187,18 +220,44 @@ do_directory_part(struct req *r)
 int
 do_get_perms(struct req *r)
 {
+	struct special_node *sp;
 	struct node *n = NULL;
 	char *path, *buf;
 	size_t len;
 	int ret;
 
-	ret = canonical(r, proto_onearg(r), &path);
-	if (!ret)
-		ret = tree_get(r, r->conn, r->txn, path, PERM_READ, &n);
+	ret = canonical_any(r, proto_onearg(r), true, &path);
+	if (ret)
+		return ret;
+	if (path[0] == '@') {
+		sp = watch_special(r->xsd, path);
+		if (!sp)
+			return ENOENT;
+		buf = perms_format(r, sp->perms, sp->nperms, &len);
+		return buf ? proto_reply(r, buf, len) : ENOMEM;
+	}
+	ret = tree_get(r, r->conn, r->txn, path, PERM_READ, &n);
 	if (ret)
 		return ret;
 	buf = perms_format(r, n->perms, n->nperms, &len);
 	return buf ? proto_reply(r, buf, len) : ENOMEM;
+}
+
+/* Permissions of @introduceDomain / @releaseDomain: dom0's business. */
+static int
+set_special_perms(struct req *r, const char *path, struct perm *perms,
+		  unsigned int nperms)
+{
+	struct special_node *sp = watch_special(r->xsd, path);
+
+	if (!sp)
+		return ENOENT;
+	if (!r->conn->privileged)
+		return EACCES;
+	talloc_free(sp->perms);
+	sp->perms = talloc_steal(r->xsd, perms);
+	sp->nperms = nperms;
+	return proto_ack(r);
 }
 
 int
@@ -216,8 +275,11 @@ do_set_perms(struct req *r)
 	off = strlen(v[0]) + 1;
 	ret = perms_parse(r, r->data + off, r->len - off, &perms, &nperms);
 	if (!ret)
-		ret = canonical(r, v[0], &path);
-	if (!ret)
-		ret = tree_set_perms(r->conn, r->txn, path, perms, nperms);
+		ret = canonical_any(r, v[0], true, &path);
+	if (ret)
+		return ret;
+	if (path[0] == '@')
+		return set_special_perms(r, path, perms, nperms);
+	ret = tree_set_perms(r->conn, r->txn, path, perms, nperms);
 	return ret ? ret : proto_ack(r);
 }

@@ -321,3 +321,50 @@ tree_children(TALLOC_CTX *mem_ctx, struct conn *c, struct txn *t,
 		return ret;
 	return view_children(mem_ctx, c, t, path, names, num);
 }
+
+struct owned {
+	unsigned int domid;
+	TALLOC_CTX *mem_ctx;
+	char **paths;
+	unsigned int num;
+	int err;
+};
+
+static int
+collect_owned(const struct node *n, void *arg)
+{
+	struct owned *o = arg;
+	char **v;
+
+	if (node_owner(n) != o->domid || !strcmp(n->path, "/"))
+		return 0;
+	/* Below a node already taken: goes with it. */
+	if (o->num && path_is_child(n->path, o->paths[o->num - 1]))
+		return 0;
+	v = talloc_realloc(o->mem_ctx, o->paths, char *, o->num + 1);
+	if (!v)
+		return ENOMEM;
+	o->paths = v;
+	v[o->num] = talloc_strdup(v, n->path);
+	if (!v[o->num])
+		return ENOMEM;
+	o->num++;
+	return 0;
+}
+
+int
+tree_rm_owned(struct xsd *xsd, unsigned int domid)
+{
+	struct owned o = { .domid = domid };
+	unsigned int i;
+	int ret;
+
+	o.mem_ctx = talloc_new(NULL);
+	if (!o.mem_ctx)
+		return ENOMEM;
+	ret = store_walk(xsd->store, "/", collect_owned, &o);
+	for (i = 0; i < o.num && !ret; i++)
+		ret = tree_rm(xsd->internal, NULL, o.paths[i]);
+	talloc_free(o.mem_ctx);
+	return ret;
+}

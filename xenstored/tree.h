@@ -16,6 +16,7 @@
 
 struct conn;
 struct txn;
+struct xsd;
 
 /*
  * Look a node up, requiring access perm (PERM_* bits).  A missing node
@@ -34,5 +35,8 @@ int tree_set_perms(struct conn *c, struct txn *t, const char *path,
 int tree_children(TALLOC_CTX *mem_ctx, struct conn *c, struct txn *t,
 		  const char *path, struct node **n, char ***names,
 		  unsigned int *num);
+
+/* Remove every node domid owns, with its subtree (domain release). */
+int tree_rm_owned(struct xsd *xsd, unsigned int domid);
 
 #endif /* XSD_TREE_H */

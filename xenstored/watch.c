@@ -6,6 +6,7 @@
  * connection the order of the changes.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <talloc.h>
@@ -152,7 +153,8 @@ watch_fire(struct xsd *xsd, const char *path, const struct perm *perms,
 	struct watch *w;
 
 	list_for_each_safe(c, ctmp, &xsd->conns, link) {
-		if (list_empty(&c->watches) || !may_see(c, perms, nperms))
+		if (list_empty(&c->watches) || c->ignored ||
+		    !may_see(c, perms, nperms))
 			continue;
 		list_for_each(w, &c->watches, link) {
 			if (path_is_child(path, w->path)) {
@@ -161,6 +163,59 @@ watch_fire(struct xsd *xsd, const char *path, const struct perm *perms,
 			} else if (recursive && path_is_child(w->path, path)) {
 				send_event(w, w->path);
 			}
+		}
+	}
+}
+
+int
+watch_specials_init(struct xsd *xsd)
+{
+	static const char *const names[XSD_NSPECIAL] = {
+		"@introduceDomain", "@releaseDomain",
+	};
+	unsigned int i;
+
+	for (i = 0; i < XSD_NSPECIAL; i++) {
+		struct special_node *sp = &xsd->specials[i];
+
+		sp->path = names[i];
+		sp->perms = talloc_zero(xsd, struct perm);	/* n0 */
+		if (!sp->perms)
+			return ENOMEM;
+		sp->nperms = 1;
+	}
+	return 0;
+}
+
+struct special_node *
+watch_special(struct xsd *xsd, const char *path)
+{
+	unsigned int i;
+
+	for (i = 0; i < XSD_NSPECIAL; i++)
+		if (xsd->specials[i].path && !strcmp(path, xsd->specials[i].path))
+			return &xsd->specials[i];
+	return NULL;
+}
+
+void
+watch_fire_special(struct xsd *xsd, const char *base, unsigned int domid)
+{
+	struct special_node *sp = watch_special(xsd, base);
+	struct conn *c, *ctmp;
+	struct watch *w;
+	char full[64];
+
+	snprintf(full, sizeof(full), "%s/%u", base, domid);
+	list_for_each_safe(c, ctmp, &xsd->conns, link) {
+		if (list_empty(&c->watches) || c->ignored ||
+		    !may_see(c, sp ? sp->perms : NULL, sp ? sp->nperms : 0))
+			continue;
+		list_for_each(w, &c->watches, link) {
+			if (!strcmp(w->path, base))
+				send_event(w, w->depth >= 1 ? full : base);
+			else if (!strcmp(w->path, full))
+				send_event(w, full);
 		}
 	}
 }

@@ -50,4 +50,17 @@ void watch_remove_all(struct conn *c);
 void watch_fire(struct xsd *xsd, const char *path, const struct perm *perms,
 		unsigned int nperms, bool recursive);
 
+/*
+ * Special events: base is "@introduceDomain" or "@releaseDomain".
+ * Watches on base get base (or base/<domid> with depth 1), watches on
+ * base/<domid> get that.  Only privileged connections and domains the
+ * special node's permissions let read hear of them.
+ */
+void watch_fire_special(struct xsd *xsd, const char *base,
+			unsigned int domid);
+
+/* The special nodes' permissions: set up, find by path (NULL if none). */
+int watch_specials_init(struct xsd *xsd);
+struct special_node *watch_special(struct xsd *xsd, const char *path);
+
 #endif /* XSD_WATCH_H */

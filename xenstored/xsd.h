@@ -17,10 +17,23 @@
 struct store;
 struct loop;
 struct hash;
+struct backend;
+struct conn;
+struct perm;
+
+/* Permissions of the special watch paths @introduceDomain/@releaseDomain. */
+struct special_node {
+	const char *path;
+	struct perm *perms;
+	unsigned int nperms;
+};
+#define XSD_NSPECIAL 2
 
 struct xsd_options {
+	const char *rundir;
 	const char *socket_path;	/* where to listen */
 	const char *db_file;		/* NULL: tdb in memory */
+	const char *backend;		/* NULL: choose */
 	const char *pid_file;
 	const char *trace_file;
 	bool no_fork;
@@ -37,6 +50,9 @@ struct xsd {
 	struct xsd_options opt;
 	struct store *store;
 	struct loop *loop;
+	struct backend *backend;
+	struct conn *internal;		/* the daemon acting on its own */
+	struct special_node specials[XSD_NSPECIAL];
 	struct list_node conns;		/* every struct conn */
 	struct list_node flush;		/* conns with output to send */
 	struct hash *domains;		/* domid text -> struct domain */

@@ -1,0 +1,59 @@
+/*
+ * backend.h - how the daemon reaches guests: mapping their ring pages,
+ * their event channels, and news of dying domains.
+ *
+ * Two implementations, chosen at start-up: backend_sim.c (files and
+ * Unix sockets in the run directory, docs/sim-backend.md) and
+ * backend_xen.c (Xen's own libraries).  Nothing outside these files knows
+ * which one runs.  An implementation registers its descriptors with the
+ * loop itself and reports through backend_port_fired() and
+ * backend_domains_changed().
+ */
+#ifndef XSD_BACKEND_H
+#define XSD_BACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct xsd;
+struct backend;
+
+enum domain_state {
+	DOMAIN_RUNNING,
+	DOMAIN_SHUTDOWN,	/* stopped, may be resumed */
+	DOMAIN_DYING,		/* gone or going */
+};
+
+struct backend_ops {
+	const char *name;
+	/* Set up and register with the loop.  0 or an errno. */
+	int (*open)(struct backend *b);
+	/* Map the ring page of domid.  0 or an errno. */
+	int (*map)(struct backend *b, unsigned int domid, uint64_t gfn,
+		   void **page);
+	void (*unmap)(struct backend *b, unsigned int domid, void *page);
+	/* Bind to the domain's unbound port; *local is our end. */
+	int (*bind)(struct backend *b, unsigned int domid, uint32_t remote,
+		    uint32_t *local);
+	void (*unbind)(struct backend *b, uint32_t local);
+	int (*notify)(struct backend *b, uint32_t local);
+	enum domain_state (*state)(struct backend *b, unsigned int domid);
+};
+
+struct backend {
+	const struct backend_ops *ops;
+	struct xsd *xsd;
+	void *priv;
+};
+
+/* name: "sim", "xen" or NULL to choose (xen when /dev/xen exists). */
+struct backend *backend_open(struct xsd *xsd, const char *name, int *err);
+
+extern const struct backend_ops backend_sim_ops;
+extern const struct backend_ops backend_xen_ops;
+
+/* Reports from implementations (domain.c handles them). */
+void backend_port_fired(struct xsd *xsd, uint32_t local);
+void backend_domains_changed(struct xsd *xsd);
+
+#endif /* XSD_BACKEND_H */

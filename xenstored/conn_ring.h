@@ -1,0 +1,21 @@
+/*
+ * conn_ring.h - guest connections over the shared ring page.
+ */
+#ifndef XSD_CONN_RING_H
+#define XSD_CONN_RING_H
+
+#include <stdint.h>
+
+struct conn;
+struct domain;
+struct xsd;
+
+/* The connection of a newly introduced domain (page mapped, port bound). */
+struct conn *conn_ring_new(struct xsd *xsd, struct domain *d,
+			   uint32_t features);
+/* The domain's event channel fired. */
+void conn_ring_event(struct conn *c);
+/* Back to a fresh connection: nothing queued, no watches or txns. */
+void conn_ring_reset(struct conn *c);
+
+#endif /* XSD_CONN_RING_H */
