@@ -119,6 +119,10 @@ entry(struct txn *t, const char *path, struct txn_entry **out)
 		*out = e;
 		return 0;
 	}
+	if (!t->conn->privileged &&
+	    quota_exceeded(t->conn->domain->quota.hard[Q_TRANSACTION_NODES],
+			   t->nentries, 1))
+		return ENOSPC;
 	e = talloc_zero(t, struct txn_entry);
 	if (!e)
 		return ENOMEM;
