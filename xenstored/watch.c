@@ -71,7 +71,7 @@ watch_add(struct conn *c, const char *path, bool relative, const char *token,
 		return EEXIST;
 	if (!c->privileged &&
 	    quota_exceeded(d->quota.hard[Q_WATCHES], d->watches, 1))
-		return ENOSPC;
+		return E2BIG;	/* as upstream */
 	w = talloc_zero(c, struct watch);
 	if (!w)
 		return ENOMEM;

@@ -32,7 +32,7 @@ struct watch {
 
 /*
  * Add a watch (path already canonical; relative: the client sent a
- * relative path).  0, EEXIST, ENOSPC, ENOMEM.
+ * relative path).  0, EEXIST, E2BIG (quota), ENOMEM.
  */
 int watch_add(struct conn *c, const char *path, bool relative,
 	      const char *token, int depth);
