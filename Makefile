@@ -65,7 +65,7 @@ unit: $(UNIT_BINS)
 	@scripts/run-unit $(UNIT_BINS)
 
 integration: $(XSD_BIN) $(GUEST_BIN) deps
-	XSD_BINARY=$(abspath $(XSD_BIN)) XS_GUEST=$(abspath $(GUEST_BIN)) \
+	XSD_BINARY=$(abspath $(XSD_BIN)) XSD_GUEST=$(abspath $(GUEST_BIN)) \
 		$(PY) -m pytest -q tests/integration
 
 check: deps all

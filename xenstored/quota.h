@@ -14,13 +14,13 @@
 enum quota_kind {
 	Q_NODES,		/* nodes owned by a domain */
 	Q_WATCHES,		/* watches of a domain */
-	Q_OUTSTANDING,		/* requests with an unsent reply */
-	Q_MEMORY,		/* bytes of node data owned by a domain */
+	Q_OUTSTANDING,		/* reported; rings apply back-pressure instead */
+	Q_MEMORY,		/* reported, not enforced */
 	Q_TRANSACTIONS,		/* open transactions of a connection */
 	Q_TRANSACTION_NODES,	/* nodes one transaction may touch */
 	Q_NODE_PERMS,		/* permission entries of one node */
 	Q_PATH_MAX,		/* path length below /local/domain/<id>/ */
-	Q_NODE_SIZE,		/* value + permissions + child names */
+	Q_NODE_SIZE,		/* bytes of a node's value */
 	Q_N
 };
 

@@ -304,6 +304,10 @@ store_add(struct store *s, const struct node *n)
 	ret = store_get(tmp, s, ppath, &parent);
 	if (ret)
 		goto out;
+	if (store_exists(s, n->path)) {
+		ret = EEXIST;
+		goto out;
+	}
 	copy.first = copy.last = copy.next = NULL;
 	copy.nchildren = 0;
 	copy.prev = parent->last;
@@ -345,6 +349,10 @@ store_del(struct store *s, const char *path)
 
 	if (!tmp)
 		return ENOMEM;
+	if (!strcmp(path, "/")) {
+		ret = EINVAL;	/* the root stays */
+		goto out;
+	}
 	ret = store_get(tmp, s, path, &n);
 	if (ret)
 		goto out;

@@ -149,8 +149,22 @@ create(TALLOC_CTX *tmp, struct conn *c, struct txn *t, const char *path,
 	if (!(access_of(c, parent) & PERM_WRITE))
 		return EACCES;
 	if (!c->privileged &&
-	    quota_exceeded(d->quota.hard[Q_NODES], d->nodes, nmissing))
+	    quota_exceeded(d->quota.hard[Q_NODES], d->nodes + (t ? t->added : 0),
+			   nmissing))
 		return ENOSPC;
+	/*
+	 * Check the sizes before creating anything: the missing parents
+	 * are empty and carry the permissions the new node gets, so the
+	 * new node is the largest of them.
+	 */
+	n = talloc_zero(tmp, struct node);
+	if (!n)
+		return ENOMEM;
+	n->nperms = parent->nperms;
+	n->len = len;
+	ret = check_size(c, n);
+	if (ret)
+		return ret;
 	while (nmissing) {
 		const char *np = missing[--nmissing];
 
@@ -167,9 +181,7 @@ create(TALLOC_CTX *tmp, struct conn *c, struct txn *t, const char *path,
 			n->perms[0].id = c->domid;
 		n->value = (uint8_t *)(nmissing ? "" : value);
 		n->len = nmissing ? 0 : len;
-		ret = check_size(c, n);
-		if (!ret)
-			ret = view_add(c, t, n);
+		ret = view_add(c, t, n);
 		if (ret)
 			return ret;
 		parent = n;

@@ -143,7 +143,7 @@ entry(struct txn *t, const char *path, struct txn_entry **out)
 		return ENOMEM;
 	}
 	list_add_tail(&t->entries, &e->link);
-	t->nentries++;
+	e->seq = t->nentries++;
 	*out = e;
 	return 0;
 }
@@ -301,6 +301,9 @@ txn_add(struct txn *t, const struct node *n)
 	ret = replace(e, n);
 	if (ret)
 		return ret;
+	if (e->base_gen)
+		e->recreated = true;	/* removed earlier in this txn */
+	t->added++;
 	/* A node created here starts without children. */
 	talloc_free(e->children);
 	e->children = NULL;
@@ -368,6 +371,7 @@ conflicts(struct txn *t)
 	return false;
 }
 
+/* Parents before children; equal depth in first-touch order. */
 static int
 by_depth(const void *a, const void *b)
 {
@@ -375,7 +379,37 @@ by_depth(const void *a, const void *b)
 	const struct txn_entry *y = *(struct txn_entry *const *)b;
 	unsigned int dx = path_depth(x->path), dy = path_depth(y->path);
 
-	return dx < dy ? -1 : dx > dy;
+	if (dx != dy)
+		return dx < dy ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The store must gain this node: new here, or removed and re-created. */
+static bool
+is_add(const struct txn_entry *e)
+{
+	return e->node && (!e->base_gen || e->recreated);
+}
+
+/* Add p's new children in the order the transaction listed them. */
+static int
+add_children(struct txn *t, struct txn_entry *p)
+{
+	struct txn_entry *c;
+	unsigned int i;
+	char *path;
+	int ret = 0;
+
+	for (i = 0; i < p->nchildren && !ret; i++) {
+		path = path_join(NULL, p->path, p->children[i]);
+		if (!path)
+			return ENOMEM;
+		c = hash_get(t->index, path);
+		if (c && is_add(c))
+			ret = store_add(store_of(t), c->node);
+		talloc_free(path);
+	}
+	return ret;
 }
 
 static int
@@ -390,18 +424,23 @@ apply(struct txn *t)
 	if (!v)
 		return ENOMEM;
 	list_for_each(e, &t->entries, link)
-		if (e->changed)
-			v[n++] = e;
+		v[n++] = e;
 	qsort(v, n, sizeof(*v), by_depth);
-	for (i = n; i-- > 0 && !ret;)
-		if (!v[i]->node && v[i]->base_gen)
-			ret = store_del(s, v[i]->path);
+	/* Removals, deepest first (re-created nodes go and come back). */
+	for (i = n; i-- > 0 && !ret;) {
+		e = v[i];
+		if (e->changed && e->base_gen && (!e->node || e->recreated))
+			ret = store_del(s, e->path);
+	}
+	/* Additions, parents first, siblings in the transaction's order. */
+	for (i = 0; i < n && !ret; i++)
+		if (v[i]->node && v[i]->children_loaded)
+			ret = add_children(t, v[i]);
+	/* Changes of nodes that stayed. */
 	for (i = 0; i < n && !ret; i++) {
 		e = v[i];
-		if (!e->node)
-			continue;
-		ret = e->base_gen ? store_set(s, e->node)
-				  : store_add(s, e->node);
+		if (e->changed && e->node && !is_add(e))
+			ret = store_set(s, e->node);
 	}
 	talloc_free(v);
 	return ret;

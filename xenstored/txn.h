@@ -33,6 +33,8 @@ struct txn_entry {
 	unsigned int nchildren;
 	bool children_loaded;
 	unsigned int events;		/* events queued: 1 plain, 2 recursive */
+	unsigned int seq;		/* order of first touch */
+	bool recreated;			/* removed, then created again */
 };
 
 struct txn_event {
@@ -50,6 +52,7 @@ struct txn {
 	struct hash *index;		/* path -> struct txn_entry */
 	struct list_node entries;
 	unsigned int nentries;
+	unsigned int added;		/* nodes created (for the nodes quota) */
 	struct list_node events;	/* struct txn_event, to fire on commit */
 };
 
