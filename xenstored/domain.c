@@ -107,6 +107,7 @@ domain_introduce(struct xsd *xsd, unsigned int domid, uint64_t gfn,
 
 	if (!d)
 		return ENOMEM;
+	features = d->features_set ? d->features : XSD_FEATURES;
 	if (d->introduced) {
 		/* Again: a new event channel and a fresh connection. */
 		unbind(d);
@@ -114,6 +115,8 @@ domain_introduce(struct xsd *xsd, unsigned int domid, uint64_t gfn,
 		if (ret)
 			return ret;
 		d->remote_port = port;
+		((struct xenstore_domain_interface *)d->page)->server_features =
+			features;
 		if (d->conn)
 			conn_ring_reset(d->conn);
 		return 0;
@@ -127,7 +130,6 @@ domain_introduce(struct xsd *xsd, unsigned int domid, uint64_t gfn,
 		d->page = NULL;
 		return ret;
 	}
-	features = d->features_set ? d->features : XSD_FEATURES;
 	d->target = PERM_NO_TARGET;
 	d->conn = conn_ring_new(xsd, d, features);
 	if (!d->conn) {

@@ -51,6 +51,8 @@ class Guest:
         threading.Thread(target=self._pump, args=(self.proc.stderr,
                                                   self.stderr.append),
                          daemon=True).start()
+        # The first answer comes once the set-up (INTRODUCE) is done.
+        assert self("error") == "0"
 
     @staticmethod
     def _pump(f, put):
