@@ -83,8 +83,8 @@ check-asan: deps
 	$(MAKE) O=build/asan SANITIZE=1 unit
 	$(MAKE) O=build/asan SANITIZE=1 integration
 
-demo: deps $(XSD_BIN)
-	@scripts/demo $(abspath $(XSD_BIN))
+demo: deps $(XSD_BIN) $(GUEST_BIN)
+	@scripts/demo $(abspath $(XSD_BIN)) $(abspath $(GUEST_BIN))
 
 bench: deps $(XSD_BIN)
 	@bench/run.sh
