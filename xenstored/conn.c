@@ -256,7 +256,7 @@ conn_parse(struct conn *c, const uint8_t *buf, size_t len)
 	while (len - off >= HDR_SIZE && !c->closing) {
 		memcpy(&h, buf + off, HDR_SIZE);
 		if (h.len > XENSTORE_PAYLOAD_MAX) {
-			log_warnx("%s: payload of %u bytes, closing", c->name,
+			log_warnx("%s: message announces a payload of %u bytes", c->name,
 				  h.len);
 			return -1;
 		}

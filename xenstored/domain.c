@@ -109,11 +109,15 @@ domain_introduce(struct xsd *xsd, unsigned int domid, uint64_t gfn,
 		return ENOMEM;
 	features = d->features_set ? d->features : XSD_FEATURES;
 	if (d->introduced) {
-		/* Again: a new event channel and a fresh connection. */
-		unbind(d);
-		ret = b->ops->bind(b, domid, port, &d->local_port);
+		/* Again: a new event channel (the old one stays if that
+		 * fails) and a fresh connection. */
+		uint32_t local;
+
+		ret = b->ops->bind(b, domid, port, &local);
 		if (ret)
 			return ret;
+		unbind(d);
+		d->local_port = local;
 		d->remote_port = port;
 		((struct xenstore_domain_interface *)d->page)->server_features =
 			features;
@@ -169,6 +173,10 @@ domain_release(struct domain *d)
 			log_warnx("removing nodes of domain %u: error %d",
 				  d->domid, ret);
 	}
+	ret = tree_forget_domain(xsd, d->domid);
+	if (ret)
+		log_warnx("revoking rights of domain %u: error %d", d->domid,
+			  ret);
 	watch_fire_special(xsd, "@releaseDomain", d->domid);
 	log_debug("domain %u released", d->domid);
 }

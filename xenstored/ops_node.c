@@ -21,43 +21,10 @@
 #include "proto.h"
 #include "tree.h"
 
-/*
- * Length of a path below the caller's home ("/local/domain/<id>/"), or
- * all of it elsewhere: what the path-max quota limits.
- */
-static size_t
-home_len(const char *path)
-{
-	unsigned int domid;
-	int off = 0;
-
-	if (sscanf(path, "/local/domain/%5u/%n", &domid, &off) == 1 && off)
-		return strlen(path) - (size_t)off;
-	return strlen(path);
-}
-
-static int
-canonical_any(struct req *r, const char *in, bool special, char **out)
-{
-	struct conn *c = r->conn;
-	int err;
-
-	if (!in)
-		return EINVAL;
-	*out = path_canonical(r, c->domid, in, special, &err);
-	if (!*out)
-		return err;
-	if (!c->privileged && (*out)[0] == '/' &&
-	    quota_exceeded(c->domain->quota.hard[Q_PATH_MAX],
-			   (unsigned int)home_len(*out), 0))
-		return EINVAL;
-	return 0;
-}
-
 static int
 canonical(struct req *r, const char *in, char **out)
 {
-	return canonical_any(r, in, false, out);
+	return proto_path(r, in, false, out);
 }
 
 int
@@ -226,13 +193,17 @@ do_get_perms(struct req *r)
 	size_t len;
 	int ret;
 
-	ret = canonical_any(r, proto_onearg(r), true, &path);
+	ret = proto_path(r, proto_onearg(r), true, &path);
 	if (ret)
 		return ret;
 	if (path[0] == '@') {
 		sp = watch_special(r->xsd, path);
 		if (!sp)
 			return ENOENT;
+		if (!r->conn->privileged &&
+		    !(perms_access(sp->perms, sp->nperms, r->conn->domid,
+				   r->conn->target) & PERM_READ))
+			return EACCES;
 		buf = perms_format(r, sp->perms, sp->nperms, &len);
 		return buf ? proto_reply(r, buf, len) : ENOMEM;
 	}
@@ -275,7 +246,7 @@ do_set_perms(struct req *r)
 	off = strlen(v[0]) + 1;
 	ret = perms_parse(r, r->data + off, r->len - off, &perms, &nperms);
 	if (!ret)
-		ret = canonical_any(r, v[0], true, &path);
+		ret = proto_path(r, v[0], true, &path);
 	if (ret)
 		return ret;
 	if (path[0] == '@')

@@ -12,15 +12,6 @@
 #include "txn.h"
 #include "watch.h"
 
-static int
-watch_path(struct req *r, const char *in, char **out)
-{
-	int err;
-
-	*out = path_canonical(r, r->conn->domid, in, true, &err);
-	return *out ? 0 : err;
-}
-
 /* WATCH <wpath>|<token>|[<depth>|]? */
 int
 do_watch(struct req *r)
@@ -41,7 +32,7 @@ do_watch(struct req *r)
 			return EINVAL;
 		depth = (int)d;
 	}
-	ret = watch_path(r, v[0], &path);
+	ret = proto_path(r, v[0], true, &path);
 	if (ret)
 		return ret;
 	/* Ack first: clients expect the reply before the initial event. */
@@ -64,7 +55,7 @@ do_unwatch(struct req *r)
 
 	if (proto_strings(r, v, 2) < 2)
 		return EINVAL;
-	ret = watch_path(r, v[0], &path);
+	ret = proto_path(r, v[0], true, &path);
 	if (!ret)
 		ret = watch_remove(r->conn, path, v[1]);
 	return ret ? ret : proto_ack(r);

@@ -3,9 +3,13 @@
  * encoding of replies and errors.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "conn.h"
+#include "domain.h"
+#include "path.h"
+#include "quota.h"
 #include "handlers.h"
 #include "log.h"
 #include "proto.h"
@@ -99,6 +103,39 @@ proto_error(struct req *r, int err)
 
 	conn_queue(r->conn, XS_ERROR, r->hdr.req_id, r->hdr.tx_id, name,
 		   strlen(name) + 1);
+}
+
+/*
+ * Length of a path below the caller's home ("/local/domain/<id>/"), or
+ * all of it elsewhere: what the path-max quota limits.
+ */
+static size_t
+home_len(const char *path)
+{
+	unsigned int domid;
+	int off = 0;
+
+	if (sscanf(path, "/local/domain/%5u/%n", &domid, &off) == 1 && off)
+		return strlen(path) - (size_t)off;
+	return strlen(path);
+}
+
+int
+proto_path(struct req *r, const char *in, bool special, char **out)
+{
+	struct conn *c = r->conn;
+	int err;
+
+	if (!in)
+		return EINVAL;
+	*out = path_canonical(r, c->domid, in, special, &err);
+	if (!*out)
+		return err;
+	if (!c->privileged && (*out)[0] == '/' &&
+	    quota_exceeded(c->domain->quota.hard[Q_PATH_MAX],
+			   (unsigned int)home_len(*out), 0))
+		return EINVAL;
+	return 0;
 }
 
 unsigned int

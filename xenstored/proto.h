@@ -10,6 +10,7 @@
 #ifndef XSD_PROTO_H
 #define XSD_PROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +49,13 @@ unsigned int proto_strings(const struct req *r, const char **v,
 			   unsigned int max);
 /* The payload is exactly one string ("path\0"); NULL otherwise. */
 const char *proto_onearg(const struct req *r);
+
+/*
+ * A client's path made absolute for the caller, checked for syntax and
+ * for the caller's path-max quota; special "@..." paths if special.
+ * 0, EINVAL or ENOMEM.
+ */
+int proto_path(struct req *r, const char *in, bool special, char **out);
 
 /* Name of an error as the wire spells it, "EINVAL" for unknown ones. */
 const char *proto_errname(int err);

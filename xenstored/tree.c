@@ -10,6 +10,7 @@
 
 #include "conn.h"
 #include "domain.h"
+#include "hash.h"
 #include "path.h"
 #include "store.h"
 #include "tree.h"
@@ -52,13 +53,28 @@ view_children(TALLOC_CTX *mem_ctx, struct conn *c, struct txn *t,
 }
 
 static int
-view_event(struct conn *c, struct txn *t, const struct node *n,
-	   bool recursive)
+view_fire(struct conn *c, struct txn *t, const struct watch_event *ev)
 {
 	if (t)
-		return txn_event(t, n->path, n->perms, n->nperms, recursive);
-	watch_fire(c->xsd, n->path, n->perms, n->nperms, recursive);
+		return txn_event(t, ev);
+	watch_fire(c->xsd, ev);
+	if (ev->removed)
+		talloc_free(ev->removed);
 	return 0;
+}
+
+/* n changed; before the change its permissions were old (NULL: same). */
+static int
+view_event(struct conn *c, struct txn *t, const struct node *n,
+	   const struct perm *old, unsigned int nold)
+{
+	struct watch_event ev = {
+		.path = n->path,
+		.perms = { old ? old : n->perms, n->perms },
+		.nperms = { old ? nold : n->nperms, n->nperms },
+	};
+
+	return view_fire(c, t, &ev);
 }
 
 static uint32_t
@@ -211,7 +227,7 @@ tree_write(struct conn *c, struct txn *t, const char *path,
 		ret = create(tmp, c, t, path, value, len, &n);
 	}
 	if (!ret)
-		ret = view_event(c, t, n, false);
+		ret = view_event(c, t, n, NULL, 0);
 	talloc_free(tmp);
 	return ret;
 }
@@ -229,31 +245,71 @@ tree_mkdir(struct conn *c, struct txn *t, const char *path)
 	if (ret == ENOENT) {
 		ret = create(tmp, c, t, path, "", 0, &n);
 		if (!ret)
-			ret = view_event(c, t, n, false);
+			ret = view_event(c, t, n, NULL, 0);
 	}
 	talloc_free(tmp);
 	return ret;
 }
 
-/* Remove path and everything below it, children first. */
+/*
+ * Collect path and everything below it into removed (path -> node) and
+ * order (children before parents).  Only reads: in a transaction this
+ * is where the touched-nodes quota can stop a removal, before anything
+ * changed.
+ */
 static int
-remove_subtree(struct conn *c, struct txn *t, const char *path)
+collect_subtree(struct conn *c, struct txn *t, const char *path,
+		struct hash *removed, char ***order, unsigned int *num)
 {
 	TALLOC_CTX *tmp = talloc_new(NULL);
-	char **names = NULL, *child;
-	unsigned int num = 0, i;
+	char **names = NULL, *child, **v;
+	struct node *n = NULL;
+	unsigned int nn = 0, i;
 	int ret;
 
 	if (!tmp)
 		return ENOMEM;
-	ret = view_children(tmp, c, t, path, &names, &num);
-	for (i = 0; i < num && !ret; i++) {
+	ret = view_children(tmp, c, t, path, &names, &nn);
+	for (i = 0; i < nn && !ret; i++) {
 		child = path_join(tmp, path, names[i]);
-		ret = child ? remove_subtree(c, t, child) : ENOMEM;
+		ret = child ? collect_subtree(c, t, child, removed, order, num)
+			    : ENOMEM;
 	}
 	if (!ret)
-		ret = view_del(c, t, path);
+		ret = view_get(removed, c, t, path, &n);
+	if (!ret)
+		ret = hash_put(removed, n->path, n);
+	if (!ret) {
+		v = talloc_realloc(removed, *order, char *, *num + 1);
+		if (v) {
+			v[(*num)++] = n->path;
+			*order = v;
+		} else {
+			ret = ENOMEM;
+		}
+	}
 	talloc_free(tmp);
+	return ret;
+}
+
+/* Remove path's subtree; removed gets every removed node, by path. */
+static int
+remove_subtree(struct conn *c, struct txn *t, const char *path,
+	       struct hash *removed)
+{
+	char **order = NULL, *parent;
+	struct node *pn = NULL;
+	unsigned int num = 0, i;
+	int ret;
+
+	/* The parent's child list changes too: touch it while reading. */
+	parent = path_parent(removed, path);
+	ret = parent ? view_get(removed, c, t, parent, &pn) : ENOMEM;
+	if (!ret)
+		ret = collect_subtree(c, t, path, removed, &order, &num);
+	for (i = 0; i < num && !ret; i++)
+		ret = view_del(c, t, order[i]);
+	talloc_free(order);
 	return ret;
 }
 
@@ -276,9 +332,19 @@ tree_rm(struct conn *c, struct txn *t, const char *path)
 		parent = path_parent(tmp, path);
 		ret = parent ? view_get(tmp, c, t, parent, &n) : ENOMEM;
 	} else if (ret == 0) {
-		ret = remove_subtree(c, t, path);
+		struct watch_event ev = {
+			.path = n->path,
+			.perms = { n->perms },
+			.nperms = { n->nperms },
+			.removed = hash_new(NULL),
+		};
+
+		ret = ev.removed ? remove_subtree(c, t, path, ev.removed)
+				 : ENOMEM;
 		if (!ret)
-			ret = view_event(c, t, n, true);
+			ret = view_fire(c, t, &ev);
+		else
+			talloc_free(ev.removed);
 	}
 	talloc_free(tmp);
 	return ret;
@@ -299,6 +365,12 @@ tree_set_perms(struct conn *c, struct txn *t, const char *path,
 	ret = tree_get(tmp, c, t, path, PERM_WRITE, &n);
 	if (ret)
 		goto out;
+	/* Only the owner (or who acts for it) may change permissions. */
+	if (!c->privileged && c->domid != node_owner(n) &&
+	    c->target != node_owner(n)) {
+		ret = EACCES;
+		goto out;
+	}
 	/* Only the privileged may hand a node to another owner. */
 	if (!c->privileged && perms[0].id != node_owner(n)) {
 		ret = EPERM;
@@ -311,12 +383,9 @@ tree_set_perms(struct conn *c, struct txn *t, const char *path,
 	ret = check_size(c, n);
 	if (!ret)
 		ret = view_set(c, t, n);
-	if (ret)
-		goto out;
-	/* Watchers who could read the node before hear of the change too. */
-	n->perms = old;
-	n->nperms = nold;
-	ret = view_event(c, t, n, false);
+	/* Who could read the node before or can now hears of it. */
+	if (!ret)
+		ret = view_event(c, t, n, old, nold);
 out:
 	talloc_free(tmp);
 	return ret;
@@ -378,5 +447,82 @@ tree_rm_owned(struct xsd *xsd, unsigned int domid)
 	for (i = 0; i < o.num && !ret; i++)
 		ret = tree_rm(xsd->internal, NULL, o.paths[i]);
 	talloc_free(o.mem_ctx);
+	return ret;
+}
+
+struct perm_ref {
+	unsigned int domid;
+	TALLOC_CTX *mem_ctx;
+	struct node **nodes;
+	unsigned int num;
+};
+
+static bool
+names_domain(const struct perm *p, unsigned int n, unsigned int domid)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (p[i].id == domid)
+			return true;
+	return false;
+}
+
+static int
+collect_perm_refs(const struct node *n, void *arg)
+{
+	struct perm_ref *pr = arg;
+	struct node **v;
+
+	if (!names_domain(n->perms, n->nperms, pr->domid))
+		return 0;
+	v = talloc_realloc(pr->mem_ctx, pr->nodes, struct node *, pr->num + 1);
+	if (!v)
+		return ENOMEM;
+	pr->nodes = v;
+	v[pr->num] = node_dup(v, n);
+	return v[pr->num++] ? 0 : ENOMEM;
+}
+
+/*
+ * Drop the entries naming domid from a permission list in place; an
+ * owner entry passes to dom0 instead.  Returns the new count.
+ */
+static unsigned int
+forget_domain(struct perm *p, unsigned int n, unsigned int domid)
+{
+	unsigned int i, j = 1;
+
+	if (n && p[0].id == domid)
+		p[0].id = 0;
+	for (i = 1; i < n; i++)
+		if (p[i].id != domid)
+			p[j++] = p[i];
+	return n ? j : 0;
+}
+
+int
+tree_forget_domain(struct xsd *xsd, unsigned int domid)
+{
+	struct perm_ref pr = { .domid = domid };
+	unsigned int i;
+	int ret;
+
+	pr.mem_ctx = talloc_new(NULL);
+	if (!pr.mem_ctx)
+		return ENOMEM;
+	ret = store_walk(xsd->store, "/", collect_perm_refs, &pr);
+	for (i = 0; i < pr.num && !ret; i++) {
+		struct node *n = pr.nodes[i];
+
+		n->nperms = forget_domain(n->perms, n->nperms, domid);
+		ret = store_set(xsd->store, n);
+	}
+	for (i = 0; i < XSD_NSPECIAL; i++) {
+		struct special_node *sp = &xsd->specials[i];
+
+		sp->nperms = forget_domain(sp->perms, sp->nperms, domid);
+	}
+	talloc_free(pr.mem_ctx);
 	return ret;
 }

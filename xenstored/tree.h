@@ -38,5 +38,11 @@ int tree_children(TALLOC_CTX *mem_ctx, struct conn *c, struct txn *t,
 
 /* Remove every node domid owns, with its subtree (domain release). */
 int tree_rm_owned(struct xsd *xsd, unsigned int domid);
+/*
+ * A released domid must not pass its rights to the next domain given
+ * that id: permission entries naming it are dropped, and what it still
+ * owns (kept with -K) passes to dom0.  The special nodes too.
+ */
+int tree_forget_domain(struct xsd *xsd, unsigned int domid);
 
 #endif /* XSD_TREE_H */

@@ -330,32 +330,58 @@ txn_del(struct txn *t, const char *path)
 	return replace(e, NULL);
 }
 
-int
-txn_event(struct txn *t, const char *path, const struct perm *perms,
-	  unsigned int nperms, bool recursive)
+static int
+set_perms(struct txn_event *te, unsigned int i, const struct perm *perms,
+	  unsigned int nperms)
 {
-	struct txn_event *ev;
-	struct txn_entry *e = hash_get(t->index, path);
-	unsigned int bit = recursive ? 2 : 1;
+	struct perm *copy = NULL;
 
-	/* One event per path and kind, however often it changed. */
-	if (e && (e->events & bit))
-		return 0;
-	ev = talloc_zero(t, struct txn_event);
-	if (!ev)
-		return ENOMEM;
-	if (e)
-		e->events |= bit;
-	ev->path = talloc_strdup(ev, path);
-	ev->perms = perms ? talloc_memdup(ev, perms, nperms * sizeof(*perms))
-			  : NULL;
-	if (!ev->path || (perms && !ev->perms)) {
-		talloc_free(ev);
-		return ENOMEM;
+	if (nperms) {
+		copy = talloc_memdup(te, perms, nperms * sizeof(*perms));
+		if (!copy)
+			return ENOMEM;
 	}
-	ev->nperms = nperms;
-	ev->recursive = recursive;
-	list_add_tail(&t->events, &ev->link);
+	talloc_free((void *)te->ev.perms[i]);
+	te->ev.perms[i] = copy;
+	te->ev.nperms[i] = nperms;
+	return 0;
+}
+
+int
+txn_event(struct txn *t, const struct watch_event *ev)
+{
+	struct txn_entry *e = hash_get(t->index, ev->path);
+	struct txn_event **slot = NULL, *te;
+	int ret;
+
+	if (e)
+		slot = ev->removed ? &e->removal : &e->change;
+	if (slot && *slot) {
+		/* Already queued: who may see it now counts too. */
+		if (!ev->removed)
+			return set_perms(*slot, 1, ev->perms[1],
+					 ev->nperms[1]);
+		talloc_free(ev->removed);
+		return 0;
+	}
+	te = talloc_zero(t, struct txn_event);
+	if (!te)
+		return ENOMEM;
+	te->ev.path = talloc_strdup(te, ev->path);
+	ret = te->ev.path ? 0 : ENOMEM;
+	if (!ret)
+		ret = set_perms(te, 0, ev->perms[0], ev->nperms[0]);
+	if (!ret)
+		ret = set_perms(te, 1, ev->perms[1], ev->nperms[1]);
+	if (ret) {
+		talloc_free(te);
+		return ret;
+	}
+	if (ev->removed)
+		te->ev.removed = talloc_steal(te, ev->removed);
+	if (slot)
+		*slot = te;
+	list_add_tail(&t->events, &te->link);
 	return 0;
 }
 
@@ -462,8 +488,7 @@ txn_end(struct txn *t, bool commit)
 		if (ret)
 			goto out;
 		list_for_each(ev, &t->events, link)
-			watch_fire(xsd, ev->path, ev->perms, ev->nperms,
-				   ev->recursive);
+			watch_fire(xsd, &ev->ev);
 	}
 out:
 	talloc_free(t);

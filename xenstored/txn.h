@@ -19,6 +19,7 @@
 
 #include "list.h"
 #include "node.h"
+#include "watch.h"
 
 struct conn;
 struct hash;
@@ -32,17 +33,15 @@ struct txn_entry {
 	char **children;		/* valid when children_loaded */
 	unsigned int nchildren;
 	bool children_loaded;
-	unsigned int events;		/* events queued: 1 plain, 2 recursive */
+	struct txn_event *change;	/* its queued change event */
+	struct txn_event *removal;	/* its queued removal event */
 	unsigned int seq;		/* order of first touch */
 	bool recreated;			/* removed, then created again */
 };
 
 struct txn_event {
 	struct list_node link;
-	char *path;
-	struct perm *perms;
-	unsigned int nperms;
-	bool recursive;
+	struct watch_event ev;		/* members are talloc children */
 };
 
 struct txn {
@@ -70,7 +69,12 @@ int txn_add(struct txn *t, const struct node *n);
 int txn_del(struct txn *t, const char *path);
 int txn_children(TALLOC_CTX *mem_ctx, struct txn *t, const char *path,
 		 char ***names, unsigned int *num);
-int txn_event(struct txn *t, const char *path, const struct perm *perms,
-	      unsigned int nperms, bool recursive);
+/*
+ * Queue an event for commit: one change and one removal event per path
+ * at most, whatever happens in between; a later change updates the
+ * permissions the change event is judged by.  ev->removed is taken
+ * over (talloc_steal).
+ */
+int txn_event(struct txn *t, const struct watch_event *ev);
 
 #endif /* XSD_TXN_H */

@@ -14,6 +14,8 @@
 
 #include "conn.h"
 #include "domain.h"
+#include "hash.h"
+#include "node.h"
 #include "path.h"
 #include "watch.h"
 #include "xsd.h"
@@ -145,23 +147,61 @@ may_see(const struct conn *c, const struct perm *perms, unsigned int nperms)
 	return perms_access(perms, nperms, c->domid, c->target) & PERM_READ;
 }
 
-void
-watch_fire(struct xsd *xsd, const char *path, const struct perm *perms,
-	   unsigned int nperms, bool recursive)
+static bool
+may_see_event(const struct conn *c, const struct watch_event *ev)
 {
+	unsigned int i;
+
+	if (c->privileged)
+		return true;
+	for (i = 0; i < 2; i++)
+		if (ev->nperms[i] && may_see(c, ev->perms[i], ev->nperms[i]))
+			return true;
+	return false;
+}
+
+/* For a watch below a removed root: the removed node nearest above. */
+static const struct node *
+removed_above(const struct watch_event *ev, const char *wpath)
+{
+	char buf[XENSTORE_ABS_PATH_MAX + 1];
+	const struct node *n;
+	char *slash;
+
+	if (strlen(wpath) > XENSTORE_ABS_PATH_MAX)
+		return hash_get(ev->removed, ev->path);
+	strcpy(buf, wpath);
+	for (;;) {
+		n = hash_get(ev->removed, buf);
+		if (n)
+			return n;
+		slash = strrchr(buf, '/');
+		if (!slash || slash == buf)
+			return hash_get(ev->removed, ev->path);
+		*slash = 0;
+	}
+}
+
+void
+watch_fire(struct xsd *xsd, const struct watch_event *ev)
+{
+	const struct node *n;
 	struct conn *c, *ctmp;
 	struct watch *w;
 
 	list_for_each_safe(c, ctmp, &xsd->conns, link) {
-		if (list_empty(&c->watches) || c->ignored ||
-		    !may_see(c, perms, nperms))
+		if (list_empty(&c->watches) || c->ignored)
 			continue;
 		list_for_each(w, &c->watches, link) {
-			if (path_is_child(path, w->path)) {
-				if (within_depth(w, path))
-					send_event(w, path);
-			} else if (recursive && path_is_child(w->path, path)) {
-				send_event(w, w->path);
+			if (path_is_child(ev->path, w->path)) {
+				if (within_depth(w, ev->path) &&
+				    may_see_event(c, ev))
+					send_event(w, ev->path);
+			} else if (ev->removed &&
+				   path_is_child(w->path, ev->path)) {
+				n = removed_above(ev, w->path);
+				if (!n || may_see(c, n->perms, n->nperms))
+					send_event(w, w->path);
 			}
 		}
 	}

@@ -42,13 +42,24 @@ void watch_fire_initial(struct conn *c, const char *path, const char *token);
 int watch_remove(struct conn *c, const char *path, const char *token);
 void watch_remove_all(struct conn *c);
 
+struct hash;
+
 /*
- * Send events for a change of path.  perms are the node's permissions
- * (before a removal), used to hide the event from unprivileged
- * connections that may not read the node; NULL for special paths.
+ * A change to report.  An unprivileged connection hears of it when one
+ * of the permission sets lets it read the node (the node's permissions
+ * before and after the change; an unused set has nperms 0).  For the
+ * removal of a subtree, removed maps every removed path (the root
+ * included) to its node: a watch below the root is judged by the
+ * permissions of the removed node nearest above it.
  */
-void watch_fire(struct xsd *xsd, const char *path, const struct perm *perms,
-		unsigned int nperms, bool recursive);
+struct watch_event {
+	const char *path;
+	const struct perm *perms[2];
+	unsigned int nperms[2];
+	struct hash *removed;		/* NULL unless a removal */
+};
+
+void watch_fire(struct xsd *xsd, const struct watch_event *ev);
 
 /*
  * Special events: base is "@introduceDomain" or "@releaseDomain".

@@ -8,8 +8,11 @@ line through ``Guest`` from test_guest_smoke.py; dom0 is the raw socket
 client of conftest.py.  Guest results are the xs-guest result lines
 ("OK", a value, "ERROR <name>", "EVENT <path> <token>", "TIMEOUT").
 
-Tests marked ``xfail(strict=True)`` pin down behaviour this daemon gets
-wrong (see their reasons); they start failing (XPASS) once it is fixed.
+The tests near the end pin down where upstream Xen's behaviour was
+chosen over a simpler one (ownership for SET_PERMS, events for watchers
+who may read a node only after a change, removal events for readable
+children of unreadable nodes, atomic RM in transactions, XSA-322
+revocation of a released domain's rights).
 """
 
 import collections
@@ -1020,8 +1023,6 @@ def test_kept_domain_dies_with_its_holder(xsd, xs, guests):
 # ---------------------------------------------------------------------------
 # Known deviations: upstream behaviour this daemon does not have (yet)
 # ---------------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason="SET_PERMS needs write access only, "
-                   "not ownership (upstream: XS_PERM_OWNER, EACCES)")
 def test_set_perms_needs_ownership(xsd, xs, guests):
     g = guests(xsd, 5)
     xs.write("/shared", "s")
@@ -1031,9 +1032,6 @@ def test_set_perms_needs_ownership(xsd, xs, guests):
     assert xs.get_perms("/shared") == [b"n0", b"b5"]
 
 
-@pytest.mark.xfail(strict=True, reason="SET_PERMS fires its event with the "
-                   "old permissions only: a watcher who may read the node "
-                   "only afterwards hears nothing (upstream checks both)")
 def test_event_when_node_becomes_readable(xsd, xs, guests):
     g = guests(xsd, 5)
     xs.write("/pub", "x")
@@ -1043,10 +1041,6 @@ def test_event_when_node_becomes_readable(xsd, xs, guests):
     assert g("wait-event %s" % QUIET) == "EVENT /pub t"
 
 
-@pytest.mark.xfail(strict=True, reason="a transaction's events keep the "
-                   "permissions of the first change: write + SET_PERMS "
-                   "granting read in one transaction tells the reader "
-                   "nothing (upstream uses the committed node)")
 def test_event_when_transaction_makes_node_readable(xsd, xs, guests):
     g = guests(xsd, 5)
     xs.write("/pub", "x")
@@ -1060,9 +1054,6 @@ def test_event_when_transaction_makes_node_readable(xsd, xs, guests):
     assert g("wait-event %s" % QUIET) == "EVENT /pub t"
 
 
-@pytest.mark.xfail(strict=True, reason="removing an unreadable parent does "
-                   "not notify a watch on a readable node below it, which "
-                   "xenstore.txt says applications may rely on")
 def test_removal_notifies_watch_on_readable_child(xsd, xs, guests):
     g = guests(xsd, 5)
     xs.write("/backend/vif/5/state", "4")
@@ -1073,10 +1064,6 @@ def test_removal_notifies_watch_on_readable_child(xsd, xs, guests):
     assert g("wait-event %s" % QUIET) == "EVENT /backend/vif/5/state w"
 
 
-@pytest.mark.xfail(strict=True, reason="an RM failing in a transaction "
-                   "(transaction-nodes quota) leaves part of the subtree "
-                   "removed in the transaction, and the commit applies it "
-                   "without any watch event (upstream fails the commit)")
 def test_failed_rm_in_transaction_changes_nothing(xsd, xs, guests):
     g = guests(xsd, 5)
     for leaf in "abc":
@@ -1089,9 +1076,6 @@ def test_failed_rm_in_transaction_changes_nothing(xsd, xs, guests):
     assert sorted(xs.directory(home(5) + "/sub")) == [b"a", b"b", b"c"]
 
 
-@pytest.mark.xfail(strict=True, reason="-K leaves a released domain's nodes "
-                   "owned by its domid, so the next domain with that id owns "
-                   "them (upstream, XSA-322: they pass to dom0)")
 def test_keep_orphans_pass_to_dom0(xsd_args, guests):
     d = xsd_args("-K")
     xs = d.client()
@@ -1101,9 +1085,6 @@ def test_keep_orphans_pass_to_dom0(xsd_args, guests):
     assert xs.get_perms(home(5) + "/data")[0] == b"n0"
 
 
-@pytest.mark.xfail(strict=True, reason="permissions naming a released "
-                   "domain stay, so a new domain with the same id inherits "
-                   "them (upstream, XSA-322: they are ignored)")
 def test_released_domid_loses_permissions(xsd, xs, guests):
     g = guests(xsd, 6)
     xs.write("/keep/for6", "k")

@@ -567,10 +567,10 @@ test_unprivileged_needs_read(void **state)
 	expect_none(c5);
 	expect_event(p5, "/secret", "p5");
 
-	/* Made readable: the permission change itself is judged by the
-	 * permissions before it; the next write by the new ones. */
+	/* Made readable: the permission change reaches whoever may read
+	 * the node before or after it; the next write by the new ones. */
 	set_perms(f, "/secret", r5, 2);
-	expect_none(c5);
+	expect_event(c5, "/secret", "c5");
 	expect_event(p5, "/secret", "p5");
 	wr(f->c0, NULL, "/secret", "t");
 	expect_event(c5, "/secret", "c5");
@@ -585,6 +585,7 @@ test_unprivileged_needs_read(void **state)
 	/* Readable by default. */
 	wr(f->c0, NULL, "/open", "");
 	set_perms(f, "/open", rall, 1);
+	expect_event(c5, "/open", "c5");
 	wr(f->c0, NULL, "/open", "x");
 	expect_event(c5, "/open", "c5");
 
@@ -603,10 +604,14 @@ test_unprivileged_below_removed(void **state)
 	struct conn *c5 = new_conn(f, 5, false);
 	struct perm rall[] = { { 0, PERM_READ } };
 
-	/* A watch below a removed node is judged by the removed node. */
+	/*
+	 * A watch below a removed node is judged by the removed node
+	 * nearest above it: a readable child of an unreadable parent is
+	 * reported, an unreadable one is not.
+	 */
 	wr(f->c0, NULL, "/hidden/x", "");
 	wr(f->c0, NULL, "/shown/x", "");
-	set_perms(f, "/shown", rall, 1);
+	set_perms(f, "/shown/x", rall, 1);
 	watch(c5, "/hidden/x", "h", WATCH_NO_DEPTH);
 	watch(c5, "/shown/x", "s", WATCH_NO_DEPTH);
 	rm(f->c0, NULL, "/hidden");
@@ -628,9 +633,24 @@ test_target_may_read(void **state)
 	wr(f->c0, NULL, "/of7", "");
 	expect_none(c5);
 	set_perms(f, "/of7", p7, 1);
+	expect_event(c5, "/of7", "t");
 	wr(f->c0, NULL, "/of7", "x");
 	expect_event(c5, "/of7", "t");
 	expect_none(c5);
+}
+
+/* An event on path that every domain may read ("r0"). */
+static void
+fire_readable(struct fix *f, const char *path)
+{
+	struct perm all = { 0, PERM_READ };
+	struct watch_event ev = {
+		.path = path,
+		.perms = { &all },
+		.nperms = { 1 },
+	};
+
+	watch_fire(f->xsd, &ev);
 }
 
 static void
@@ -644,12 +664,12 @@ test_special_paths(void **state)
 	watch(c, "/", "root", WATCH_NO_DEPTH);
 	watch(c5, "@releaseDomain", "r5", WATCH_NO_DEPTH);
 
-	watch_fire(f->xsd, "@introduceDomain", NULL, 0, false);
+	fire_readable(f, "@introduceDomain");
 	expect_event(c, "@introduceDomain", "i");
 	expect_none(c);
 	expect_none(c5);
-	/* Fired without permissions, they reach everyone. */
-	watch_fire(f->xsd, "@releaseDomain", NULL, 0, false);
+	/* Readable by all, they reach everyone watching. */
+	fire_readable(f, "@releaseDomain");
 	expect_none(c);
 	expect_event(c5, "@releaseDomain", "r5");
 	/* A node change is no special event. */
