@@ -38,6 +38,13 @@ struct rec_hdr {
 };
 _Static_assert(sizeof(struct rec_hdr) == 32, "record header size");
 
+/*
+ * tdb's hash table does not grow: chains get long once the store holds
+ * many times this many nodes, and every lookup walks a chain.  131071
+ * buckets (512 KiB) keep chains short up to about a million nodes.
+ */
+#define STORE_HASH_SIZE 131071
+
 struct rec_perm {
 	uint32_t id;
 	uint32_t access;
@@ -644,10 +651,10 @@ store_open(TALLOC_CTX *mem_ctx, const char *dbfile, int *err)
 	}
 	s->on_disk = dbfile != NULL;
 	if (dbfile)
-		s->tdb = tdb_open(dbfile, 7919, TDB_NOLOCK | TDB_NOSYNC,
+		s->tdb = tdb_open(dbfile, STORE_HASH_SIZE, TDB_NOLOCK | TDB_NOSYNC,
 				  O_RDWR | O_CREAT | O_TRUNC, 0640);
 	else
-		s->tdb = tdb_open("xenstored", 7919,
+		s->tdb = tdb_open("xenstored", STORE_HASH_SIZE,
 				  TDB_INTERNAL | TDB_NOLOCK, O_RDWR | O_CREAT,
 				  0640);
 	if (!s->tdb) {
