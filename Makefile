@@ -68,10 +68,13 @@ integration: $(XSD_BIN) $(GUEST_BIN) deps
 	XSD_BINARY=$(abspath $(XSD_BIN)) XSD_GUEST=$(abspath $(GUEST_BIN)) \
 		$(PY) -m pytest -q tests/integration
 
+# Everything: unit and integration tests, the integration tests again
+# with the daemon under valgrind, and all of it built with ASan/UBSan.
 check: deps all
 	$(MAKE) unit
 	$(MAKE) integration
 	$(MAKE) check-valgrind
+	$(MAKE) check-asan
 
 check-valgrind: deps all
 	XSD_BINARY=$(abspath $(XSD_BIN)) \
