@@ -40,6 +40,7 @@ WINDOW=${WINDOW:-64}
 PIN_CPU=${PIN_CPU:-0}
 FILL_TIMEOUT=${FILL_TIMEOUT:-1800}
 XSD_BINARY=${XSD_BINARY:-$REPO/xenstored/xenstored}
+XSD_GUEST=${XSD_GUEST:-$REPO/tests/xs-guest}
 OURS=${OURS:-xsd}
 UPSTREAM=${UPSTREAM:-1}
 UPSTREAM_BIN=${XENSTORED:-/usr/lib/xen-4.17/bin/xenstored}
@@ -306,6 +307,18 @@ for ((r = 1; r <= REPS; r++)); do
 			esac
 		done
 	done
+	# Rows 9-10: a simulated guest over its shared ring (ours only:
+	# upstream has no simulated backend).  Pinned like rows 2-3.
+	if [ "$OURS" = xsd ] && [ -x "$XSD_GUEST" ] && [ -n "${SOCK[ours-pin]:-}" ]; then
+		for row in 9 10; do
+			op=read
+			[ $row = 10 ] && op=write
+			XENSTORED_RUNDIR=$(dirname "${SOCK[ours-pin]}") \
+			XENSTORED_PATH=${SOCK[ours-pin]} \
+				measure $row ours-pin "${PIN[@]}" "$XSD_GUEST" \
+				--domid $((100 + row)) bench $op "$SECS"
+		done
+	fi
 done
 for impl in "${IMPLS[@]}"; do
 	stop_daemon "$impl-pin"
@@ -422,6 +435,10 @@ row 4 "READ rr, $CLIENTS clients" 4 %.0f
 row 5 "WRITE rr, $CLIENTS clients" 5 %.0f
 row 6 "READ pipelined, 1 client, $WINDOW in flight" 6 %.0f
 row 7 "WRITE pipelined, 1 client, $WINDOW in flight" 7 %.0f
+if [ -s "$SAMPLES/9.ours" ]; then
+	row 9 "guest READ rr over the sim ring, pinned" 9 %.0f
+	row 10 "guest WRITE rr over the sim ring, pinned" 10 %.0f
+fi
 if [ "$FILL" -gt 0 ]; then
 	row 8 "fill $FILL children of one node, writes/s" 8 %.0f
 	printf "$W" "8t" "  fill time, s (lower is better)" \

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <poll.h>
@@ -317,7 +318,53 @@ static const struct cmd_spec oneshot_cmds[] = {
 	{ "getperms", 1, 1 },
 	{ "setperms", 2, -1 },
 	{ "watch", 1, 2 },
+	{ "bench", 2, 2 },
 };
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * bench read|write SECONDS: request/response round trips over the ring
+ * on the guest's node "bench", one at a time, for that long.
+ */
+static int
+run_bench(struct guest *g, const char *op, const char *secs)
+{
+	static const char path[] = "bench";
+	static const char wr[] = "bench\0value";
+	bool rd = !strcmp(op, "read");
+	double t0, t, limit = atof(secs);
+	unsigned long n = 0;
+
+	if ((!rd && strcmp(op, "write")) || limit <= 0 || limit > 3600) {
+		fprintf(stderr, "xs-guest: bench read|write SECONDS\n");
+		return 2;
+	}
+	if (guest_call(g, XS_WRITE, 0, wr, sizeof(wr) - 1, NULL) < 0)
+		goto fail;
+	t0 = now_s();
+	do {
+		if (rd ? guest_call(g, XS_READ, 0, path, sizeof(path), NULL)
+		       : guest_call(g, XS_WRITE, 0, wr, sizeof(wr) - 1, NULL))
+			goto fail;
+		n++;
+		t = now_s();
+	} while (t - t0 < limit && !guest_stop);
+	printf("bench %s ops=%lu time=%.3f s rate=%.0f ops/s\n", op, n,
+	       t - t0, (double)n / (t - t0));
+	fflush(stdout);
+	return 0;
+fail:
+	out_error(g->err);
+	return 1;
+}
 
 static int
 run_oneshot(struct guest *g, int argc, char **argv, long count)
@@ -327,6 +374,8 @@ run_oneshot(struct guest *g, int argc, char **argv, long count)
 	char *list;
 	size_t len;
 
+	if (!strcmp(cmd, "bench"))
+		return run_bench(g, argv[1], argv[2]);
 	if (!strcmp(cmd, "read")) {
 		if (request_path(g, XS_READ, 0, argv[1], &m) < 0)
 			goto fail;
