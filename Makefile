@@ -27,6 +27,14 @@ XSD_OBJS := $(XSD_SRCS:%.c=$(O)/%.o)
 XSD_MAIN := $(O)/xenstored/main.o
 XSD_BIN := $(O)/xenstored/xenstored
 
+# The xs-state library (everything in xs-state/ but the tool) and tool.
+XSS_SRCS := $(filter-out xs-state/xs-state.c,$(wildcard xs-state/*.c))
+XSS_OBJS := $(XSS_SRCS:%.c=$(O)/%.o)
+XSS_LIB := $(O)/xs-state/libxsstate.a
+ifneq ($(wildcard xs-state/xs-state.c),)
+XSS_TOOL := $(O)/xs-state/xs-state
+endif
+
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(O)/%)
 
@@ -36,21 +44,45 @@ ifneq ($(wildcard tests/guest/xs-guest.c),)
 GUEST_BIN := $(O)/tests/xs-guest
 endif
 
-all: $(XSD_BIN) $(UNIT_BINS) $(GUEST_BIN)
+all: $(XSD_BIN) $(UNIT_BINS) $(GUEST_BIN) $(XSS_TOOL)
 
-$(O)/%.o: %.c $(wildcard xenstored/*.h include/*.h tests/guest/*.h) | deps-build
+$(O)/%.o: %.c $(wildcard xenstored/*.h include/*.h tests/guest/*.h xs-state/*.h) | deps-build
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(XSD_BIN): $(XSD_OBJS) $(XSD_MAIN)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(XSS_LIB): $(XSS_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(XSD_BIN): $(XSD_OBJS) $(XSD_MAIN) $(XSS_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(XSD_OBJS) $(XSD_MAIN) $(XSS_LIB) $(LDLIBS)
+
+$(XSS_TOOL): $(O)/xs-state/xs-state.o $(XSS_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -ltalloc
 
 $(GUEST_BIN): $(GUEST_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ -ltalloc
 
-$(O)/tests/unit/%: tests/unit/%.c $(XSD_OBJS)
+$(O)/tests/unit/%: tests/unit/%.c $(XSD_OBJS) $(XSS_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(XSD_OBJS) $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(XSD_OBJS) $(XSS_LIB) $(LDLIBS) \
+		-lcmocka
+
+# libFuzzer harness for the image reader (clang); FUZZ_SECONDS bounds it.
+FUZZ_SECONDS ?= 60
+fuzz: deps-build
+	scripts/ensure-packages clang libclang-rt-14-dev
+	$(MAKE) O=build/fuzz CC=clang \
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
+		build/fuzz/xs-state/libxsstate.a
+	@mkdir -p build/fuzz/corpus
+	clang -O1 -g -fsanitize=fuzzer,address,undefined -std=gnu11 \
+		-D_GNU_SOURCE -Iinclude -Ixs-state \
+		-o build/fuzz/fuzz_reader tests/fuzz/fuzz_reader.c \
+		build/fuzz/xs-state/libxsstate.a -ltalloc
+	build/fuzz/fuzz_reader -max_total_time=$(FUZZ_SECONDS) \
+		-max_len=65536 build/fuzz/corpus tests/fuzz/corpus
 
 # Debian packages: build needs the first line, tests and demo the rest.
 BUILD_PKGS := gcc make libtalloc-dev libtdb-dev libcmocka-dev libxen-dev
@@ -94,7 +126,8 @@ bench: deps $(XSD_BIN)
 
 clean:
 	rm -rf build xenstored/*.o xenstored/xenstored tests/unit/*.o \
+		xs-state/*.o xs-state/*.a xs-state/xs-state \
 		tests/guest/*.o tests/xs-guest $(UNIT_SRCS:%.c=%)
 
 .PHONY: all check unit integration check-valgrind check-asan demo bench \
-	clean deps deps-build
+	clean deps deps-build fuzz
