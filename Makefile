@@ -11,14 +11,17 @@
 O ?= .
 CC ?= gcc
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+# The flags every build needs; CFLAGS (optimisation, debug) may be set on
+# the command line without losing them.
+XCFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	  -Wmissing-prototypes -D_GNU_SOURCE -Iinclude -Ixenstored
 LDLIBS = -ltalloc -ltdb -lxenevtchn -lxengnttab -lxenctrl
 ifdef SANITIZE
-CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+XCFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	  -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
+ALL_CFLAGS = $(CFLAGS) $(XCFLAGS) $(EXTRA_CFLAGS)
 
 PY := /usr/bin/python3
 
@@ -44,11 +47,15 @@ ifneq ($(wildcard tests/guest/xs-guest.c),)
 GUEST_BIN := $(O)/tests/xs-guest
 endif
 
-all: $(XSD_BIN) $(UNIT_BINS) $(GUEST_BIN) $(XSS_TOOL)
+ifneq ($(wildcard tests/golden/mkgolden.c),)
+MKGOLDEN := $(O)/tests/golden/mkgolden
+endif
+
+all: $(XSD_BIN) $(UNIT_BINS) $(GUEST_BIN) $(XSS_TOOL) $(MKGOLDEN)
 
 $(O)/%.o: %.c $(wildcard xenstored/*.h include/*.h tests/guest/*.h xs-state/*.h) | deps-build
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(XSS_LIB): $(XSS_OBJS)
 	@mkdir -p $(dir $@)
@@ -61,20 +68,26 @@ $(XSD_BIN): $(XSD_OBJS) $(XSD_MAIN) $(XSS_LIB)
 $(XSS_TOOL): $(O)/xs-state/xs-state.o $(XSS_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ -ltalloc
 
+# Writes the golden images of tests/golden (and variants for the tests).
+$(MKGOLDEN): tests/golden/mkgolden.c $(XSS_LIB) $(wildcard include/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(XSS_LIB) -ltalloc
+
 $(GUEST_BIN): $(GUEST_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ -ltalloc
 
-$(O)/tests/unit/%: tests/unit/%.c $(XSD_OBJS) $(XSS_LIB)
+$(O)/tests/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(XSD_OBJS) \
+		$(XSS_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(XSD_OBJS) $(XSS_LIB) $(LDLIBS) \
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(XSD_OBJS) $(XSS_LIB) $(LDLIBS) \
 		-lcmocka
 
 # libFuzzer harness for the image reader (clang); FUZZ_SECONDS bounds it.
 FUZZ_SECONDS ?= 60
 fuzz: deps-build
 	scripts/ensure-packages clang libclang-rt-14-dev
-	$(MAKE) O=build/fuzz CC=clang \
-		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
+	$(MAKE) O=build/fuzz CC=clang CFLAGS="-O1 -g" \
+		EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
 		build/fuzz/xs-state/libxsstate.a
 	@mkdir -p build/fuzz/corpus
 	clang -O1 -g -fsanitize=fuzzer,address,undefined -std=gnu11 \
@@ -96,17 +109,20 @@ deps: deps-build
 unit: $(UNIT_BINS)
 	@scripts/run-unit $(UNIT_BINS)
 
-integration: $(XSD_BIN) $(GUEST_BIN) deps
+integration: $(XSD_BIN) $(GUEST_BIN) $(XSS_TOOL) $(MKGOLDEN) deps
 	XSD_BINARY=$(abspath $(XSD_BIN)) XSD_GUEST=$(abspath $(GUEST_BIN)) \
+	XSS_TOOL=$(abspath $(XSS_TOOL)) XSS_MKGOLDEN=$(abspath $(MKGOLDEN)) \
 		$(PY) -m pytest -q tests/integration
 
 # Everything: unit and integration tests, the integration tests again
-# with the daemon under valgrind, and all of it built with ASan/UBSan.
+# with the daemon under valgrind, all of it built with ASan/UBSan, and a
+# short run of the image reader's fuzzer.
 check: deps all
 	$(MAKE) unit
 	$(MAKE) integration
 	$(MAKE) check-valgrind
 	$(MAKE) check-asan
+	$(MAKE) fuzz FUZZ_SECONDS=20
 
 check-valgrind: deps all
 	XSD_BINARY=$(abspath $(XSD_BIN)) \

@@ -238,8 +238,9 @@ int xss_read_header(struct xss_reader *r, struct xss_header *h);
 
 /*
  * The next record.  Returns 1 with *rec filled (pointers stay valid
- * until the next call), 0 after END was read and checked (and nothing
- * follows it), or -1 with the reason in xss_reader_error(), e.g.
+ * until the next call); 0 when END was read and checked (and nothing
+ * follows it), with *rec filled with END the first time; or -1 with
+ * the reason in xss_reader_error() (NULL while there is none), e.g.
  * "record #12 (NODE_DATA) at offset 0x1a0: path not NUL-terminated".
  * Unknown optional records are skipped; unknown mandatory ones are an
  * error.
