@@ -38,6 +38,11 @@ struct backend_ops {
 	void (*unbind)(struct backend *b, uint32_t local);
 	int (*notify)(struct backend *b, uint32_t local);
 	enum domain_state (*state)(struct backend *b, unsigned int domid);
+	/* Descriptors saved in a state image (-1: none): the backend's own, */
+	int (*fd)(struct backend *b);
+	/* and a domain's event channel and ring page. */
+	void (*domain_fds)(struct backend *b, unsigned int domid,
+			   uint32_t local, int *evtchn_fd, int *page_fd);
 };
 
 struct backend {

@@ -323,6 +323,29 @@ sim_state(struct backend *b, unsigned int domid)
 	return DOMAIN_DYING;
 }
 
+static int
+sim_fd(struct backend *b)
+{
+	struct sim *s = b->priv;
+
+	return s->listen_fd;
+}
+
+static void
+sim_domain_fds(struct backend *b, unsigned int domid, uint32_t local,
+	       int *evtchn_fd, int *page_fd)
+{
+	struct sim *s = b->priv;
+	struct sim_chan *ch = chan_by_local(s, local);
+	struct sim_page *p;
+
+	*evtchn_fd = ch && !ch->dead ? ch->fd : -1;
+	*page_fd = -1;
+	list_for_each(p, &s->pages, link)
+		if (p->domid == domid)
+			*page_fd = p->fd;
+}
+
 const struct backend_ops backend_sim_ops = {
 	.name = "sim",
 	.open = sim_open,
@@ -332,4 +355,6 @@ const struct backend_ops backend_sim_ops = {
 	.unbind = sim_unbind,
 	.notify = sim_notify,
 	.state = sim_state,
+	.fd = sim_fd,
+	.domain_fds = sim_domain_fds,
 };

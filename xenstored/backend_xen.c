@@ -147,6 +147,26 @@ xen_state(struct backend *b, unsigned int domid)
 	return info.shutdown ? DOMAIN_SHUTDOWN : DOMAIN_RUNNING;
 }
 
+static int
+xen_fd(struct backend *b)
+{
+	struct xen *x = b->priv;
+
+	return xenevtchn_fd(x->xce);
+}
+
+/* Ports live in the event channel device; pages are grant-mapped anew. */
+static void
+xen_domain_fds(struct backend *b, unsigned int domid, uint32_t local,
+	       int *evtchn_fd, int *page_fd)
+{
+	(void)b;
+	(void)domid;
+	(void)local;
+	*evtchn_fd = -1;
+	*page_fd = -1;
+}
+
 const struct backend_ops backend_xen_ops = {
 	.name = "xen",
 	.open = xen_open,
@@ -156,4 +176,6 @@ const struct backend_ops backend_xen_ops = {
 	.unbind = xen_unbind,
 	.notify = xen_notify,
 	.state = xen_state,
+	.fd = xen_fd,
+	.domain_fds = xen_domain_fds,
 };

@@ -84,6 +84,93 @@ conn_new(struct xsd *xsd, const struct conn_ops *ops, int fd,
 	return c;
 }
 
+static int
+grow(struct conn *c, uint8_t **buf, size_t *size, size_t need)
+{
+	size_t n = *size ? *size : 256;
+	uint8_t *p;
+
+	while (n < need)
+		n *= 2;
+	if (n == *size)
+		return 0;
+	p = talloc_realloc_size(c, *buf, n);
+	if (!p)
+		return ENOMEM;
+	*buf = p;
+	*size = n;
+	return 0;
+}
+
+static ssize_t
+detached_io(struct conn *c, void *buf, size_t len)
+{
+	(void)c;
+	(void)buf;
+	(void)len;
+	errno = EAGAIN;
+	return -1;
+}
+
+static ssize_t
+detached_send(struct conn *c, const void *buf, size_t len)
+{
+	return detached_io(c, (void *)buf, len);
+}
+
+static const struct conn_ops detached_sock_ops = {
+	.kind = "sock",
+	.recv = detached_io,
+	.send = detached_send,
+};
+
+static const struct conn_ops detached_ring_ops = {
+	.kind = "dom",
+	.recv = detached_io,
+	.send = detached_send,
+	.named_by_domid = true,
+};
+
+struct conn *
+conn_new_detached(struct xsd *xsd, bool ring, unsigned int domid,
+		  uint32_t id)
+{
+	struct conn *c = conn_new(xsd, ring ? &detached_ring_ops
+					    : &detached_sock_ops, -1, domid);
+
+	if (!c)
+		return NULL;
+	c->id = id;
+	if (!ring)
+		snprintf(c->name, sizeof(c->name), "sock%u", id);
+	return c;
+}
+
+int
+conn_restore_input(struct conn *c, const void *data, size_t len)
+{
+	if (grow(c, &c->in, &c->in_size, len))
+		return ENOMEM;
+	if (len)
+		memcpy(c->in, data, len);
+	c->in_len = len;
+	return 0;
+}
+
+int
+conn_restore_output(struct conn *c, const void *data, size_t len)
+{
+	if (grow(c, &c->out, &c->out_size, len))
+		return ENOMEM;
+	if (len)
+		memcpy(c->out, data, len);
+	c->out_off = 0;
+	c->out_len = len;
+	if (len && list_empty(&c->flush_link))
+		list_add_tail(&c->xsd->flush, &c->flush_link);
+	return 0;
+}
+
 struct conn *
 conn_internal(struct xsd *xsd)
 {
@@ -144,23 +231,6 @@ conn_reset(struct conn *c)
 	c->ignored = false;
 }
 
-static int
-grow(struct conn *c, uint8_t **buf, size_t *size, size_t need)
-{
-	size_t n = *size ? *size : 256;
-	uint8_t *p;
-
-	while (n < need)
-		n *= 2;
-	if (n == *size)
-		return 0;
-	p = talloc_realloc_size(c, *buf, n);
-	if (!p)
-		return ENOMEM;
-	*buf = p;
-	*size = n;
-	return 0;
-}
 
 int
 conn_queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id,

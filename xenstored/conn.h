@@ -82,6 +82,17 @@ struct conn {
 struct conn *conn_new(struct xsd *xsd, const struct conn_ops *ops, int fd,
 		      unsigned int domid);
 
+/*
+ * A connection restored without its transport (from a debug dump): it
+ * keeps its watches, transactions and buffers, and moves no bytes.
+ * id is the saved connection id.
+ */
+struct conn *conn_new_detached(struct xsd *xsd, bool ring,
+			       unsigned int domid, uint32_t id);
+/* Put saved unhandled input or unsent output back. */
+int conn_restore_input(struct conn *c, const void *data, size_t len);
+int conn_restore_output(struct conn *c, const void *data, size_t len);
+
 /* The daemon acting by itself (dom0, privileged, on no list). */
 struct conn *conn_internal(struct xsd *xsd);
 

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "proto.h"
 #include "quota.h"
+#include "state.h"
 #include "store.h"
 #include "xsd.h"
 
@@ -177,8 +178,27 @@ ctl_quota_soft(struct req *r, const char **argv, unsigned int argc)
 	return quota_cmd(r, argv, argc, true);
 }
 
+/* dump-state <file>: a debug image of the whole state, written to file. */
+static int
+ctl_dump_state(struct req *r, const char **argv, unsigned int argc)
+{
+	char *err = NULL;
+	int ret;
+
+	if (argc != 1 || argv[0][0] != '/')
+		return EINVAL;
+	ret = state_dump_file(r->xsd, argv[0], r->conn, &err, r);
+	if (ret) {
+		log_warnx("dump-state %s: %s", argv[0],
+			  err ? err : strerror(ret));
+		return ret == ENOENT || ret == EACCES ? ret : EIO;
+	}
+	return proto_reply_str(r, "OK");
+}
+
 static const struct control_cmd cmds[] = {
 	{ "check", ctl_check, "" },
+	{ "dump-state", ctl_dump_state, "<file>" },
 	{ "log", ctl_log, "[on|off]" },
 	{ "logfile", ctl_logfile, "<file>" },
 	{ "memreport", ctl_memreport, "[<file>]" },

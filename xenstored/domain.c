@@ -193,7 +193,8 @@ match_port(const char *key, void *val, void *arg)
 	struct port_search *ps = arg;
 
 	(void)key;
-	if (d->introduced && d->domid && d->local_port == ps->port) {
+	if (d->introduced && d->domid && d->page &&
+	    d->local_port == ps->port) {
 		ps->found = d;
 		return 1;
 	}
@@ -206,7 +207,8 @@ backend_port_fired(struct xsd *xsd, uint32_t local)
 	struct port_search ps = { .port = local };
 
 	hash_foreach(xsd->domains, match_port, &ps);
-	if (ps.found && ps.found->conn)
+	/* A domain restored from a dump has no page: not ours to serve. */
+	if (ps.found && ps.found->conn && ps.found->page)
 		conn_ring_event(ps.found->conn);
 }
 
@@ -219,8 +221,8 @@ check_state(const char *key, void *val, void *arg)
 
 	(void)key;
 	(void)arg;
-	if (!d->introduced || !d->domid)
-		return 0;
+	if (!d->introduced || !d->domid || !d->page)
+		return 0;	/* a domain restored from a dump stays */
 	st = b->ops->state(b, d->domid);
 	if (st == DOMAIN_DYING) {
 		domain_release(d);

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "loop.h"
 #include "quota.h"
+#include "state.h"
 #include "store.h"
 #include "watch.h"
 #include "xsd.h"
@@ -53,6 +54,8 @@ usage(FILE *f)
 "  -M, --path-max N           path length below a domain's home\n"
 "  -Q, --quota NAME=N         set any quota (see GET_QUOTA for names)\n"
 "  -q, --quota-soft NAME=N    set a soft quota\n"
+"      --restore IMG          start from a state image (a debug dump:\n"
+"                             connections come back detached)\n"
 "      --backend sim|xen      how guests are reached (default: xen when\n"
 "                             /dev/xen exists, else sim)\n"
 "  -H, --help                 this text\n"
@@ -116,6 +119,7 @@ static const struct option longopts[] = {
 	{ "quota", required_argument, NULL, 'Q' },
 	{ "quota-soft", required_argument, NULL, 'q' },
 	{ "backend", required_argument, NULL, 'B' },
+	{ "restore", required_argument, NULL, 'R' },
 	{ "help", no_argument, NULL, 'H' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -171,6 +175,9 @@ parse_args(struct xsd *xsd, int argc, char **argv, bool *on_disk)
 			break;
 		case 'B':
 			o->backend = optarg;
+			break;
+		case 'R':
+			o->restore = optarg;
 			break;
 		case 'H':
 			usage(stdout);
@@ -353,6 +360,16 @@ main(int argc, char **argv)
 		goto out;
 	}
 	domain_nodes_add(xsd, 0, 1);	/* the root */
+	if (xsd->opt.restore) {
+		char *err = NULL;
+
+		ret = state_restore_file(xsd, xsd->opt.restore, &err, xsd);
+		if (ret) {
+			fprintf(stderr, "xenstored: restore: %s\n",
+				err ? err : strerror(ret));
+			goto out;
+		}
+	}
 	ret = conn_socket_listen(xsd, sock);
 	if (ret) {
 		fprintf(stderr, "xenstored: cannot listen on %s: %s\n", sock,

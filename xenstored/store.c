@@ -292,8 +292,13 @@ relink(struct store *s, TALLOC_CTX *tmp, const char *path, size_t field_off,
 	return put(s, n, TDB_MODIFY);
 }
 
-int
-store_add(struct store *s, const struct node *n)
+/*
+ * Append a childless node to its parent's child list.  fresh: a new
+ * node, which gets a new generation, as does its parent (its set of
+ * children changed); restoring a saved store keeps the saved ones.
+ */
+static int
+link_new(struct store *s, const struct node *n, bool fresh)
 {
 	TALLOC_CTX *tmp = talloc_new(NULL);
 	struct node *parent = NULL, copy = *n;
@@ -318,7 +323,8 @@ store_add(struct store *s, const struct node *n)
 	copy.first = copy.last = copy.next = NULL;
 	copy.nchildren = 0;
 	copy.prev = parent->last;
-	copy.gen = ++s->gen;
+	if (fresh)
+		copy.gen = ++s->gen;
 	ret = put(s, &copy, TDB_INSERT);
 	if (ret)
 		goto out;
@@ -334,7 +340,8 @@ store_add(struct store *s, const struct node *n)
 	}
 	parent->last = (char *)leaf;
 	parent->nchildren++;
-	parent->gen = ++s->gen;
+	if (fresh)
+		parent->gen = ++s->gen;
 	ret = put(s, parent, TDB_MODIFY);
 	if (ret)
 		goto out;
@@ -344,6 +351,12 @@ store_add(struct store *s, const struct node *n)
 out:
 	talloc_free(tmp);
 	return ret;
+}
+
+int
+store_add(struct store *s, const struct node *n)
+{
+	return link_new(s, n, true);
 }
 
 int
@@ -543,6 +556,40 @@ store_walk(struct store *s, const char *root,
 	   int (*fn)(const struct node *n, void *arg), void *arg)
 {
 	return walk(s, root, fn, arg);
+}
+
+int
+store_restore_node(struct store *s, const struct node *n)
+{
+	struct node *cur = NULL;
+	int ret;
+
+	if (n->gen > s->gen)
+		s->gen = n->gen;
+	if (strcmp(n->path, "/"))
+		return link_new(s, n, false);
+	/* The root exists from store_open: replace its contents. */
+	ret = store_get(NULL, s, "/", &cur);
+	if (ret)
+		return ret;
+	if (s->owner_fn && node_owner(cur) != node_owner(n))
+		s->owner_fn(s->owner_arg, (int)node_owner(cur),
+			    (int)node_owner(n));
+	cur->perms = n->perms;
+	cur->nperms = n->nperms;
+	cur->value = n->value;
+	cur->len = n->len;
+	cur->gen = n->gen;
+	ret = put(s, cur, TDB_MODIFY);
+	talloc_free(cur);
+	return ret;
+}
+
+void
+store_set_last_gen(struct store *s, uint64_t gen)
+{
+	if (gen > s->gen)
+		s->gen = gen;
 }
 
 void

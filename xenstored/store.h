@@ -55,6 +55,16 @@ int store_walk(struct store *s, const char *root,
 typedef void store_owner_fn(void *arg, int old_owner, int new_owner);
 void store_set_owner_fn(struct store *s, store_owner_fn *fn, void *arg);
 
+/*
+ * Restoring a saved store: put a node exactly as saved (its generation
+ * kept, the parent's untouched), appended to its parent's child list.
+ * The root replaces the existing root's contents.  Nodes must come
+ * parents first, children in list order.
+ */
+int store_restore_node(struct store *s, const struct node *n);
+/* Set the generation counter (at least every restored node's). */
+void store_set_last_gen(struct store *s, uint64_t gen);
+
 uint64_t store_last_gen(const struct store *s);
 unsigned int store_count(const struct store *s);
 /* tdb's own consistency check plus a check of every child list. */

@@ -57,16 +57,13 @@ txn_destroy(struct txn *t)
 	return 0;
 }
 
-int
-txn_start(struct conn *c, struct txn **out)
+/* A new transaction with id (0: pick the next free one). */
+static int
+txn_new(struct conn *c, uint32_t id, struct txn **out)
 {
 	struct domain *d = c->domain;
 	struct txn *t;
 
-	/* Like every quota, the limit binds unprivileged domains only. */
-	if (!c->privileged &&
-	    quota_exceeded(d->quota.hard[Q_TRANSACTIONS], c->ntxns, 1))
-		return ENOSPC;
 	t = talloc_zero(c, struct txn);
 	if (!t)
 		return ENOMEM;
@@ -79,14 +76,85 @@ txn_start(struct conn *c, struct txn **out)
 	list_init(&t->entries);
 	list_init(&t->events);
 	/* Ids are never 0 and never in use on this connection. */
-	do {
+	t->id = id;
+	while (t->id == 0 || txn_find(c, t->id))
 		t->id = c->next_txid++;
-	} while (t->id == 0 || txn_find(c, t->id));
 	list_add_tail(&c->txns, &t->link);
 	c->ntxns++;
 	d->txns++;
 	talloc_set_destructor(t, txn_destroy);
 	*out = t;
+	return 0;
+}
+
+int
+txn_start(struct conn *c, struct txn **out)
+{
+	struct domain *d = c->domain;
+
+	/* Like every quota, the limit binds unprivileged domains only. */
+	if (!c->privileged &&
+	    quota_exceeded(d->quota.hard[Q_TRANSACTIONS], c->ntxns, 1))
+		return ENOSPC;
+	return txn_new(c, 0, out);
+}
+
+int
+txn_restore(struct conn *c, uint32_t id, unsigned int added,
+	    struct txn **out)
+{
+	int ret;
+
+	if (id == 0 || txn_find(c, id))
+		return EEXIST;
+	ret = txn_new(c, id, out);
+	if (!ret)
+		(*out)->added = added;
+	return ret;
+}
+
+int
+txn_foreach(struct conn *c, int (*fn)(struct txn *t, void *arg), void *arg)
+{
+	struct txn *t;
+	int ret;
+
+	list_for_each(t, &c->txns, link) {
+		ret = fn(t, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int
+txn_entry_foreach(struct txn *t,
+		  int (*fn)(const struct txn_entry *e, void *arg), void *arg)
+{
+	struct txn_entry *e;
+	int ret;
+
+	list_for_each(e, &t->entries, link) {
+		ret = fn(e, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int
+txn_event_foreach(struct txn *t,
+		  int (*fn)(const struct watch_event *ev, void *arg),
+		  void *arg)
+{
+	struct txn_event *te;
+	int ret;
+
+	list_for_each(te, &t->events, link) {
+		ret = fn(&te->ev, arg);
+		if (ret)
+			return ret;
+	}
 	return 0;
 }
 
@@ -107,6 +175,24 @@ store_of(struct txn *t)
 	return t->conn->xsd->store;
 }
 
+/* A new entry for path, indexed and last in first-touch order. */
+static struct txn_entry *
+entry_new(struct txn *t, const char *path)
+{
+	struct txn_entry *e = talloc_zero(t, struct txn_entry);
+
+	if (!e)
+		return NULL;
+	e->path = talloc_strdup(e, path);
+	if (!e->path || hash_put(t->index, e->path, e)) {
+		talloc_free(e);
+		return NULL;
+	}
+	list_add_tail(&t->entries, &e->link);
+	e->seq = t->nentries++;
+	return e;
+}
+
 /* The entry for path, created from the store at first touch. */
 static int
 entry(struct txn *t, const char *path, struct txn_entry **out)
@@ -123,28 +209,50 @@ entry(struct txn *t, const char *path, struct txn_entry **out)
 	    quota_exceeded(t->conn->domain->quota.hard[Q_TRANSACTION_NODES],
 			   t->nentries, 1))
 		return ENOSPC;
-	e = talloc_zero(t, struct txn_entry);
+	ret = store_get(t, store_of(t), path, &n);
+	if (ret && ret != ENOENT)
+		return ret;
+	e = entry_new(t, path);
+	if (!e) {
+		talloc_free(n);
+		return ENOMEM;
+	}
+	e->node = n ? talloc_steal(e, n) : NULL;
+	e->base_gen = n ? n->gen : 0;
+	*out = e;
+	return 0;
+}
+
+int
+txn_restore_entry(struct txn *t, const char *path, uint64_t base_gen,
+		  const struct node *n, bool changed, bool recreated,
+		  char **children, unsigned int nchildren)
+{
+	struct txn_entry *e;
+	unsigned int i;
+
+	if (hash_get(t->index, path))
+		return EEXIST;
+	e = entry_new(t, path);
 	if (!e)
 		return ENOMEM;
-	e->path = talloc_strdup(e, path);
-	if (!e->path) {
-		talloc_free(e);
+	e->base_gen = base_gen;
+	e->changed = changed;
+	e->recreated = recreated;
+	if (n && !(e->node = node_dup(e, n)))
 		return ENOMEM;
-	}
-	ret = store_get(e, store_of(t), path, &n);
-	if (ret && ret != ENOENT) {
-		talloc_free(e);
-		return ret;
-	}
-	e->node = n;
-	e->base_gen = n ? n->gen : 0;
-	if (hash_put(t->index, e->path, e)) {
-		talloc_free(e);
+	if (!children)
+		return 0;
+	e->children = talloc_array(e, char *, nchildren + 1);
+	if (!e->children)
 		return ENOMEM;
-	}
-	list_add_tail(&t->entries, &e->link);
-	e->seq = t->nentries++;
-	*out = e;
+	for (i = 0; i < nchildren; i++)
+		if (!(e->children[i] = talloc_strdup(e->children,
+						     children[i])))
+			return ENOMEM;
+	e->children[nchildren] = NULL;
+	e->nchildren = nchildren;
+	e->children_loaded = true;
 	return 0;
 }
 

@@ -77,4 +77,25 @@ int txn_children(TALLOC_CTX *mem_ctx, struct txn *t, const char *path,
  */
 int txn_event(struct txn *t, const struct watch_event *ev);
 
+/* Iteration for the state walker, in list order. */
+int txn_foreach(struct conn *c, int (*fn)(struct txn *t, void *arg),
+		void *arg);
+int txn_entry_foreach(struct txn *t,
+		      int (*fn)(const struct txn_entry *e, void *arg),
+		      void *arg);
+int txn_event_foreach(struct txn *t,
+		      int (*fn)(const struct watch_event *ev, void *arg),
+		      void *arg);
+
+/* Restoring saved transactions: no quota checks, ids as saved. */
+int txn_restore(struct conn *c, uint32_t id, unsigned int added,
+		struct txn **out);
+/*
+ * One saved entry, in first-touch order: n is the view's node (NULL:
+ * absent); children (NULL: not loaded) is the transaction's child list.
+ */
+int txn_restore_entry(struct txn *t, const char *path, uint64_t base_gen,
+		      const struct node *n, bool changed, bool recreated,
+		      char **children, unsigned int nchildren);
+
 #endif /* XSD_TXN_H */

@@ -67,13 +67,22 @@ watch_add(struct conn *c, const char *path, bool relative, const char *token,
 	  int depth)
 {
 	struct domain *d = c->domain;
-	struct watch *w;
 
 	if (watch_find(c, path, token))
 		return EEXIST;
 	if (!c->privileged &&
 	    quota_exceeded(d->quota.hard[Q_WATCHES], d->watches, 1))
 		return E2BIG;	/* as upstream */
+	return watch_restore(c, path, relative, token, depth);
+}
+
+int
+watch_restore(struct conn *c, const char *path, bool relative,
+	      const char *token, int depth)
+{
+	struct domain *d = c->domain;
+	struct watch *w;
+
 	w = talloc_zero(c, struct watch);
 	if (!w)
 		return ENOMEM;
@@ -109,6 +118,21 @@ watch_fire_initial(struct conn *c, const char *path, const char *token)
 
 	if (w)
 		send_event(w, w->path);
+}
+
+int
+watch_foreach(struct conn *c, int (*fn)(const struct watch *w, void *arg),
+	      void *arg)
+{
+	struct watch *w;
+	int ret;
+
+	list_for_each(w, &c->watches, link) {
+		ret = fn(w, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 int

@@ -70,6 +70,13 @@ void watch_fire(struct xsd *xsd, const struct watch_event *ev);
 void watch_fire_special(struct xsd *xsd, const char *base,
 			unsigned int domid);
 
+/* Visit a connection's watches in the order they were set. */
+int watch_foreach(struct conn *c, int (*fn)(const struct watch *w, void *arg),
+		  void *arg);
+/* Restore a saved watch: no initial event, no quota. */
+int watch_restore(struct conn *c, const char *path, bool relative,
+		  const char *token, int depth);
+
 /* The special nodes' permissions: set up, find by path (NULL if none). */
 int watch_specials_init(struct xsd *xsd);
 struct special_node *watch_special(struct xsd *xsd, const char *path);

@@ -34,6 +34,7 @@ struct xsd_options {
 	const char *socket_path;	/* where to listen */
 	const char *db_file;		/* NULL: tdb in memory */
 	const char *backend;		/* NULL: choose */
+	const char *restore;		/* --restore image */
 	const char *pid_file;
 	const char *trace_file;
 	bool no_fork;
