@@ -134,8 +134,9 @@ check-asan: deps
 	$(MAKE) O=build/asan SANITIZE=1 unit
 	$(MAKE) O=build/asan SANITIZE=1 integration
 
-demo: deps $(XSD_BIN) $(GUEST_BIN)
-	@scripts/demo $(abspath $(XSD_BIN)) $(abspath $(GUEST_BIN))
+demo: deps $(XSD_BIN) $(GUEST_BIN) $(XSS_TOOL)
+	@scripts/demo $(abspath $(XSD_BIN)) $(abspath $(GUEST_BIN)) \
+		$(abspath $(XSS_TOOL))
 
 bench: deps $(XSD_BIN)
 	@bench/run.sh
