@@ -17,9 +17,9 @@
 #include "xs_wire_ext.h"
 #include "xsd.h"
 
-/* A decimal domid 0..65535, the whole string. */
+/* A whole string of decimal digits, at most max.  0 or EINVAL. */
 static int
-parse_domid(const char *s, unsigned int *domid)
+parse_max(const char *s, unsigned long max, unsigned int *val)
 {
 	unsigned long v;
 	char *end;
@@ -28,26 +28,22 @@ parse_domid(const char *s, unsigned int *domid)
 		return EINVAL;
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (errno || *end || v > 65535)
+	if (errno || *end || v > max)
 		return EINVAL;
-	*domid = (unsigned int)v;
+	*val = (unsigned int)v;
 	return 0;
+}
+
+static int
+parse_domid(const char *s, unsigned int *domid)
+{
+	return parse_max(s, 65535, domid);
 }
 
 static int
 parse_uint(const char *s, unsigned int *val)
 {
-	unsigned long v;
-	char *end;
-
-	if (!s[0] || s[0] == '-')
-		return EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > 0xffffffffUL)
-		return EINVAL;
-	*val = (unsigned int)v;
-	return 0;
+	return parse_max(s, 0xffffffffUL, val);
 }
 
 int

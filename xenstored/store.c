@@ -252,8 +252,9 @@ put(struct store *s, const struct node *n, int flag)
 	return ret;
 }
 
-int
-store_set(struct store *s, const struct node *n)
+/* Replace value and permissions of an existing node; links stay. */
+static int
+replace_contents(struct store *s, const struct node *n, uint64_t gen)
 {
 	struct node *cur = NULL;
 	int ret;
@@ -268,10 +269,18 @@ store_set(struct store *s, const struct node *n)
 	cur->nperms = n->nperms;
 	cur->value = n->value;
 	cur->len = n->len;
-	cur->gen = ++s->gen;
+	cur->gen = gen;
 	ret = put(s, cur, TDB_MODIFY);
 	talloc_free(cur);
 	return ret;
+}
+
+int
+store_set(struct store *s, const struct node *n)
+{
+	if (!store_exists(s, n->path))
+		return ENOENT;
+	return replace_contents(s, n, ++s->gen);
 }
 
 /*
@@ -561,28 +570,12 @@ store_walk(struct store *s, const char *root,
 int
 store_restore_node(struct store *s, const struct node *n)
 {
-	struct node *cur = NULL;
-	int ret;
-
 	if (n->gen > s->gen)
 		s->gen = n->gen;
 	if (strcmp(n->path, "/"))
 		return link_new(s, n, false);
 	/* The root exists from store_open: replace its contents. */
-	ret = store_get(NULL, s, "/", &cur);
-	if (ret)
-		return ret;
-	if (s->owner_fn && node_owner(cur) != node_owner(n))
-		s->owner_fn(s->owner_arg, (int)node_owner(cur),
-			    (int)node_owner(n));
-	cur->perms = n->perms;
-	cur->nperms = n->nperms;
-	cur->value = n->value;
-	cur->len = n->len;
-	cur->gen = n->gen;
-	ret = put(s, cur, TDB_MODIFY);
-	talloc_free(cur);
-	return ret;
+	return replace_contents(s, n, n->gen);
 }
 
 void
