@@ -91,7 +91,7 @@ fuzz: deps-build
 		build/fuzz/xs-state/libxsstate.a
 	@mkdir -p build/fuzz/corpus
 	clang -O1 -g -fsanitize=fuzzer,address,undefined -std=gnu11 \
-		-D_GNU_SOURCE -Iinclude -Ixs-state \
+		-D_GNU_SOURCE -Iinclude -Ixs-state -Itests/unit \
 		-o build/fuzz/fuzz_reader tests/fuzz/fuzz_reader.c \
 		build/fuzz/xs-state/libxsstate.a -ltalloc
 	build/fuzz/fuzz_reader -max_total_time=$(FUZZ_SECONDS) \

@@ -78,6 +78,17 @@ domain_nodes_add(struct xsd *xsd, unsigned int owner, int delta)
 		d->nodes += (unsigned int)delta;
 }
 
+void
+domain_owner_changed(void *arg, int old_owner, int new_owner)
+{
+	struct xsd *xsd = arg;
+
+	if (old_owner >= 0)
+		domain_nodes_add(xsd, (unsigned int)old_owner, -1);
+	if (new_owner >= 0)
+		domain_nodes_add(xsd, (unsigned int)new_owner, 1);
+}
+
 struct domain *
 domain_introduced(struct xsd *xsd, unsigned int domid)
 {

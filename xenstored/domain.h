@@ -52,6 +52,11 @@ int domain_init(struct xsd *xsd);
 bool domain_is_unprivileged(const struct domain *d);
 /* Count nodes gained (+) or lost (-) by an owner. */
 void domain_nodes_add(struct xsd *xsd, unsigned int owner, int delta);
+/*
+ * The store's owner hook (store_set_owner_fn, arg the struct xsd): moves
+ * a node between the counts of its old and new owner (-1: none).
+ */
+void domain_owner_changed(void *arg, int old_owner, int new_owner);
 
 /* INTRODUCE: map the page, bind the port, start serving. */
 int domain_introduce(struct xsd *xsd, unsigned int domid, uint64_t gfn,

@@ -248,17 +248,6 @@ setup_signals(struct xsd *xsd)
 	return 0;
 }
 
-static void
-owner_changed(void *arg, int old_owner, int new_owner)
-{
-	struct xsd *xsd = arg;
-
-	if (old_owner >= 0)
-		domain_nodes_add(xsd, (unsigned int)old_owner, -1);
-	if (new_owner >= 0)
-		domain_nodes_add(xsd, (unsigned int)new_owner, 1);
-}
-
 static int
 write_pid_file(const char *path)
 {
@@ -345,7 +334,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "xenstored: domains: %s\n", strerror(ret));
 		goto out;
 	}
-	store_set_owner_fn(xsd->store, owner_changed, xsd);
+	store_set_owner_fn(xsd->store, domain_owner_changed, xsd);
 	xsd->internal = conn_internal(xsd);
 	ret = xsd->internal ? watch_specials_init(xsd) : ENOMEM;
 	if (ret) {

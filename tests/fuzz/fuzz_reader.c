@@ -12,8 +12,10 @@
  * A custom mutator makes END's CRC match after half of the mutations,
  * so that the fuzzer also explores images that get to the end.
  *
- * Built and run by `make fuzz` (FUZZ_SECONDS); seeds in corpus/, made by
- * gen_corpus.c.
+ * The octet helpers (END's CRC, dropping optional records, writing a
+ * record back) come from tests/unit/xss_image.h, shared with the unit
+ * tests.  Built and run by `make fuzz` (FUZZ_SECONDS); seeds in corpus/,
+ * made by gen_corpus.c.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +25,7 @@
 #include <talloc.h>
 
 #include "xs_state.h"
+#include "xss_image.h"
 
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -106,93 +109,6 @@ touch_record(const struct xss_record *r)
 	}
 }
 
-static int
-write_record(struct xss_writer *w, const struct xss_record *r)
-{
-	switch (r->type) {
-	case XSS_REC_GLOBAL_DATA:
-		return xss_write_global(w, &r->u.global);
-	case XSS_REC_QUOTA_DATA:
-		return xss_write_quota(w, &r->u.quota);
-	case XSS_REC_SPECIAL_PERMS:
-		return xss_write_special(w, &r->u.special);
-	case XSS_REC_NODE_DATA:
-		return xss_write_node(w, &r->u.node);
-	case XSS_REC_DOMAIN_START:
-		return xss_write_domain(w, &r->u.domain);
-	case XSS_REC_SOCKET_START:
-		return xss_write_socket(w, &r->u.socket);
-	case XSS_REC_WATCH_DATA:
-		return xss_write_watch(w, &r->u.watch);
-	case XSS_REC_TRANSACTION_DATA:
-		return xss_write_txn(w, &r->u.txn);
-	case XSS_REC_TRANSACTION_NODE_DATA:
-		return xss_write_txn_node(w, &r->u.txn_node);
-	case XSS_REC_TRANSACTION_EVENT:
-		return xss_write_txn_event(w, &r->u.txn_event);
-	case XSS_REC_CONN_INPUT:
-		return xss_write_input(w, r->u.buffer.data, r->u.buffer.len);
-	case XSS_REC_GUEST_RING_DATA:
-		return xss_write_output(w, r->u.buffer.data, r->u.buffer.len);
-	default:
-		abort();
-	}
-}
-
-static uint32_t
-get32(const uint8_t *q, int big)
-{
-	return big ? (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 |
-		     (uint32_t)q[2] << 8 | q[3]
-		   : (uint32_t)q[3] << 24 | (uint32_t)q[2] << 16 |
-		     (uint32_t)q[1] << 8 | q[0];
-}
-
-static void
-put32(uint8_t *q, uint32_t v, int big)
-{
-	int i;
-
-	for (i = 0; i < 4; i++)
-		q[big ? 3 - i : i] = (uint8_t)(v >> (8 * i));
-}
-
-/* Make END (the last 16 octets) carry the CRC of what precedes it. */
-static void
-fix_crc(uint8_t *p, size_t len)
-{
-	int big = p[15] & 1;
-
-	put32(p + len - 8, xss_crc32c(0, p, len - 16), big);
-}
-
-/* The accepted image p without its optional records, CRC fixed. */
-static uint8_t *
-strip_optional(TALLOC_CTX *ctx, const uint8_t *p, size_t len, int big,
-	       size_t *out_len)
-{
-	uint8_t *q = talloc_size(ctx, len);
-	size_t at = 64, n = 64;
-
-	CHECK(q);
-	memcpy(q, p, 64);
-	while (at < len) {
-		uint32_t type = get32(p + at, big);
-		uint32_t body = get32(p + at + 4, big);
-		size_t size = 8 + (((size_t)body + 7) & ~(size_t)7);
-
-		CHECK(at + size <= len);
-		if (!(type & XSS_REC_OPTIONAL)) {
-			memcpy(q + n, p + at, size);
-			n += size;
-		}
-		at += size;
-	}
-	fix_crc(q, n);
-	*out_len = n;
-	return q;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -217,7 +133,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(w);
 		while ((ret = xss_read_next(r, &rec)) == 1) {
 			touch_record(&rec);
-			CHECK(write_record(w, &rec) == 0);
+			CHECK(write_decoded(w, &rec) == 0);
 		}
 	}
 	msg = xss_reader_error(r);
@@ -234,6 +150,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		out = xss_sink_data(sink, &out_len);
 		want = strip_optional(ctx, data, size, h.big_endian,
 				      &want_len);
+		CHECK(want);
 		CHECK(out_len == want_len && !memcmp(out, want, out_len));
 	}
 	talloc_free(ctx);
@@ -248,7 +165,7 @@ LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
 	/* Images are multiples of 8 octets; fix the CRC half the time. */
 	if (size >= 80 && (seed & 1)) {
 		size &= ~(size_t)7;
-		fix_crc(data, size);
+		fix_crc(data, size, data[15] & 1);	/* flags: order */
 	}
 	return size;
 }

@@ -13,11 +13,11 @@
 #include <talloc.h>
 
 #include "hash.h"
+#include "root_fix.h"
 
 struct fix {
-	TALLOC_CTX *root;
+	struct root_fix rf;	/* rf.root owns the table */
 	struct hash *h;
-	size_t null_blocks;
 	size_t root_blocks;	/* root with an empty table */
 };
 
@@ -26,13 +26,11 @@ setup(void **state)
 {
 	struct fix *f = test_malloc(sizeof(*f));
 
-	f->null_blocks = talloc_total_blocks(NULL);
-	f->root = talloc_new(NULL);
-	assert_non_null(f->root);
-	f->h = hash_new(f->root);
+	root_fix_open(&f->rf);
+	f->h = hash_new(f->rf.root);
 	assert_non_null(f->h);
-	assert_ptr_equal(talloc_parent(f->h), f->root);
-	f->root_blocks = talloc_total_blocks(f->root);
+	assert_ptr_equal(talloc_parent(f->h), f->rf.root);
+	f->root_blocks = talloc_total_blocks(f->rf.root);
 	*state = f;
 	return 0;
 }
@@ -42,8 +40,7 @@ teardown(void **state)
 {
 	struct fix *f = *state;
 
-	talloc_free(f->root);
-	assert_int_equal(talloc_total_blocks(NULL), f->null_blocks);
+	root_fix_close(&f->rf);
 	test_free(f);
 	return 0;
 }
@@ -103,7 +100,7 @@ test_put_get_del(void **state)
 	assert_ptr_equal(hash_del(f->h, ""), &c);
 	assert_int_equal(hash_count(f->h), 0);
 	/* Entries are freed on delete. */
-	assert_int_equal(talloc_total_blocks(f->root), f->root_blocks);
+	assert_int_equal(talloc_total_blocks(f->rf.root), f->root_blocks);
 }
 
 static void
@@ -123,8 +120,8 @@ static void
 test_replace(void **state)
 {
 	struct fix *f = *state;
-	char *k1 = talloc_strdup(f->root, "key");
-	char *k2 = talloc_strdup(f->root, "key");
+	char *k1 = talloc_strdup(f->rf.root, "key");
+	char *k2 = talloc_strdup(f->rf.root, "key");
 	int a = 1, b = 2;
 
 	assert_int_equal(hash_put(f->h, k1, &a), 0);
@@ -138,7 +135,7 @@ test_replace(void **state)
 	assert_int_equal(hash_count(f->h), 0);
 	assert_null(hash_get(f->h, "key"));
 	talloc_free(k2);
-	assert_int_equal(talloc_total_blocks(f->root), f->root_blocks);
+	assert_int_equal(talloc_total_blocks(f->rf.root), f->root_blocks);
 }
 
 static void
@@ -160,7 +157,7 @@ static void
 test_growth(void **state)
 {
 	struct fix *f = *state;
-	char **k = make_keys(f->root, MANY);
+	char **k = make_keys(f->rf.root, MANY);
 	unsigned int i;
 
 	for (i = 0; i < MANY; i++) {
@@ -220,11 +217,11 @@ test_foreach(void **state)
 {
 	struct fix *f = *state;
 	const unsigned int n = 1000;
-	char **k = make_keys(f->root, n);
+	char **k = make_keys(f->rf.root, n);
 	struct visit v = { .h = f->h };
 	unsigned int i;
 
-	v.hits = talloc_zero_array(f->root, unsigned int, n);
+	v.hits = talloc_zero_array(f->rf.root, unsigned int, n);
 	assert_non_null(v.hits);
 	assert_int_equal(hash_foreach(f->h, visit_fn, &v), 0);
 	assert_int_equal(v.seen, 0);
@@ -254,11 +251,11 @@ test_foreach_delete_current(void **state)
 {
 	struct fix *f = *state;
 	const unsigned int n = 5000;
-	char **k = make_keys(f->root, n);
+	char **k = make_keys(f->rf.root, n);
 	struct visit v = { .h = f->h, .del = 1 };
 	unsigned int i;
 
-	v.hits = talloc_zero_array(f->root, unsigned int, n);
+	v.hits = talloc_zero_array(f->rf.root, unsigned int, n);
 	assert_non_null(v.hits);
 	for (i = 0; i < n; i++)
 		assert_int_equal(hash_put(f->h, k[i], k[i]), 0);
@@ -280,7 +277,7 @@ static void
 test_free_table(void **state)
 {
 	struct fix *f = *state;
-	char **k = make_keys(f->root, 100);
+	char **k = make_keys(f->rf.root, 100);
 	unsigned int i;
 
 	for (i = 0; i < 100; i++)
@@ -291,7 +288,7 @@ test_free_table(void **state)
 	for (i = 0; i < 100; i++)
 		assert_string_equal(k[i], talloc_asprintf(k, "k%u", i));
 	talloc_free(k);
-	assert_int_equal(talloc_total_blocks(f->root), 1);
+	assert_int_equal(talloc_total_blocks(f->rf.root), 1);
 }
 
 static void

@@ -14,35 +14,7 @@
 #include "xs_wire_ext.h"
 
 #include "path.h"
-
-struct fix {
-	TALLOC_CTX *root;
-	size_t null_blocks;
-};
-
-static int
-setup(void **state)
-{
-	struct fix *f = test_malloc(sizeof(*f));
-
-	f->null_blocks = talloc_total_blocks(NULL);
-	f->root = talloc_new(NULL);
-	assert_non_null(f->root);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fix *f = *state;
-
-	/* Everything a test allocated hangs off root, nothing elsewhere. */
-	talloc_free(f->root);
-	assert_int_equal(talloc_total_blocks(NULL), f->null_blocks);
-	test_free(f);
-	return 0;
-}
+#include "root_fix.h"
 
 /* A path of exactly len bytes: prefix, then "/aaaa..." filler. */
 static char *
@@ -102,7 +74,7 @@ test_valid_slashes(void **state)
 static void
 test_valid_length(void **state)
 {
-	struct fix *f = *state;
+	struct root_fix *f = *state;
 	char *p;
 
 	p = long_path(f->root, "/", XENSTORE_ABS_PATH_MAX);
@@ -132,7 +104,7 @@ test_special(void **state)
 static void
 test_canonical_absolute(void **state)
 {
-	struct fix *f = *state;
+	struct root_fix *f = *state;
 	char *p;
 	int err = 0;
 
@@ -165,7 +137,7 @@ test_canonical_absolute(void **state)
 static void
 test_canonical_absolute_length(void **state)
 {
-	struct fix *f = *state;
+	struct root_fix *f = *state;
 	char *in, *p;
 	int err = 0;
 
@@ -183,7 +155,7 @@ test_canonical_absolute_length(void **state)
 static void
 test_canonical_relative(void **state)
 {
-	struct fix *f = *state;
+	struct root_fix *f = *state;
 	char *p;
 	int err = 0;
 
@@ -213,7 +185,7 @@ test_canonical_relative(void **state)
 static void
 test_canonical_relative_length(void **state)
 {
-	struct fix *f = *state;
+	struct root_fix *f = *state;
 	char *in, *p;
 	int err = 0;
 
@@ -234,7 +206,7 @@ test_canonical_relative_length(void **state)
 static void
 test_canonical_special(void **state)
 {
-	struct fix *f = *state;
+	struct root_fix *f = *state;
 	char *p;
 	int err = 0;
 
@@ -264,7 +236,7 @@ test_canonical_special(void **state)
 static void
 test_domain(void **state)
 {
-	struct fix *f = *state;
+	struct root_fix *f = *state;
 	char *p = path_domain(f->root, 7);
 
 	assert_non_null(p);
@@ -302,7 +274,7 @@ test_is_child(void **state)
 static void
 test_parent(void **state)
 {
-	struct fix *f = *state;
+	struct root_fix *f = *state;
 
 	assert_string_equal(path_parent(f->root, "/a/b/c"), "/a/b");
 	assert_string_equal(path_parent(f->root, "/a/b"), "/a");
@@ -323,7 +295,7 @@ test_leaf(void **state)
 static void
 test_join(void **state)
 {
-	struct fix *f = *state;
+	struct root_fix *f = *state;
 
 	assert_string_equal(path_join(f->root, "/", "a"), "/a");
 	assert_string_equal(path_join(f->root, "/a", "b"), "/a/b");
@@ -343,7 +315,7 @@ test_depth(void **state)
 static void
 test_round_trip(void **state)
 {
-	struct fix *f = *state;
+	struct root_fix *f = *state;
 	static const char *const paths[] = {
 		"/a", "/a/b", "/local/domain/5/device", "/x/y/z/w",
 	};
@@ -361,7 +333,7 @@ test_round_trip(void **state)
 	}
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, root_setup, root_teardown)
 
 int
 main(void)

@@ -12,34 +12,7 @@
 #include <talloc.h>
 
 #include "perms.h"
-
-struct fix {
-	TALLOC_CTX *root;
-	size_t null_blocks;
-};
-
-static int
-setup(void **state)
-{
-	struct fix *f = test_malloc(sizeof(*f));
-
-	f->null_blocks = talloc_total_blocks(NULL);
-	f->root = talloc_new(NULL);
-	assert_non_null(f->root);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fix *f = *state;
-
-	talloc_free(f->root);
-	assert_int_equal(talloc_total_blocks(NULL), f->null_blocks);
-	test_free(f);
-	return 0;
-}
+#include "root_fix.h"
 
 /* Parse a string literal, with its final NUL (sizeof includes it). */
 #define PARSE(f, lit, out, num) \
@@ -111,7 +84,7 @@ test_parse_one_junk(void **state)
 static void
 test_parse_list(void **state)
 {
-	struct fix *f = *state;
+	struct root_fix *f = *state;
 	struct perm *p = NULL;
 	unsigned int n = 0;
 
@@ -136,7 +109,7 @@ test_parse_list(void **state)
 static void
 test_parse_list_bad(void **state)
 {
-	struct fix *f = *state;
+	struct root_fix *f = *state;
 	struct perm *p = NULL;
 	unsigned int n = 99;
 	size_t blocks = talloc_total_blocks(f->root);
@@ -165,7 +138,7 @@ test_parse_list_bad(void **state)
 static void
 test_format(void **state)
 {
-	struct fix *f = *state;
+	struct root_fix *f = *state;
 	struct perm p[] = {
 		{ 0, PERM_BOTH }, { 5, PERM_READ }, { 7, PERM_NONE },
 		{ 65535, PERM_WRITE },
@@ -191,7 +164,7 @@ test_format(void **state)
 static void
 test_format_round_trip(void **state)
 {
-	struct fix *f = *state;
+	struct root_fix *f = *state;
 	static const char wire[] = "w12\0n0\0b65535\0r1\0r00";
 	struct perm *p = NULL, *q = NULL;
 	unsigned int n = 0, m = 0;
@@ -213,7 +186,7 @@ test_format_round_trip(void **state)
 static void
 test_text(void **state)
 {
-	struct fix *f = *state;
+	struct root_fix *f = *state;
 	struct perm p[] = {
 		{ 0, PERM_BOTH }, { 5, PERM_READ }, { 9, PERM_WRITE },
 		{ 3, PERM_NONE },
@@ -308,7 +281,7 @@ test_access_target(void **state)
 	assert_int_equal(perms_access(p, 3, 1, 2), PERM_BOTH);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, root_setup, root_teardown)
 
 int
 main(void)

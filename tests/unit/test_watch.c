@@ -2,9 +2,9 @@
  * test_watch.c - watches: registration, matching, depth, relative paths,
  * permissions, quota and the bytes of the events queued.
  *
- * The fixture is a daemon without transports: a struct xsd with an
- * in-memory store, the domain table and connections with fd -1 whose
- * queued output (conn->out) the tests decode.
+ * The fixture (xsd_fixture.h) is a daemon without transports: a struct
+ * xsd with an in-memory store, the domain table and connections with
+ * fd -1 whose queued output (conn->out) the tests decode.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -17,226 +17,19 @@
 #include <cmocka.h>
 #include <talloc.h>
 
-#include "xs_wire_ext.h"
-
-#include "conn.h"
-#include "domain.h"
-#include "list.h"
-#include "loop.h"
 #include "path.h"
-#include "quota.h"
-#include "store.h"
-#include "tree.h"
-#include "txn.h"
-#include "watch.h"
-#include "xsd.h"
+#include "xsd_fixture.h"
 
-/* ---- fixture ---------------------------------------------------------- */
+/* ---- fixture (xsd_fixture.h) -------------------------------------------- */
 
-struct fix {
-	struct xsd *xsd;
-	struct conn *c0;	/* dom0 tools: privileged */
-	TALLOC_CTX *tmp;	/* what a test allocates */
-	size_t null_blocks;
-	size_t xsd_blocks;	/* xsd before any connection */
-};
-
-static const unsigned int domids[] = { 0, 5, 7 };
-
-static ssize_t
-no_recv(struct conn *c, void *buf, size_t len)
-{
-	(void)c;
-	(void)buf;
-	(void)len;
-	fail_msg("recv called on a test connection");
-	return -1;
-}
-
-static ssize_t
-no_send(struct conn *c, const void *buf, size_t len)
-{
-	(void)c;
-	(void)buf;
-	(void)len;
-	fail_msg("send called on a test connection");
-	return -1;
-}
-
-static const struct conn_ops test_ops = {
-	.kind = "test",
-	.recv = no_recv,
-	.send = no_send,
-};
-
-/* The accounting main.c installs. */
-static void
-owner_changed(void *arg, int old_owner, int new_owner)
-{
-	struct xsd *xsd = arg;
-
-	if (old_owner >= 0)
-		domain_nodes_add(xsd, (unsigned int)old_owner, -1);
-	if (new_owner >= 0)
-		domain_nodes_add(xsd, (unsigned int)new_owner, 1);
-}
-
-static struct conn *
-new_conn(struct fix *f, unsigned int domid, bool privileged)
-{
-	struct conn *c = conn_new(f->xsd, &test_ops, -1, domid);
-
-	assert_non_null(c);
-	assert_ptr_equal(c->domain, domain_get(f->xsd, domid, false));
-	c->privileged = privileged;
-	return c;
-}
-
+/* With the special paths (@introduceDomain, @releaseDomain). */
 static int
 setup(void **state)
 {
-	struct fix *f = test_calloc(1, sizeof(*f));
-	struct xsd *xsd;
-	unsigned int i;
-	int err = -1;
-
-	f->null_blocks = talloc_total_blocks(NULL);
-	xsd = f->xsd = talloc_zero(NULL, struct xsd);
-	assert_non_null(xsd);
-	list_init(&xsd->conns);
-	list_init(&xsd->flush);
-	xsd->listen_fd = -1;
-	quota_defaults(&xsd->quota);
-	xsd->loop = loop_new(xsd);
-	assert_non_null(xsd->loop);
-	xsd->store = store_open(xsd, NULL, &err);
-	assert_non_null(xsd->store);
-	assert_int_equal(domain_init(xsd), 0);
-	store_set_owner_fn(xsd->store, owner_changed, xsd);
-	domain_nodes_add(xsd, 0, 1);	/* the root */
-	assert_int_equal(watch_specials_init(xsd), 0);
-	for (i = 0; i < sizeof(domids) / sizeof(domids[0]); i++)
-		assert_non_null(domain_get(xsd, domids[i], true));
-	f->xsd_blocks = talloc_total_blocks(xsd);
-
-	f->tmp = talloc_new(NULL);
-	assert_non_null(f->tmp);
-	f->c0 = new_conn(f, 0, true);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fix *f = *state;
-	struct conn *c, *ctmp;
-	char *report = NULL;
-	unsigned int i;
-
-	talloc_free(f->tmp);
-	/* Whatever a test did, the store must be consistent. */
-	assert_int_equal(store_check(f->xsd->store, &report, f->xsd), 0);
-	talloc_free(report);
-	list_for_each_safe(c, ctmp, &f->xsd->conns, link)
-		talloc_free(c);
-	assert_true(list_empty(&f->xsd->conns));
-	assert_true(list_empty(&f->xsd->flush));
-	assert_int_equal(f->xsd->nconns, 0);
-	/* Closing every connection gave back every watch and transaction. */
-	for (i = 0; i < sizeof(domids) / sizeof(domids[0]); i++) {
-		struct domain *d = domain_get(f->xsd, domids[i], false);
-
-		assert_non_null(d);
-		assert_int_equal(d->watches, 0);
-		assert_int_equal(d->txns, 0);
-	}
-	assert_int_equal(talloc_total_blocks(f->xsd), f->xsd_blocks);
-	talloc_free(f->xsd);
-	assert_int_equal(talloc_total_blocks(NULL), f->null_blocks);
-	test_free(f);
-	return 0;
+	return fix_setup(state, FIX_SPECIALS);
 }
 
 /* ---- helpers ------------------------------------------------------------ */
-
-/* Take the next queued message off c's output. */
-static bool
-next_msg(struct conn *c, struct xsd_sockmsg *h, const uint8_t **data)
-{
-	size_t avail = c->out_len - c->out_off;
-
-	if (avail == 0)
-		return false;
-	assert_true(avail >= sizeof(*h));
-	memcpy(h, c->out + c->out_off, sizeof(*h));
-	assert_true(avail >= sizeof(*h) + h->len);
-	*data = c->out + c->out_off + sizeof(*h);
-	c->out_off += sizeof(*h) + h->len;
-	return true;
-}
-
-/* The next message must be the watch event path|token|, byte for byte. */
-static void
-expect_event_at(struct conn *c, const char *path, const char *token,
-		const char *file, int line)
-{
-	struct xsd_sockmsg h = { 0, 0, 0, 0 };
-	const uint8_t *data = NULL;
-	size_t plen = strlen(path) + 1, tlen = strlen(token) + 1;
-
-	if (!next_msg(c, &h, &data)) {
-		print_error("no event, expected %s %s\n", path, token);
-		_fail(file, line);
-	}
-	if (h.type != XS_WATCH_EVENT || h.req_id || h.tx_id ||
-	    h.len != plen + tlen || memcmp(data, path, plen) ||
-	    memcmp(data + plen, token, tlen)) {
-		print_error("message type %u req %u tx %u \"%.*s\" (%u bytes), "
-			    "expected event %s %s\n", h.type, h.req_id,
-			    h.tx_id, (int)h.len, (const char *)data, h.len,
-			    path, token);
-		_fail(file, line);
-	}
-}
-#define expect_event(c, p, t) expect_event_at(c, p, t, __FILE__, __LINE__)
-
-static void
-expect_none_at(struct conn *c, const char *file, int line)
-{
-	struct xsd_sockmsg h = { 0, 0, 0, 0 };
-	const uint8_t *data = NULL;
-
-	if (next_msg(c, &h, &data)) {
-		print_error("unexpected message type %u: \"%.*s\"\n", h.type,
-			    (int)h.len, (const char *)data);
-		_fail(file, line);
-	}
-}
-#define expect_none(c) expect_none_at(c, __FILE__, __LINE__)
-
-static void
-wr(struct conn *c, struct txn *t, const char *path, const char *val)
-{
-	assert_int_equal(tree_write(c, t, path, val, (uint32_t)strlen(val)),
-			 0);
-}
-
-static void
-rm(struct conn *c, struct txn *t, const char *path)
-{
-	assert_int_equal(tree_rm(c, t, path), 0);
-}
-
-static struct txn *
-start(struct conn *c)
-{
-	struct txn *t = NULL;
-
-	assert_int_equal(txn_start(c, &t), 0);
-	assert_non_null(t);
-	return t;
-}
 
 static void
 watch(struct conn *c, const char *path, const char *token, int depth)
@@ -953,7 +746,7 @@ test_close_frees_watches(void **state)
 	wr(f->c0, NULL, "/a", "");
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fix_teardown)
 
 int
 main(void)

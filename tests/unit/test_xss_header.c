@@ -294,7 +294,7 @@ test_no_source(void **state)
 	assert_int_equal(xss_verify(r), -1);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, root_setup, root_teardown)
 
 int
 main(void)

@@ -622,7 +622,7 @@ test_migration(void **state)
 	}
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, root_setup, root_teardown)
 
 int
 main(void)

@@ -792,7 +792,7 @@ test_crc(void **state)
 		   "field is 0x00000001, not 0");
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, root_setup, root_teardown)
 
 int
 main(void)

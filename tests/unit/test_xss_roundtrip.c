@@ -193,15 +193,6 @@ test_orders_differ_in_fields_only(void **state)
 	assert_memory_equal(le->data + 24, be->data + 24, 40);
 }
 
-static void
-put32(uint8_t *p, uint32_t v, bool big)
-{
-	int i;
-
-	for (i = 0; i < 4; i++)
-		p[big ? 3 - i : i] = (uint8_t)(v >> (8 * i));
-}
-
 /* The octets of a small image, laid out by hand from the spec. */
 static void
 golden(TALLOC_CTX *ctx, bool big)
@@ -315,7 +306,7 @@ test_pointers_until_next(void **state)
 	assert_int_equal(i + 1, s->n);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, root_setup, root_teardown)
 
 int
 main(void)

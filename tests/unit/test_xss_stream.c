@@ -407,7 +407,7 @@ test_writer_arguments(void **state)
 	assert_int_equal(xss_write_end(im->w), EINVAL);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, root_setup, root_teardown)
 
 int
 main(void)

@@ -1,8 +1,9 @@
 /*
  * xss_test.h - what the xs-state unit tests share: the talloc fixture
- * with its leak check, images built with the writer, raw record bodies
- * for broken records, a sample of every record type, writing a decoded
- * record back and comparing two of them field by field.
+ * with its leak check (root_fix.h: root_setup, root_teardown), images
+ * built with the writer, raw record bodies for broken records, a sample
+ * of every record type, writing a decoded record back (xss_image.h) and
+ * comparing two of them field by field.
  *
  * Header-only (each test program is one .c file); everything is static
  * and marked unused so that a test file takes what it needs.
@@ -24,40 +25,14 @@
 
 #include "xs_state.h"
 
+#include "root_fix.h"
+#include "xss_image.h"
+
 #define HELPER static __attribute__((unused))
 
 #define PRODUCER "test_xss 1"
 
-struct fix {
-	TALLOC_CTX *root;
-	size_t null_blocks;
-};
-
-HELPER int
-setup(void **state)
-{
-	struct fix *f = test_calloc(1, sizeof(*f));
-
-	f->null_blocks = talloc_total_blocks(NULL);
-	f->root = talloc_new(NULL);
-	assert_non_null(f->root);
-	*state = f;
-	return 0;
-}
-
-HELPER int
-teardown(void **state)
-{
-	struct fix *f = *state;
-
-	/* Everything a test allocated hangs off root, nothing elsewhere. */
-	talloc_free(f->root);
-	assert_int_equal(talloc_total_blocks(NULL), f->null_blocks);
-	test_free(f);
-	return 0;
-}
-
-#define ROOT(state) (((struct fix *)*(state))->root)
+#define ROOT(state) (((struct root_fix *)*(state))->root)
 
 /* --- images built with the writer ----------------------------------- */
 
@@ -143,26 +118,6 @@ img_end(struct img *im)
 	assert_int_equal(xss_write_end(im->w), 0);
 	im->data = xss_sink_data(im->sink, &im->len);
 	assert_non_null(im->data);
-}
-
-/* Rewrite the CRC of END (the last 16 octets) after patching octets. */
-HELPER void
-fix_crc(uint8_t *p, size_t len, bool big)
-{
-	uint32_t crc = xss_crc32c(0, p, len - 16);
-	uint8_t *q = p + len - 8;
-
-	if (big) {
-		q[0] = (uint8_t)(crc >> 24);
-		q[1] = (uint8_t)(crc >> 16);
-		q[2] = (uint8_t)(crc >> 8);
-		q[3] = (uint8_t)crc;
-	} else {
-		q[0] = (uint8_t)crc;
-		q[1] = (uint8_t)(crc >> 8);
-		q[2] = (uint8_t)(crc >> 16);
-		q[3] = (uint8_t)(crc >> 24);
-	}
 }
 
 /* --- raw bodies, for records the typed writers cannot break ---------- */
@@ -304,40 +259,15 @@ expect_err_has(TALLOC_CTX *ctx, const struct img *im, const char *part)
 
 /* --- writing decoded records back, comparing them ------------------- */
 
+/* write_decoded, failing the test for a type without a writer. */
 HELPER int
 write_record(struct xss_writer *w, const struct xss_record *r)
 {
-	switch (r->type) {
-	case XSS_REC_GLOBAL_DATA:
-		return xss_write_global(w, &r->u.global);
-	case XSS_REC_QUOTA_DATA:
-		return xss_write_quota(w, &r->u.quota);
-	case XSS_REC_SPECIAL_PERMS:
-		return xss_write_special(w, &r->u.special);
-	case XSS_REC_NODE_DATA:
-		return xss_write_node(w, &r->u.node);
-	case XSS_REC_DOMAIN_START:
-		return xss_write_domain(w, &r->u.domain);
-	case XSS_REC_SOCKET_START:
-		return xss_write_socket(w, &r->u.socket);
-	case XSS_REC_WATCH_DATA:
-		return xss_write_watch(w, &r->u.watch);
-	case XSS_REC_TRANSACTION_DATA:
-		return xss_write_txn(w, &r->u.txn);
-	case XSS_REC_TRANSACTION_NODE_DATA:
-		return xss_write_txn_node(w, &r->u.txn_node);
-	case XSS_REC_TRANSACTION_EVENT:
-		return xss_write_txn_event(w, &r->u.txn_event);
-	case XSS_REC_CONN_INPUT:
-		return xss_write_input(w, r->u.buffer.data, r->u.buffer.len);
-	case XSS_REC_GUEST_RING_DATA:
-		return xss_write_output(w, r->u.buffer.data, r->u.buffer.len);
-	case XSS_REC_END:
-		return xss_write_end(w);
-	default:
+	int ret = write_decoded(w, r);
+
+	if (ret == -1)
 		fail_msg("no writer for type 0x%x", r->type);
-		return EINVAL;
-	}
+	return ret;
 }
 
 HELPER void
