@@ -219,6 +219,20 @@ wait_notify(struct guest *g, int64_t deadline)
 	}
 }
 
+/*
+ * wait_notify for a live connection: a closed channel is a failure
+ * (EIO).  1 notified, 0 timeout, -1 failed (g->err says why).
+ */
+static int
+wait_alive(struct guest *g, int64_t deadline)
+{
+	if (g->dead) {
+		guest_fail(g, "EIO", NULL);
+		return -1;
+	}
+	return wait_notify(g, deadline);
+}
+
 /* -- ring ----------------------------------------------------------- */
 
 /*
@@ -315,11 +329,7 @@ put_all(struct guest *g, const void *buf, size_t len, int64_t deadline)
 		/* Take replies meanwhile, so the daemon is never stuck. */
 		if (pump(g) < 0)
 			break;
-		if (g->dead) {
-			guest_fail(g, "EIO", NULL);
-			break;
-		}
-		r = wait_notify(g, deadline);
+		r = wait_alive(g, deadline);
 		if (r < 0)
 			break;
 		if (r == 0) {
@@ -379,11 +389,7 @@ wait_reply(struct guest *g, uint32_t type, uint32_t req_id, int64_t deadline,
 		*reply = claim_reply(g, req_id);
 		if (*reply)
 			return 0;
-		if (g->dead) {
-			guest_fail(g, "EIO", NULL);
-			return -1;
-		}
-		r = wait_notify(g, deadline);
+		r = wait_alive(g, deadline);
 		if (r < 0)
 			return -1;
 		if (r == 0) {
@@ -489,11 +495,7 @@ guest_next_event(struct guest *g, int timeout_ms, struct gmsg **ev)
 			continue;
 		/* Nobody waits for these any more. */
 		queue_clear(&g->replies);
-		if (g->dead) {
-			guest_fail(g, "EIO", NULL);
-			return -1;
-		}
-		r = wait_notify(g, deadline);
+		r = wait_alive(g, deadline);
 		if (r < 0)
 			return -1;
 		if (r == 0) {
@@ -563,11 +565,7 @@ guest_reconnect(struct guest *g)
 	/* From now on only the connection field counts. */
 	while (__atomic_load_n(&intf->connection, __ATOMIC_ACQUIRE) !=
 	       XENSTORE_CONNECTED) {
-		if (g->dead) {
-			guest_fail(g, "EIO", NULL);
-			return -1;
-		}
-		r = wait_notify(g, deadline);
+		r = wait_alive(g, deadline);
 		if (r < 0)
 			return -1;
 		if (r == 0) {
@@ -738,11 +736,7 @@ guest_wait_ready(struct guest *g, int timeout_ms)
 		if (__atomic_load_n(&g->intf->server_features,
 				    __ATOMIC_ACQUIRE) != 0)
 			break;
-		if (g->dead) {
-			guest_fail(g, "EIO", NULL);
-			return -1;
-		}
-		r = wait_notify(g, deadline);
+		r = wait_alive(g, deadline);
 		if (r < 0)
 			return -1;
 		if (r == 0) {
