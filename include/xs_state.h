@@ -133,6 +133,16 @@ struct xss_buffer {
 	uint32_t len;
 };
 
+/* LIVE_UPDATE: the request that asked for the update, and the way back. */
+struct xss_live_update {
+	uint32_t conn_id;		/* who asked; 0: nobody to answer */
+	uint32_t req_id, tx_id;		/* of that CONTROL request */
+	int32_t rollback_fd;		/* the old binary (O_PATH), or -1 */
+	uint32_t argc;
+	const char *argv;		/* argc NUL-terminated strings */
+	uint32_t argv_len;		/* octets of argv */
+};
+
 struct xss_end {
 	uint32_t crc;
 };
@@ -153,7 +163,8 @@ struct xss_record {
 		struct xss_txn txn;
 		struct xss_txn_node txn_node;
 		struct xss_txn_event txn_event;
-		struct xss_buffer buffer;
+		struct xss_buffer buffer;	/* also PARTIAL_OUTPUT */
+		struct xss_live_update lu;
 		struct xss_end end;
 	} u;
 };
@@ -207,6 +218,11 @@ int xss_write_txn_event(struct xss_writer *w,
 			const struct xss_txn_event *te);
 int xss_write_input(struct xss_writer *w, const void *data, uint32_t len);
 int xss_write_output(struct xss_writer *w, const void *data, uint32_t len);
+/* The unsent rest of a message whose start was sent (1..4111 octets). */
+int xss_write_partial_output(struct xss_writer *w, const void *data,
+			     uint32_t len);
+int xss_write_live_update(struct xss_writer *w,
+			  const struct xss_live_update *lu);
 /* An arbitrary record (tests: unknown and optional types). */
 int xss_write_raw(struct xss_writer *w, uint32_t type, const void *body,
 		  uint32_t len);

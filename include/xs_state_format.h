@@ -55,7 +55,9 @@
 #define XSS_REC_CONN_INPUT		0x0000000au
 #define XSS_REC_SPECIAL_PERMS		0x0000000bu
 #define XSS_REC_TRANSACTION_EVENT	0x0000000cu
-#define XSS_REC_TYPE_COUNT		0x0000000du	/* known mandatory */
+#define XSS_REC_PARTIAL_OUTPUT		0x0000000du
+#define XSS_REC_LIVE_UPDATE		0x0000000eu
+#define XSS_REC_TYPE_COUNT		0x0000000fu	/* known mandatory */
 
 /* Fixed parts of record bodies (octets before the variable data). */
 #define XSS_END_LEN 8			/* crc32c u32, reserved u32 */
@@ -71,6 +73,7 @@
 #define XSS_SPECIAL_FIXED 8
 #define XSS_TXN_EVENT_FIXED 24
 #define XSS_REMOVED_FIXED 8
+#define XSS_LIVE_UPDATE_FIXED 24
 #define XSS_PERM_LEN 8			/* domid u32, access u32 */
 
 /* Permission access bits. */
@@ -125,7 +128,10 @@
 #define XSS_MAX_VALUE 4096		/* XENSTORE_PAYLOAD_MAX */
 #define XSS_MAX_PERMS 2048
 #define XSS_MAX_TOKEN 4096
-#define XSS_MAX_INPUT (16 + 4096)	/* at most one partial message */
+#define XSS_MAX_INPUT (1u << 20)	/* whole requests, then a partial */
+#define XSS_MAX_PARTIAL (16 + 4096 - 1)	/* the rest of one message */
+#define XSS_MAX_ARGC 1024		/* LIVE_UPDATE command line */
+#define XSS_MAX_ARGV (64u << 10)
 #define XSS_MAX_OUTPUT (64u << 20)
 #define XSS_MAX_CHILDREN_LEN (64u << 20)
 #define XSS_MAX_REMOVED (16u << 20)

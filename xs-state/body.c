@@ -51,6 +51,8 @@ static const uint32_t body_max[XSS_REC_TYPE_COUNT] = {
 	[XSS_REC_SPECIAL_PERMS] = XSS_SPECIAL_FIXED + PERMS_FIELD +
 				  PATH_FIELD,
 	[XSS_REC_TRANSACTION_EVENT] = XSS_MAX_RECORD,
+	[XSS_REC_PARTIAL_OUTPUT] = XSS_MAX_PARTIAL,
+	[XSS_REC_LIVE_UPDATE] = XSS_LIVE_UPDATE_FIXED + XSS_MAX_ARGV,
 };
 
 /* --- the cursor ----------------------------------------------------- */
@@ -609,6 +611,52 @@ dec_buffer(struct cur *c, struct xss_buffer *b)
 	return cur_end(c);
 }
 
+static int
+dec_partial(struct cur *c, struct xss_buffer *b)
+{
+	if (!c->len)
+		return bad(c, "empty: a PARTIAL_OUTPUT holds at least one "
+			   "octet");
+	return dec_buffer(c, b);
+}
+
+/* argc strings, back to back, each NUL-terminated, filling argv. */
+static int
+check_argv(struct cur *c, const struct xss_live_update *lu)
+{
+	const char *p = lu->argv, *end = p + lu->argv_len;
+	uint32_t n = 0;
+
+	if (lu->argv_len && end[-1])
+		return bad(c, "argv not NUL-terminated");
+	for (; p < end; p += strlen(p) + 1)
+		n++;
+	if (n != lu->argc)
+		return bad(c, "argv holds %u strings, argc says %u", n,
+			   lu->argc);
+	return 0;
+}
+
+static int
+dec_live_update(struct cur *c, struct xss_live_update *lu)
+{
+	lu->conn_id = get_u32(c, "conn_id");
+	lu->req_id = get_u32(c, "req_id");
+	lu->tx_id = get_u32(c, "tx_id");
+	lu->rollback_fd = get_i32(c, "rollback_fd");
+	lu->argc = get_u32(c, "argc");
+	lu->argv_len = get_u32(c, "argv_len");
+	fd_ok(c, lu->rollback_fd, "rollback_fd");
+	in_range(c, lu->argc, 0, XSS_MAX_ARGC, "argc");
+	in_range(c, lu->argv_len, 0, XSS_MAX_ARGV, "argv_len");
+	lu->argv = (const char *)get_bytes(c, lu->argv_len, "argv");
+	if (!c->err && !lu->argc != !lu->argv_len)
+		return bad(c, "argc %u with %u octets of argv", lu->argc,
+			   lu->argv_len);
+	if (!c->err && check_argv(c, lu))
+		return c->err;
+	return cur_end(c);
+}
 
 static int
 decode(struct cur *c, struct xss_record *rec)
@@ -639,6 +687,10 @@ decode(struct cur *c, struct xss_record *rec)
 		return dec_special(c, &rec->u.special);
 	case XSS_REC_TRANSACTION_EVENT:
 		return dec_txn_event(c, &rec->u.txn_event);
+	case XSS_REC_PARTIAL_OUTPUT:
+		return dec_partial(c, &rec->u.buffer);
+	case XSS_REC_LIVE_UPDATE:
+		return dec_live_update(c, &rec->u.lu);
 	default:
 		return bad(c, "no decoder for type 0x%08x", rec->type);
 	}

@@ -12,7 +12,9 @@
  *   phase  START -> GLOBAL -> DEFAULTS -> SPECIAL -> NODES -> GROUPS -> END
  *          (LIVE_UPDATE and DUMP; MIGRATION goes START -> NODES -> GROUPS)
  *   stage  inside a group: START -> QUOTA -> WATCHES -> TXNS -> INPUT
- *          -> OUTPUT, never backwards
+ *          -> PARTIAL -> OUTPUT, never backwards
+ *   LIVE_UPDATE (the record) closes the groups of a LIVE_UPDATE image:
+ *          only END may follow it
  *
  * Sets hang off the context of what they describe: the whole image, the
  * current group (watches, tx_ids) or the current transaction (its paths
@@ -33,6 +35,7 @@ enum phase {
 	PH_SPECIAL,		/* SPECIAL_PERMS */
 	PH_NODES,		/* NODE_DATA */
 	PH_GROUPS,		/* inside a group */
+	PH_LU,			/* the LIVE_UPDATE record */
 	PH_END,
 };
 
@@ -43,6 +46,7 @@ enum stage {
 	ST_WATCHES,
 	ST_TXNS,
 	ST_INPUT,
+	ST_PARTIAL,
 	ST_OUTPUT,
 };
 
@@ -55,6 +59,7 @@ struct group {
 	enum stage stage;
 	uint32_t prev;		/* type of its last record */
 	uint32_t input;		/* record # of its CONN_INPUT */
+	uint32_t partial;	/* record # of its PARTIAL_OUTPUT */
 	uint32_t output;	/* record # of its GUEST_RING_DATA */
 	struct xss_set *watches;	/* path NUL token */
 	struct xss_set *tx_ids;
@@ -395,6 +400,9 @@ in_conn(struct ck *k, enum stage st)
 	if (st == ST_INPUT && g->input)
 		return no(k, "second CONN_INPUT in the group (the first is "
 			  "record #%u)", g->input);
+	if (st == ST_PARTIAL && g->partial)
+		return no(k, "second PARTIAL_OUTPUT in the group (the first "
+			  "is record #%u)", g->partial);
 	if (st == ST_OUTPUT && g->output)
 		return no(k, "second GUEST_RING_DATA in the group (the first "
 			  "is record #%u)", g->output);
@@ -551,6 +559,39 @@ ck_input(struct ck *k)
 }
 
 static int
+ck_partial(struct ck *k)
+{
+	int ret = in_conn(k, ST_PARTIAL);
+
+	if (!ret)
+		k->c->g.partial = k->rec->index;
+	return ret;
+}
+
+static int
+ck_live_update(struct ck *k)
+{
+	const struct xss_live_update *lu = &k->rec->u.lu;
+	struct xss_check *c = k->c;
+	uint8_t key[4] = { (uint8_t)lu->conn_id, (uint8_t)(lu->conn_id >> 8),
+			   (uint8_t)(lu->conn_id >> 16),
+			   (uint8_t)(lu->conn_id >> 24) };
+
+	if (c->kind != XSS_KIND_LIVE_UPDATE)
+		return no(k, "LIVE_UPDATE in a %s image",
+			  xss_kind_name(c->kind));
+	if (c->phase == PH_LU)
+		return no(k, "second LIVE_UPDATE");
+	if (c->phase < PH_NODES)
+		return no(k, "LIVE_UPDATE before the first NODE_DATA");
+	if (lu->conn_id && !xss_set_find(c->conn_ids, key, sizeof(key), NULL))
+		return no(k, "conn_id %u names no connection of the image",
+			  lu->conn_id);
+	c->phase = PH_LU;
+	return 0;
+}
+
+static int
 ck_output(struct ck *k)
 {
 	int ret = in_conn(k, ST_OUTPUT);
@@ -585,6 +626,9 @@ xss_check_record(struct xss_check *c, const struct xss_record *rec,
 	*why = NULL;
 	if (c->phase == PH_END)
 		return no(&k, "%s after END", xss_type_name(rec->type));
+	if (c->phase == PH_LU && rec->type != XSS_REC_END)
+		return no(&k, "%s after LIVE_UPDATE, which only END may "
+			  "follow", xss_type_name(rec->type));
 	/* From here on, LIVE_UPDATE and DUMP have their GLOBAL_DATA. */
 	if (!c->migration && c->phase == PH_START &&
 	    rec->type != XSS_REC_GLOBAL_DATA)
@@ -628,6 +672,12 @@ xss_check_record(struct xss_check *c, const struct xss_record *rec,
 		break;
 	case XSS_REC_TRANSACTION_EVENT:
 		ret = ck_txn_event(&k);
+		break;
+	case XSS_REC_PARTIAL_OUTPUT:
+		ret = ck_partial(&k);
+		break;
+	case XSS_REC_LIVE_UPDATE:
+		ret = ck_live_update(&k);
 		break;
 	default:
 		ret = no(&k, "no rules for type 0x%08x", rec->type);

@@ -228,6 +228,7 @@ struct m_conn {
 	struct m_txn **txns;
 	size_t ntxns, ctxns;
 	struct xss_buffer input, output;	/* len 0: none */
+	struct xss_buffer partial;	/* PARTIAL_OUTPUT, len 0: none */
 };
 
 struct model {

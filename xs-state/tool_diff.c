@@ -449,6 +449,17 @@ diff_buffer(struct differ *d, const char *what, const struct xss_buffer *a,
 	       nb ? fmt_wire(d->tmp, &mb) : "none");
 }
 
+/* The rest of a partly sent message: raw octets, no framing to follow. */
+static void
+diff_bytes_of(struct differ *d, const char *what, const struct xss_buffer *a,
+	      const struct xss_buffer *b)
+{
+	if (a->len == b->len && (!a->len || !memcmp(a->data, b->data, a->len)))
+		return;
+	report(d, what, "%" PRIu32 " -> %" PRIu32 " octets%s", a->len, b->len,
+	       a->len == b->len ? ", contents differ" : "");
+}
+
 /* -- connections and the whole image -------------------------------- */
 
 /* "dom5" or "sock3"; e points to a pointer. */
@@ -498,6 +509,8 @@ diff_conn(struct differ *d, const char *cname, const void *pa,
 	diff_set(d, &txns, cname, a->txns, a->ntxns, b->txns, b->ntxns);
 	diff_buffer(d, talloc_asprintf(d->tmp, "input %s", cname), &a->input,
 		    &b->input);
+	diff_bytes_of(d, talloc_asprintf(d->tmp, "partial output %s", cname),
+		      &a->partial, &b->partial);
 	diff_buffer(d, talloc_asprintf(d->tmp, "output %s", cname),
 		    &a->output, &b->output);
 }

@@ -82,6 +82,25 @@ emit_messages(struct out *o, const struct xss_buffer *b)
 }
 
 static void
+emit_live_update(struct out *o, const struct xss_live_update *lu)
+{
+	const char *p = lu->argv;
+	uint32_t i;
+
+	out_u(o, "conn_id", lu->conn_id);
+	out_u(o, "req_id", lu->req_id);
+	out_u(o, "tx_id", lu->tx_id);
+	out_i(o, "rollback_fd", lu->rollback_fd);
+	out_list_begin(o, "argv");
+	for (i = 0; i < lu->argc; i++, p += strlen(p) + 1) {
+		out_item_begin(o, NULL, NULL);
+		out_str(o, "arg", p, strlen(p));
+		out_item_end(o);
+	}
+	out_list_end(o);
+}
+
+static void
 emit_txn_event(struct out *o, const struct xss_txn_event *te)
 {
 	uint32_t i;
@@ -179,6 +198,13 @@ emit_fields(struct out *o, const struct xss_record *rec)
 			json_hex(o->f, rec->u.buffer.data, rec->u.buffer.len);
 		}
 		emit_messages(o, &rec->u.buffer);
+		break;
+	case XSS_REC_PARTIAL_OUTPUT:
+		/* Not a message: the end of one whose start was sent. */
+		out_bytes(o, "data", rec->u.buffer.data, rec->u.buffer.len);
+		break;
+	case XSS_REC_LIVE_UPDATE:
+		emit_live_update(o, &rec->u.lu);
 		break;
 	case XSS_REC_END:
 		out_x(o, "crc32c", rec->u.end.crc);

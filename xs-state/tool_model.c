@@ -219,6 +219,7 @@ model_add(struct loader *l, const struct xss_record *rec)
 		l->t = NULL;
 		return l->c ? 0 : ENOMEM;
 	case XSS_REC_END:
+	case XSS_REC_LIVE_UPDATE:	/* about the update, not the state */
 		return 0;
 	}
 	if (!l->c)
@@ -240,9 +241,12 @@ model_add(struct loader *l, const struct xss_record *rec)
 		l->t = model_add_txn(l->c, &rec->u.txn);
 		return l->t ? 0 : ENOMEM;
 	case XSS_REC_CONN_INPUT:
+	case XSS_REC_PARTIAL_OUTPUT:
 	case XSS_REC_GUEST_RING_DATA: {
-		struct xss_buffer *b = rec->type == XSS_REC_CONN_INPUT ?
-				       &l->c->input : &l->c->output;
+		struct xss_buffer *b =
+			rec->type == XSS_REC_CONN_INPUT ? &l->c->input :
+			rec->type == XSS_REC_PARTIAL_OUTPUT ? &l->c->partial :
+							      &l->c->output;
 
 		b->len = rec->u.buffer.len;
 		b->data = copy_mem(l->c, rec->u.buffer.data, b->len);

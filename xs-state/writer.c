@@ -632,6 +632,40 @@ xss_write_output(struct xss_writer *w, const void *data, uint32_t len)
 }
 
 int
+xss_write_partial_output(struct xss_writer *w, const void *data,
+			 uint32_t len)
+{
+	if (!w->err && (!len || len > XSS_MAX_PARTIAL))
+		return fail(w, EINVAL, "PARTIAL_OUTPUT: %u octets, not "
+			    "1..%u", len, (unsigned)XSS_MAX_PARTIAL);
+	return rec_opaque(w, XSS_REC_PARTIAL_OUTPUT, data, len);
+}
+
+int
+xss_write_live_update(struct xss_writer *w,
+		      const struct xss_live_update *lu)
+{
+	struct wcur c;
+	int ret;
+
+	if (!w->err && lu->argv_len && !lu->argv)
+		return fail(w, EINVAL, "LIVE_UPDATE: %u octets of argv at "
+			    "NULL", lu->argv_len);
+	ret = rec_begin(w, XSS_REC_LIVE_UPDATE,
+			XSS_LIVE_UPDATE_FIXED + (uint64_t)lu->argv_len, &c);
+	if (ret)
+		return ret;
+	put_u32(&c, lu->conn_id);
+	put_u32(&c, lu->req_id);
+	put_u32(&c, lu->tx_id);
+	put_i32(&c, lu->rollback_fd);
+	put_u32(&c, lu->argc);
+	put_u32(&c, lu->argv_len);
+	put_bytes(&c, lu->argv, lu->argv_len);
+	return rec_finish(w, &c);
+}
+
+int
 xss_write_raw(struct xss_writer *w, uint32_t type, const void *body,
 	      uint32_t len)
 {

@@ -3,7 +3,7 @@
  * the library's writer, and variants of them for the tool's diff tests.
  *
  *   mkgolden DIR                  dump-le.xss dump-be.xss migration.xss
- *                                 minimal.xss into DIR
+ *                                 minimal.xss, live-update.xss into DIR
  *   mkgolden --variant NAME FILE  one variant of dump-le.xss (below)
  *
  * Everything is fixed (producer, generations, descriptors, values), so
@@ -400,6 +400,50 @@ write_minimal(struct xss_writer *w, const struct variant *v)
 	return xss_write_end(w);
 }
 
+/*
+ * What a live update carries beyond a dump: a socket connection with two
+ * whole requests held back and half of a third as input, the end of a
+ * half-sent reply (PARTIAL_OUTPUT), a whole event after it, and the
+ * LIVE_UPDATE record naming the request to answer.
+ */
+static int
+write_live_update(struct xss_writer *w, const struct variant *v)
+{
+	static const char argv[] = "/usr/sbin/xenstored\0-N\0";
+	struct xss_global g = {
+		.generation = 3, .next_conn_id = 4, .socket_fd = fd(v, 3),
+		.backend = XSS_BACKEND_SIM, .backend_fd = fd(v, 4),
+	};
+	struct xss_socket sock = {
+		.conn_id = 3, .fd = fd(v, 7), .flags = XSS_SOCK_PRIVILEGED,
+		.next_txid = 1,
+	};
+	struct xss_live_update lu = {
+		.conn_id = 3, .req_id = 42, .tx_id = 0,
+		.rollback_fd = fd(v, 9), .argc = 2, .argv = argv,
+		.argv_len = sizeof(argv) - 1,
+	};
+	struct msgbuf in = { .len = 0 }, out = { .len = 0 };
+	static const char reply[] = "world";
+
+	xss_write_global(w, &g);
+	str_node(w, v, "/", 1, PERMS(N(0)), "");
+	str_node(w, v, "/a", 3, PERMS(N(0)), "hello");
+	xss_write_socket(w, &sock);
+	watch(w, "/a", "tok", XSS_WATCH_NO_DEPTH, 0);
+	msg_add(&in, v->big_endian, 2 /* READ */, 7, 3, "/a", 3);
+	msg_add(&in, v->big_endian, 1 /* DIRECTORY */, 8, 2, "/", 2);
+	msg_add(&in, v->big_endian, 2 /* READ */, 9, 5, "/a/b", 2);
+	xss_write_input(w, in.data, in.len);
+	/* "world" of a READ reply whose header and "wo" went out. */
+	xss_write_partial_output(w, reply + 2, 4);
+	msg_add(&out, v->big_endian, 15 /* WATCH_EVENT */, 0, 7, "/a\0tok",
+		7);
+	xss_write_output(w, out.data, out.len);
+	xss_write_live_update(w, &lu);
+	return xss_write_end(w);
+}
+
 /* -- main ------------------------------------------------------------- */
 
 static int
@@ -456,6 +500,9 @@ write_all(const char *dir)
 	snprintf(path, sizeof(path), "%s/minimal.xss", dir);
 	ret |= write_image(path, XSS_KIND_LIVE_UPDATE, XSS_NO_DOMID, &le,
 			   write_minimal);
+	snprintf(path, sizeof(path), "%s/live-update.xss", dir);
+	ret |= write_image(path, XSS_KIND_LIVE_UPDATE, XSS_NO_DOMID, &le,
+			   write_live_update);
 	return ret;
 }
 

@@ -25,7 +25,7 @@ from conftest import REPO
 
 GOLDEN = os.path.join(REPO, "tests", "golden")
 TOOL = os.environ.get("XSS_TOOL") or os.path.join(REPO, "xs-state", "xs-state")
-NAMES = ("dump-le", "dump-be", "migration", "minimal")
+NAMES = ("dump-le", "dump-be", "migration", "minimal", "live-update")
 TIMEOUT = 30
 
 
@@ -120,7 +120,8 @@ def test_stats_matches_golden_text(name):
 
 @pytest.mark.parametrize("name,kind,records", [
     ("dump-le", "DUMP", 43), ("dump-be", "DUMP", 43),
-    ("migration", "MIGRATION", 10), ("minimal", "LIVE_UPDATE", 3)])
+    ("migration", "MIGRATION", 10), ("minimal", "LIVE_UPDATE", 3),
+    ("live-update", "LIVE_UPDATE", 10)])
 def test_verify_golden(name, kind, records):
     r = run("verify", golden(name))
     size = os.path.getsize(golden(name))
@@ -609,7 +610,7 @@ def test_stats_numbers():
         "NODE_DATA": 12, "DOMAIN_START": 2, "SOCKET_START": 2,
         "WATCH_DATA": 4, "TRANSACTION_DATA": 3, "TRANSACTION_NODE_DATA": 6,
         "TRANSACTION_EVENT": 2, "CONN_INPUT": 2, "GUEST_RING_DATA": 2,
-        "END": 1}
+        "PARTIAL_OUTPUT": 0, "LIVE_UPDATE": 0, "END": 1}
     skipped = [line.split() for line in text.splitlines()
                if line.startswith("optional (skipped)")]
     assert skipped == [["optional", "(skipped)", "1", "24", "-"]]

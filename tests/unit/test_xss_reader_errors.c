@@ -143,8 +143,8 @@ test_body_too_long(void **state)
 		assert_int_equal(xss_write_input(im->w, in, XSS_MAX_INPUT + 1),
 				 0);
 		expect_at(ctx, im, DOM_NEXT, "CONN_INPUT",
-			  "body too long: 4113 octets, the largest CONN_INPUT "
-			  "body has 4112");
+			  "body too long: 1048577 octets, the largest "
+			  "CONN_INPUT body has 1048576");
 	}
 }
 
@@ -200,7 +200,7 @@ test_unknown_mandatory(void **state)
 
 	assert_int_equal(xss_write_raw(im->w, XSS_REC_TYPE_COUNT, "x", 1), 0);
 	expect_at(ctx, im, LU_NEXT, "UNKNOWN",
-		  "unknown mandatory type 0x0000000d");
+		  "unknown mandatory type 0x0000000f");
 	im = img_lu(ctx, true);
 	assert_int_equal(xss_write_raw(im->w, 0x7fffffffu, NULL, 0), 0);
 	expect_at(ctx, im, LU_NEXT, "UNKNOWN",

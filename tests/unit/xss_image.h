@@ -111,8 +111,13 @@ write_decoded(struct xss_writer *w, const struct xss_record *r)
 		return xss_write_txn_event(w, &r->u.txn_event);
 	case XSS_REC_CONN_INPUT:
 		return xss_write_input(w, r->u.buffer.data, r->u.buffer.len);
+	case XSS_REC_PARTIAL_OUTPUT:
+		return xss_write_partial_output(w, r->u.buffer.data,
+						r->u.buffer.len);
 	case XSS_REC_GUEST_RING_DATA:
 		return xss_write_output(w, r->u.buffer.data, r->u.buffer.len);
+	case XSS_REC_LIVE_UPDATE:
+		return xss_write_live_update(w, &r->u.lu);
 	case XSS_REC_END:
 		return xss_write_end(w);
 	default:

@@ -383,9 +383,19 @@ assert_rec_equal(const struct xss_record *a, const struct xss_record *b)
 		}
 		break;
 	case XSS_REC_CONN_INPUT:
+	case XSS_REC_PARTIAL_OUTPUT:
 	case XSS_REC_GUEST_RING_DATA:
 		assert_bytes_equal(a->u.buffer.data, a->u.buffer.len,
 				   b->u.buffer.data, b->u.buffer.len);
+		break;
+	case XSS_REC_LIVE_UPDATE:
+		assert_int_equal(a->u.lu.conn_id, b->u.lu.conn_id);
+		assert_int_equal(a->u.lu.req_id, b->u.lu.req_id);
+		assert_int_equal(a->u.lu.tx_id, b->u.lu.tx_id);
+		assert_int_equal(a->u.lu.rollback_fd, b->u.lu.rollback_fd);
+		assert_int_equal(a->u.lu.argc, b->u.lu.argc);
+		assert_bytes_equal(a->u.lu.argv, a->u.lu.argv_len,
+				   b->u.lu.argv, b->u.lu.argv_len);
 		break;
 	case XSS_REC_END:
 		break;
