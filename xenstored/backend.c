@@ -10,11 +10,39 @@
 #include "backend.h"
 #include "xsd.h"
 
+static struct backend *
+start(struct xsd *xsd, const struct backend_ops *ops, int fd, int *err)
+{
+	struct backend *b = talloc_zero(xsd, struct backend);
+
+	if (!b) {
+		*err = ENOMEM;
+		return NULL;
+	}
+	b->ops = ops;
+	b->xsd = xsd;
+	if (fd < 0)
+		*err = ops->open(b);
+	else
+		*err = ops->adopt ? ops->adopt(b, fd) : ENOTSUP;
+	if (*err) {
+		talloc_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+struct backend *
+backend_adopt(struct xsd *xsd, const struct backend_ops *ops, int fd,
+	      int *err)
+{
+	return start(xsd, ops, fd, err);
+}
+
 struct backend *
 backend_open(struct xsd *xsd, const char *name, int *err)
 {
 	const struct backend_ops *ops;
-	struct backend *b;
 
 	if (!name)
 		name = access("/dev/xen", F_OK) == 0 ? "xen" : "sim";
@@ -26,17 +54,5 @@ backend_open(struct xsd *xsd, const char *name, int *err)
 		*err = EINVAL;
 		return NULL;
 	}
-	b = talloc_zero(xsd, struct backend);
-	if (!b) {
-		*err = ENOMEM;
-		return NULL;
-	}
-	b->ops = ops;
-	b->xsd = xsd;
-	*err = ops->open(b);
-	if (*err) {
-		talloc_free(b);
-		return NULL;
-	}
-	return b;
+	return start(xsd, ops, -1, err);
 }

@@ -43,6 +43,20 @@ struct backend_ops {
 	/* and a domain's event channel and ring page. */
 	void (*domain_fds)(struct backend *b, unsigned int domid,
 			   uint32_t local, int *evtchn_fd, int *page_fd);
+	/*
+	 * Live update, in the new process: instead of open(), take over
+	 * the descriptor fd that the old process saved (ops->fd there).
+	 */
+	int (*adopt)(struct backend *b, int fd);
+	/*
+	 * Live update: serve a domain again with its saved local port,
+	 * from the descriptors saved for it (-1: none; then the backend
+	 * finds the page and channel by other means).  The ring page is
+	 * mapped as it is, never reset.  0 or an errno.
+	 */
+	int (*restore_domain)(struct backend *b, unsigned int domid,
+			      uint64_t gfn, uint32_t remote, uint32_t local,
+			      int evtchn_fd, int page_fd, void **page);
 };
 
 struct backend {
@@ -53,6 +67,9 @@ struct backend {
 
 /* name: "sim", "xen" or NULL to choose (xen when /dev/xen exists). */
 struct backend *backend_open(struct xsd *xsd, const char *name, int *err);
+/* Live update: the backend ops (&backend_*_ops) over the saved fd. */
+struct backend *backend_adopt(struct xsd *xsd, const struct backend_ops *ops,
+			      int fd, int *err);
 
 extern const struct backend_ops backend_sim_ops;
 extern const struct backend_ops backend_xen_ops;

@@ -167,15 +167,13 @@ listener_destroy(struct sim *s)
 	return 0;
 }
 
-static int
-sim_open(struct backend *b)
+static struct sim *
+sim_new(struct backend *b)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct sim *s = talloc_zero(b, struct sim);
-	char *path;
 
 	if (!s)
-		return ENOMEM;
+		return NULL;
 	s->b = b;
 	s->listen_fd = -1;
 	s->next_local = 1;
@@ -184,8 +182,20 @@ sim_open(struct backend *b)
 	talloc_set_destructor(s, listener_destroy);
 	b->priv = s;
 	s->dir = talloc_asprintf(s, "%s/sim", b->xsd->opt.rundir);
+	return s->dir ? s : NULL;
+}
+
+static int
+sim_open(struct backend *b)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct sim *s = sim_new(b);
+	char *path;
+
+	if (!s)
+		return ENOMEM;
 	path = talloc_asprintf(s, "%s/evtchn", s->dir);
-	if (!s->dir || !path)
+	if (!path)
 		return ENOMEM;
 	if (mkdir(s->dir, 0755) < 0 && errno != EEXIST)
 		return errno;
@@ -205,6 +215,23 @@ sim_open(struct backend *b)
 	return 0;
 }
 
+/* Live update: the listening socket of the previous process. */
+static int
+sim_adopt(struct backend *b, int fd)
+{
+	struct sim *s = sim_new(b);
+	struct stat st;
+
+	if (!s)
+		return ENOMEM;
+	if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return EBADF;
+	s->listen_fd = fd;
+	if (!loop_add(b->xsd->loop, s, fd, POLLIN, accept_event, s))
+		return ENOMEM;
+	return 0;
+}
+
 static int
 page_destroy(struct sim_page *p)
 {
@@ -214,12 +241,52 @@ page_destroy(struct sim_page *p)
 	return 0;
 }
 
+/*
+ * Map the page file fd, owned from now on.  When that fails, fd is
+ * closed if opened here, and left alone if inherited (a live update
+ * that fails hands it back to the previous binary).
+ */
+static int
+map_fd(struct sim *s, unsigned int domid, int fd, bool inherited,
+       void **page)
+{
+	struct sim_page *p;
+	struct stat st;
+	int err;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size != PAGE_SIZE) {
+		err = EINVAL;
+		goto fail;
+	}
+	p = talloc_zero(s, struct sim_page);
+	if (!p) {
+		err = ENOMEM;
+		goto fail;
+	}
+	p->page = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       fd, 0);
+	if (p->page == MAP_FAILED) {
+		err = errno;
+		talloc_free(p);
+		goto fail;
+	}
+	p->domid = domid;
+	p->fd = fd;
+	list_add_tail(&s->pages, &p->link);
+	talloc_set_destructor(p, page_destroy);
+	*page = p->page;
+	return 0;
+fail:
+	if (!inherited)
+		close(fd);
+	return err;
+}
+
 static int
 sim_map(struct backend *b, unsigned int domid, uint64_t gfn, void **page)
 {
 	struct sim *s = b->priv;
-	struct sim_page *p;
-	struct stat st;
 	char path[PATH_MAX];
 	int fd;
 
@@ -228,31 +295,7 @@ sim_map(struct backend *b, unsigned int domid, uint64_t gfn, void **page)
 	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return errno == ENOENT ? EINVAL : errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size != PAGE_SIZE) {
-		close(fd);
-		return EINVAL;
-	}
-	p = talloc_zero(s, struct sim_page);
-	if (!p) {
-		close(fd);
-		return ENOMEM;
-	}
-	p->page = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       fd, 0);
-	if (p->page == MAP_FAILED) {
-		int err = errno;
-
-		close(fd);
-		talloc_free(p);
-		return err;
-	}
-	p->domid = domid;
-	p->fd = fd;
-	list_add_tail(&s->pages, &p->link);
-	talloc_set_destructor(p, page_destroy);
-	*page = p->page;
-	return 0;
+	return map_fd(s, domid, fd, false, page);
 }
 
 static void
@@ -346,6 +389,47 @@ sim_domain_fds(struct backend *b, unsigned int domid, uint32_t local,
 			*page_fd = p->fd;
 }
 
+/*
+ * Live update: the bound channel and the page of a domain, from the
+ * descriptors the previous process kept open for us.
+ */
+static int
+sim_restore_domain(struct backend *b, unsigned int domid, uint64_t gfn,
+		   uint32_t remote, uint32_t local, int evtchn_fd,
+		   int page_fd, void **page)
+{
+	struct sim *s = b->priv;
+	struct sim_chan *ch;
+	struct stat st;
+	int ret;
+
+	if (evtchn_fd < 0 || fstat(evtchn_fd, &st) < 0 ||
+	    !S_ISSOCK(st.st_mode) || !local || chan_by_local(s, local))
+		return EBADF;
+	ret = page_fd >= 0 ? map_fd(s, domid, page_fd, true, page)
+			   : sim_map(b, domid, gfn, page);
+	if (ret)
+		return ret;
+	ch = talloc_zero(s, struct sim_chan);
+	if (!ch)
+		return ENOMEM;
+	ch->sim = s;
+	ch->fd = evtchn_fd;
+	ch->hello = true;
+	ch->domid = domid;
+	ch->remote = remote;
+	ch->local = local;
+	list_add_tail(&s->chans, &ch->link);
+	talloc_set_destructor(ch, chan_destroy);
+	ch->io = loop_add(b->xsd->loop, ch, evtchn_fd, POLLIN, chan_event,
+			  ch);
+	if (!ch->io)
+		return ENOMEM;
+	if (local >= s->next_local)
+		s->next_local = local + 1;
+	return 0;
+}
+
 const struct backend_ops backend_sim_ops = {
 	.name = "sim",
 	.open = sim_open,
@@ -357,4 +441,6 @@ const struct backend_ops backend_sim_ops = {
 	.state = sim_state,
 	.fd = sim_fd,
 	.domain_fds = sim_domain_fds,
+	.adopt = sim_adopt,
+	.restore_domain = sim_restore_domain,
 };

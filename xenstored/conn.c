@@ -35,6 +35,7 @@ conn_destroy(struct conn *c)
 {
 	if (c->domain && c->domain->conn == c)
 		c->domain->conn = NULL;
+	c->blocked = false;	/* its children go next: nothing to resume */
 	list_del(&c->link);
 	list_del(&c->flush_link);
 	c->xsd->nconns--;
@@ -158,16 +159,30 @@ conn_restore_input(struct conn *c, const void *data, size_t len)
 }
 
 int
-conn_restore_output(struct conn *c, const void *data, size_t len)
+conn_restore_output(struct conn *c, const void *data, size_t len,
+		    bool partial)
 {
-	if (grow(c, &c->out, &c->out_size, len))
+	if (partial && c->out_len)
+		return EINVAL;		/* the partial message comes first */
+	if (grow(c, &c->out, &c->out_size, c->out_len + len))
 		return ENOMEM;
 	if (len)
-		memcpy(c->out, data, len);
-	c->out_off = 0;
-	c->out_len = len;
-	if (len && list_empty(&c->flush_link))
+		memcpy(c->out + c->out_len, data, len);
+	c->out_len += len;
+	if (partial)
+		c->out_partial = len;
+	if (c->out_len && list_empty(&c->flush_link))
 		list_add_tail(&c->xsd->flush, &c->flush_link);
+	return 0;
+}
+
+int
+conn_attach_fd(struct conn *c, int fd)
+{
+	c->io = loop_add(c->xsd->loop, c, fd, POLLIN, conn_event, c);
+	if (!c->io)
+		return ENOMEM;
+	c->fd = fd;
 	return 0;
 }
 
@@ -204,7 +219,7 @@ conn_fail(struct conn *c, unsigned int error, const char *why)
 {
 	log_warnx("%s: %s", c->name, why);
 	trace("%s FAIL %u %s\n", c->name, error, why);
-	c->out_off = c->out_len = 0;
+	c->out_off = c->out_len = c->out_partial = 0;
 	c->in_len = 0;
 	if (c->ops->fail) {
 		c->ops->fail(c, error);
@@ -225,10 +240,49 @@ conn_reset(struct conn *c)
 	list_for_each_safe(t, tmp, &c->txns, link)
 		txn_end(t, false);
 	c->in_len = 0;
-	c->out_off = c->out_len = 0;
+	c->out_off = c->out_len = c->out_partial = 0;
 	list_del(&c->flush_link);
 	c->closing = false;
 	c->ignored = false;
+	if (c->blocked)
+		conn_unblock(c);
+}
+
+/* What to poll for: input unless blocked, output while some waits. */
+static void
+update_events(struct conn *c)
+{
+	short ev = c->blocked ? 0 : POLLIN;
+
+	if (c->out_off < c->out_len)
+		ev |= POLLOUT;
+	if (c->io)
+		loop_set_events(c->io, ev);
+}
+
+/*
+ * n more octets from out_off were sent: keep out_partial, the octets of
+ * the message being sent that are still to go, up to date.  Messages in
+ * out are whole, so every boundary is followed by a whole header.
+ */
+static void
+out_sent(struct conn *c, size_t n)
+{
+	size_t pos = c->out_off, end = pos + n, k;
+	struct xsd_sockmsg h;
+
+	k = c->out_partial < n ? c->out_partial : n;
+	c->out_partial -= k;
+	pos += k;
+	while (pos < end) {
+		memcpy(&h, c->out + pos, HDR_SIZE);
+		if (end - pos >= HDR_SIZE + h.len) {
+			pos += HDR_SIZE + h.len;
+		} else {
+			c->out_partial = HDR_SIZE + h.len - (end - pos);
+			pos = end;
+		}
+	}
 }
 
 
@@ -277,17 +331,17 @@ conn_flush(struct conn *c)
 			conn_close(c, "write error");
 			return;
 		}
+		out_sent(c, (size_t)n);
 		c->out_off += (size_t)n;
 	}
 	if (c->out_off == c->out_len) {
-		c->out_off = c->out_len = 0;
+		c->out_off = c->out_len = c->out_partial = 0;
 		list_del(&c->flush_link);
 		if (c->closing) {
 			conn_close(c, "closed after error");
 			return;
 		}
-		if (c->io)
-			loop_set_events(c->io, POLLIN);
+		update_events(c);
 		return;
 	}
 	/* Keep the unsent tail at the front once it is most of the buffer. */
@@ -296,8 +350,7 @@ conn_flush(struct conn *c)
 		c->out_len -= c->out_off;
 		c->out_off = 0;
 	}
-	if (c->io)
-		loop_set_events(c->io, POLLIN | POLLOUT);
+	update_events(c);
 }
 
 void
@@ -323,7 +376,7 @@ conn_parse(struct conn *c, const uint8_t *buf, size_t len)
 	struct xsd_sockmsg h;
 	size_t off = 0;
 
-	while (len - off >= HDR_SIZE && !c->closing) {
+	while (len - off >= HDR_SIZE && !c->closing && !c->blocked) {
 		memcpy(&h, buf + off, HDR_SIZE);
 		if (h.len > XENSTORE_PAYLOAD_MAX) {
 			log_warnx("%s: message announces a payload of %u bytes", c->name,
@@ -384,8 +437,44 @@ conn_read_once(struct conn *c)
 void
 conn_read(struct conn *c)
 {
-	while (conn_read_once(c) && c->ops->drain)
+	if (c->blocked)
+		return;
+	while (conn_read_once(c) && c->ops->drain && !c->blocked)
 		;
+}
+
+void
+conn_process_input(struct conn *c)
+{
+	ssize_t used;
+
+	if (!c->in_len || c->blocked || c->closing || c->ignored)
+		return;
+	used = conn_parse(c, c->in, c->in_len);
+	if (used < 0) {
+		conn_fail(c, XENSTORE_ERROR_PROTO, "payload over 4096 bytes");
+		return;
+	}
+	/* A handler may have reset the connection (and its input). */
+	if ((size_t)used > c->in_len)
+		used = (ssize_t)c->in_len;
+	memmove(c->in, c->in + used, c->in_len - (size_t)used);
+	c->in_len -= (size_t)used;
+}
+
+void
+conn_block(struct conn *c)
+{
+	c->blocked = true;
+	update_events(c);
+}
+
+void
+conn_unblock(struct conn *c)
+{
+	c->blocked = false;
+	update_events(c);
+	conn_process_input(c);
 }
 
 static void

@@ -4,9 +4,11 @@
  * A connection owns (talloc children) its watches and transactions, so
  * freeing it frees them.  Its byte buffers are kept explicit because the
  * state serializer saves exactly them:
- *   in:  bytes received and not yet handled (at most one partial message
- *        between loop iterations);
- *   out: bytes of replies and watch events not yet sent.
+ *   in:  bytes received and not yet handled: whole requests held back
+ *        (the connection waits for a deferred reply) and at most one
+ *        partial message;
+ *   out: bytes of replies and watch events not yet sent; the first
+ *        out_partial of them finish a message whose start was sent.
  * The transport (socket now, shared ring later) only moves bytes.
  */
 #ifndef XSD_CONN_H
@@ -65,6 +67,7 @@ struct conn {
 	size_t in_len, in_size;
 	uint8_t *out;			/* queued bytes: out[out_off..out_len) */
 	size_t out_off, out_len, out_size;
+	size_t out_partial;		/* rest of a partly sent message */
 
 	struct list_node watches;	/* struct watch */
 	struct list_node txns;		/* struct txn */
@@ -73,6 +76,7 @@ struct conn {
 
 	bool closing;			/* fatal error: drop once flushed */
 	bool ignored;			/* ring in error state: not served */
+	bool blocked;			/* a reply is deferred: read nothing */
 };
 
 /*
@@ -89,9 +93,23 @@ struct conn *conn_new(struct xsd *xsd, const struct conn_ops *ops, int fd,
  */
 struct conn *conn_new_detached(struct xsd *xsd, bool ring,
 			       unsigned int domid, uint32_t id);
-/* Put saved unhandled input or unsent output back. */
+/*
+ * Put saved unhandled input or unsent output back.  Output is appended:
+ * first the rest of a partly sent message (partial), then whole ones.
+ */
 int conn_restore_input(struct conn *c, const void *data, size_t len);
-int conn_restore_output(struct conn *c, const void *data, size_t len);
+int conn_restore_output(struct conn *c, const void *data, size_t len,
+			bool partial);
+/* Start polling fd for a restored connection (it owns fd from now). */
+int conn_attach_fd(struct conn *c, int fd);
+/* Handle the whole requests waiting in c->in (after a restore). */
+void conn_process_input(struct conn *c);
+/*
+ * Stop or resume taking requests from c while a reply is deferred;
+ * resuming handles what was held back.
+ */
+void conn_block(struct conn *c);
+void conn_unblock(struct conn *c);
 
 /* The daemon acting by itself (dom0, privileged, on no list). */
 struct conn *conn_internal(struct xsd *xsd);
@@ -113,5 +131,8 @@ void conn_read(struct conn *c);
 void conn_reset(struct conn *c);
 /* conn_socket.c: listen on the Unix socket (registers with the loop). */
 int conn_socket_listen(struct xsd *xsd, const char *path);
+/* Live update: the listening socket and a client's, taken over. */
+int conn_socket_adopt(struct xsd *xsd, int fd);
+struct conn *conn_socket_restore(struct xsd *xsd, int fd, uint32_t id);
 
 #endif /* XSD_CONN_H */

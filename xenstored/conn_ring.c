@@ -133,6 +133,18 @@ conn_ring_new(struct xsd *xsd, struct domain *d, uint32_t features)
 	return c;
 }
 
+struct conn *
+conn_ring_restore(struct xsd *xsd, struct domain *d, uint32_t id)
+{
+	struct conn *c = conn_new(xsd, &ring_ops, -1, d->domid);
+
+	if (!c)
+		return NULL;
+	c->id = id;
+	c->privileged = false;
+	return c;
+}
+
 void
 conn_ring_reset(struct conn *c)
 {

@@ -13,6 +13,12 @@ struct xsd;
 /* The connection of a newly introduced domain (page mapped, port bound). */
 struct conn *conn_ring_new(struct xsd *xsd, struct domain *d,
 			   uint32_t features);
+/*
+ * Live update: the connection of a domain whose page and port were
+ * taken over, with its saved id; the ring is served as it stands.
+ */
+struct conn *conn_ring_restore(struct xsd *xsd, struct domain *d,
+			       uint32_t id);
 /* The domain's event channel fired. */
 void conn_ring_event(struct conn *c);
 /* Back to a fresh connection: nothing queued, no watches or txns. */

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -71,11 +72,66 @@ close_listener(int *fdp)
 	return 0;
 }
 
+/* Serve the listening socket fd (owned from now on if that works). */
+static int
+serve_listener(struct xsd *xsd, int fd)
+{
+	int *owner = talloc(xsd, int);
+
+	if (!owner || !loop_add(xsd->loop, owner, fd, POLLIN, accept_event,
+				xsd)) {
+		talloc_free(owner);
+		return ENOMEM;
+	}
+	*owner = fd;
+	talloc_set_destructor(owner, close_listener);
+	xsd->listen_fd = fd;
+	return 0;
+}
+
+static bool
+is_socket(int fd)
+{
+	struct stat st;
+
+	return fd >= 0 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+int
+conn_socket_adopt(struct xsd *xsd, int fd)
+{
+	return is_socket(fd) ? serve_listener(xsd, fd) : EBADF;
+}
+
+struct conn *
+conn_socket_restore(struct xsd *xsd, int fd, uint32_t id)
+{
+	struct conn *c;
+
+	if (!is_socket(fd)) {
+		errno = EBADF;
+		return NULL;
+	}
+	c = conn_new(xsd, &sock_ops, -1, 0);
+	if (!c) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	c->id = id;
+	snprintf(c->name, sizeof(c->name), "sock%u", id);
+	errno = conn_attach_fd(c, fd);
+	if (errno) {
+		talloc_free(c);
+		return NULL;
+	}
+	return c;
+}
+
 int
 conn_socket_listen(struct xsd *xsd, const char *path)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd, *owner;
+	int fd, ret;
 
 	if (strlen(path) >= sizeof(addr.sun_path))
 		return ENAMETOOLONG;
@@ -91,15 +147,8 @@ conn_socket_listen(struct xsd *xsd, const char *path)
 		close(fd);
 		return err;
 	}
-	owner = talloc(xsd, int);
-	if (!owner || !loop_add(xsd->loop, owner, fd, POLLIN, accept_event,
-				xsd)) {
-		talloc_free(owner);
+	ret = serve_listener(xsd, fd);
+	if (ret)
 		close(fd);
-		return ENOMEM;
-	}
-	*owner = fd;
-	talloc_set_destructor(owner, close_listener);
-	xsd->listen_fd = fd;
-	return 0;
+	return ret;
 }

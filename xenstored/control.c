@@ -10,6 +10,7 @@
 #include "conn.h"
 #include "domain.h"
 #include "handlers.h"
+#include "live_update.h"
 #include "log.h"
 #include "proto.h"
 #include "quota.h"
@@ -199,6 +200,8 @@ ctl_dump_state(struct req *r, const char **argv, unsigned int argc)
 static const struct control_cmd cmds[] = {
 	{ "check", ctl_check, "" },
 	{ "dump-state", ctl_dump_state, "<file>" },
+	{ "live-update", lu_control,
+	  "[-c <cmdline>] [-F] [-t <timeout>] <file>|-a|-s" },
 	{ "log", ctl_log, "[on|off]" },
 	{ "logfile", ctl_logfile, "<file>" },
 	{ "memreport", ctl_memreport, "[<file>]" },

@@ -97,12 +97,17 @@ domain_introduced(struct xsd *xsd, unsigned int domid)
 	return d && d->introduced && d->domid ? d : NULL;
 }
 
+/*
+ * Only a port this process bound is ours to unbind: a domain restored
+ * from a debug dump keeps its saved port number for the record (no
+ * page mapped), and that number may be another guest's by now.
+ */
 static void
 unbind(struct domain *d)
 {
 	struct backend *b = d->xsd->backend;
 
-	if (d->local_port)
+	if (d->local_port && d->page)
 		b->ops->unbind(b, d->local_port);
 	d->local_port = 0;
 }
@@ -119,6 +124,12 @@ domain_introduce(struct xsd *xsd, unsigned int domid, uint64_t gfn,
 	if (!d)
 		return ENOMEM;
 	features = d->features_set ? d->features : XSD_FEATURES;
+	if (d->introduced && !d->page) {
+		/* Restored from a debug dump, never served: start afresh. */
+		TALLOC_FREE(d->conn);
+		d->local_port = 0;
+		d->introduced = false;
+	}
 	if (d->introduced) {
 		/* Again: a new event channel (the old one stays if that
 		 * fails) and a fresh connection. */

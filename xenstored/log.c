@@ -98,7 +98,7 @@ trace_open(const char *path)
 	char *p = NULL;
 
 	if (path) {
-		f = fopen(path, "a");
+		f = fopen(path, "ae");
 		if (!f)
 			return errno;
 		p = strdup(path);

@@ -22,6 +22,7 @@
 #include "backend.h"
 #include "conn.h"
 #include "domain.h"
+#include "live_update.h"
 #include "log.h"
 #include "loop.h"
 #include "quota.h"
@@ -58,6 +59,10 @@ usage(FILE *f)
 "                             connections come back detached)\n"
 "      --backend sim|xen      how guests are reached (default: xen when\n"
 "                             /dev/xen exists, else sim)\n"
+"      --live-restore FD      (live update) take the state and every\n"
+"                             descriptor over from the image in FD\n"
+"      --live-check FD        (live update) only check that the image in\n"
+"                             FD restores, then exit 0\n"
 "  -H, --help                 this text\n"
 "Socket: $XENSTORED_PATH, else $XENSTORED_RUNDIR/socket (default %s).\n",
 		DEFAULT_RUNDIR);
@@ -120,6 +125,9 @@ static const struct option longopts[] = {
 	{ "quota-soft", required_argument, NULL, 'q' },
 	{ "backend", required_argument, NULL, 'B' },
 	{ "restore", required_argument, NULL, 'R' },
+	{ "live-restore", required_argument, NULL, 'L' },
+	{ "live-check", required_argument, NULL, 'C' },
+	{ "live-rollback", required_argument, NULL, 'J' },
 	{ "help", no_argument, NULL, 'H' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -179,6 +187,24 @@ parse_args(struct xsd *xsd, int argc, char **argv, bool *on_disk)
 		case 'R':
 			o->restore = optarg;
 			break;
+		case 'L':
+		case 'C': {
+			unsigned int fd;
+
+			if (!parse_num(optarg, &fd) || fd > INT_MAX) {
+				fprintf(stderr, "xenstored: bad descriptor "
+					"'%s'\n", optarg);
+				return 2;
+			}
+			if (c == 'L')
+				o->live_restore_fd = (int)fd;
+			else
+				o->live_check_fd = (int)fd;
+			break;
+		}
+		case 'J':
+			o->live_rollback = optarg;
+			break;
 		case 'H':
 			usage(stdout);
 			return 1;
@@ -196,6 +222,38 @@ parse_args(struct xsd *xsd, int argc, char **argv, bool *on_disk)
 		return 2;
 	}
 	return 0;
+}
+
+/*
+ * Our command line without the options a live update adds, as the next
+ * binary (or this one again, on a rollback) should get it.
+ */
+static char **
+own_argv(TALLOC_CTX *ctx, int argc, char **argv)
+{
+	char **v = talloc_array(ctx, char *, argc + 1);
+	int i, n = 0;
+
+	if (!v)
+		return NULL;
+	for (i = 0; i < argc; i++) {
+		if (i > 0 && (!strcmp(argv[i], "--live-restore") ||
+			      !strcmp(argv[i], "--live-check") ||
+			      !strcmp(argv[i], "--live-rollback"))) {
+			i++;	/* and its value */
+			continue;
+		}
+		if (i > 0 && (!strncmp(argv[i], "--live-restore=", 15) ||
+			      !strncmp(argv[i], "--live-check=", 13) ||
+			      !strncmp(argv[i], "--live-rollback=", 16)))
+			continue;
+		v[n] = talloc_strdup(v, argv[i]);
+		if (!v[n])
+			return NULL;
+		n++;
+	}
+	v[n] = NULL;
+	return v;
 }
 
 static int
@@ -294,7 +352,15 @@ main(int argc, char **argv)
 	list_init(&xsd->conns);
 	list_init(&xsd->flush);
 	xsd->listen_fd = -1;
+	xsd->opt.live_restore_fd = -1;
+	xsd->opt.live_check_fd = -1;
 	quota_defaults(&xsd->quota);
+	xsd->argv = own_argv(xsd, argc, argv);
+	if (!xsd->argv) {
+		fprintf(stderr, "xenstored: out of memory\n");
+		talloc_free(xsd);
+		return 1;
+	}
 	ret = parse_args(xsd, argc, argv, &on_disk);
 	if (ret) {
 		talloc_free(xsd);
@@ -304,14 +370,17 @@ main(int argc, char **argv)
 		rundir = DEFAULT_RUNDIR;
 	if (!sock || !*sock)
 		sock = talloc_asprintf(xsd, "%s/socket", rundir);
-	if (on_disk)
+	/* A pre-flight check must not touch the running daemon's files. */
+	if (on_disk && xsd->opt.live_check_fd < 0)
 		db = talloc_asprintf(xsd, "%s/tdb", rundir);
 	xsd->opt.rundir = rundir;
 	xsd->opt.socket_path = sock;
 	xsd->opt.db_file = db;
 
 	log_init("xenstored", xsd->opt.no_fork, xsd->opt.verbose);
-	if (xsd->opt.trace_file && (ret = trace_open(xsd->opt.trace_file))) {
+	/* A pre-flight check leaves the running daemon's trace alone. */
+	if (xsd->opt.trace_file && xsd->opt.live_check_fd < 0 &&
+	    (ret = trace_open(xsd->opt.trace_file))) {
 		fprintf(stderr, "xenstored: trace file %s: %s\n",
 			xsd->opt.trace_file, strerror(ret));
 		goto out;
@@ -319,7 +388,8 @@ main(int argc, char **argv)
 	mkdir(rundir, 0755);
 	xsd->rbuf = talloc_size(xsd, XSD_RBUF_SIZE);
 	xsd->loop = loop_new(xsd);
-	if (!sock || (on_disk && !db) || !xsd->rbuf || !xsd->loop) {
+	if (!sock || (on_disk && !db && xsd->opt.live_check_fd < 0) ||
+	    !xsd->rbuf || !xsd->loop) {
 		fprintf(stderr, "xenstored: out of memory\n");
 		goto out;
 	}
@@ -341,6 +411,32 @@ main(int argc, char **argv)
 		fprintf(stderr, "xenstored: %s\n", strerror(ret));
 		goto out;
 	}
+	domain_nodes_add(xsd, 0, 1);	/* the root */
+	if (xsd->opt.live_check_fd >= 0) {
+		char *err = NULL;
+
+		/* A pre-flight check: no socket, no backend, no guests. */
+		ret = lu_check_image(xsd, xsd->opt.live_check_fd, &err);
+		if (ret)
+			fprintf(stderr, "xenstored: %s\n", err ? err :
+				strerror(ret));
+		status = ret ? 1 : 0;
+		goto out_quiet;
+	}
+	if (xsd->opt.live_restore_fd >= 0) {
+		char *err = NULL;
+
+		/* Same process, same descriptors: no fork, no new socket. */
+		ret = lu_restore(xsd, xsd->opt.live_restore_fd,
+				 xsd->opt.live_rollback, &err);
+		if (ret) {
+			fprintf(stderr, "xenstored: %s\n", err ? err :
+				strerror(ret));
+			goto out;
+		}
+		xsd->opt.no_fork = true;
+		goto serve;
+	}
 	xsd->backend = backend_open(xsd, xsd->opt.backend, &ret);
 	if (!xsd->backend) {
 		fprintf(stderr, "xenstored: %s backend: %s\n",
@@ -348,7 +444,6 @@ main(int argc, char **argv)
 			strerror(ret));
 		goto out;
 	}
-	domain_nodes_add(xsd, 0, 1);	/* the root */
 	if (xsd->opt.restore) {
 		char *err = NULL;
 
@@ -365,6 +460,7 @@ main(int argc, char **argv)
 			strerror(ret));
 		goto out;
 	}
+serve:
 	if (!xsd->opt.no_fork && (ret = daemonize())) {
 		fprintf(stderr, "xenstored: fork: %s\n", strerror(ret));
 		goto out;
@@ -385,19 +481,22 @@ main(int argc, char **argv)
 	}
 	log_info("serving on %s", sock);
 
+	conn_flush_all(xsd);	/* what a restore queued */
 	while (!xsd->stop) {
-		ret = loop_once(xsd->loop, -1);
+		ret = loop_once(xsd->loop, lu_active(xsd) ? 50 : -1);
 		if (ret) {
 			log_warnx("poll: %s", strerror(ret));
 			goto out;
 		}
 		conn_flush_all(xsd);
+		lu_tick(xsd);
 	}
 	status = 0;
 out:
 	if (xsd->listen_fd >= 0)
 		unlink(sock);
-	if (xsd->opt.pid_file && status == 0)
+out_quiet:
+	if (xsd->opt.pid_file && status == 0 && xsd->opt.live_check_fd < 0)
 		unlink(xsd->opt.pid_file);
 	trace_open(NULL);
 	talloc_free(xsd);

@@ -91,6 +91,14 @@ proto_reply_str(struct req *r, const char *s)
 }
 
 int
+proto_answer_str(struct conn *c, const struct xsd_sockmsg *hdr,
+		 const char *s)
+{
+	return conn_queue(c, hdr->type, hdr->req_id, hdr->tx_id, s,
+			  strlen(s) + 1);
+}
+
+int
 proto_ack(struct req *r)
 {
 	return proto_reply(r, "OK", 3);
@@ -211,6 +219,10 @@ proto_handle(struct conn *c, const struct xsd_sockmsg *hdr,
 		}
 	}
 	err = h->fn(r);
+	if (err == PROTO_DEFERRED) {
+		conn_block(c);
+		err = 0;
+	}
 out:
 	if (err)
 		proto_error(r, err);

@@ -30,6 +30,13 @@ struct req {
 	struct txn *txn;	/* from tx_id, NULL outside transactions */
 };
 
+/*
+ * A handler's return for "answered later": the request is kept by the
+ * handler's module (its header), and the connection takes no further
+ * requests until proto_answer_str() and conn_unblock().
+ */
+#define PROTO_DEFERRED (-1)
+
 /* Handle one complete message (payload of hdr->len bytes). */
 void proto_handle(struct conn *c, const struct xsd_sockmsg *hdr,
 		  const void *payload);
@@ -39,6 +46,9 @@ int proto_reply(struct req *r, const void *data, size_t len);
 /* Reply with a NUL-terminated string, NUL included ("OK\0"). */
 int proto_reply_str(struct req *r, const char *s);
 int proto_ack(struct req *r);
+/* The reply to a deferred request, whose header was kept. */
+int proto_answer_str(struct conn *c, const struct xsd_sockmsg *hdr,
+		     const char *s);
 
 /*
  * Split the payload into NUL-terminated strings.  Fills up to max

@@ -8,15 +8,27 @@
 #ifndef XSD_STATE_H
 #define XSD_STATE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <talloc.h>
+
+#include "xs_wire_ext.h"
 
 struct conn;
 struct xsd;
 struct xss_sink;
 
-#define XSD_VERSION "0.1"
+#define XSD_VERSION "0.2"
+
+/* What a LIVE_UPDATE image says of the update itself (live_update.c). */
+struct state_lu {
+	uint32_t conn_id;		/* the connection that asked, 0: none */
+	struct xsd_sockmsg hdr;		/* its CONTROL request, to answer */
+	int rollback_fd;		/* the previous binary (O_PATH), -1 */
+	char **argv;			/* its command line, NULL-terminated */
+};
 
 /*
  * Write the whole state as an image of the given kind (XSS_KIND_*),
@@ -27,6 +39,12 @@ struct xss_sink;
 int state_dump(struct xsd *xsd, struct xss_sink *sink, uint32_t kind,
 	       const struct conn *exclude, char **errmsg,
 	       TALLOC_CTX *mem_ctx);
+/*
+ * A LIVE_UPDATE image into fd (a memfd): everything, the descriptors the
+ * next binary inherits, and lu.  0 or an errno, *errmsg says why.
+ */
+int state_dump_live(struct xsd *xsd, int fd, const struct state_lu *lu,
+		    char **errmsg, TALLOC_CTX *mem_ctx);
 /* A DUMP image into a new file (mode 0600). */
 int state_dump_file(struct xsd *xsd, const char *path,
 		    const struct conn *exclude, char **errmsg,
@@ -44,5 +62,29 @@ uint32_t state_quota_id(unsigned int kind);
  */
 int state_restore_file(struct xsd *xsd, const char *path, char **errmsg,
 		       TALLOC_CTX *mem_ctx);
+
+enum restore_mode {
+	RESTORE_DETACHED,	/* a debug dump: connections move no bytes */
+	RESTORE_LIVE,		/* live update: adopt every descriptor */
+};
+
+/*
+ * Rebuild the state from the image in buf (checked whole first).  In
+ * RESTORE_LIVE mode the image must be a LIVE_UPDATE one: the listening
+ * socket, the backend and every connection take over the descriptors
+ * it names, and *lu (allocated on mem_ctx) gets its LIVE_UPDATE record.
+ * Restored connections holding whole requests are left for the caller
+ * to run (conn_process_input) once everything is in place.
+ */
+int state_restore_buf(struct xsd *xsd, const uint8_t *buf, size_t len,
+		      enum restore_mode mode, struct state_lu **lu,
+		      char **errmsg, TALLOC_CTX *mem_ctx);
+/*
+ * Only the LIVE_UPDATE record of a checked image (for a rollback after
+ * a failed restore).  0, or EINVAL when there is none or the image is
+ * bad.
+ */
+int state_lu_record(const uint8_t *buf, size_t len, struct state_lu **lu,
+		    TALLOC_CTX *mem_ctx);
 
 #endif /* XSD_STATE_H */

@@ -261,9 +261,14 @@ write_conn_body(struct walk *wk, struct conn *c)
 		ret = txn_foreach(c, write_txn, wk);
 	if (!ret && c->in_len)
 		ret = xss_write_input(wk->w, c->in, (uint32_t)c->in_len);
-	if (!ret && c->out_len > c->out_off)
-		ret = xss_write_output(wk->w, c->out + c->out_off,
-				       (uint32_t)(c->out_len - c->out_off));
+	if (!ret && c->out_partial)
+		ret = xss_write_partial_output(wk->w, c->out + c->out_off,
+					       (uint32_t)c->out_partial);
+	if (!ret && c->out_len > c->out_off + c->out_partial)
+		ret = xss_write_output(wk->w,
+				       c->out + c->out_off + c->out_partial,
+				       (uint32_t)(c->out_len - c->out_off -
+						  c->out_partial));
 	return ret;
 }
 
@@ -385,9 +390,39 @@ write_sockets(struct walk *wk)
 	return 0;
 }
 
-int
-state_dump(struct xsd *xsd, struct xss_sink *sink, uint32_t kind,
-	   const struct conn *exclude, char **errmsg, TALLOC_CTX *mem_ctx)
+static int
+write_live_update(struct walk *wk, const struct state_lu *lu)
+{
+	struct xss_live_update rec = {
+		.conn_id = lu->conn_id,
+		.req_id = lu->hdr.req_id,
+		.tx_id = lu->hdr.tx_id,
+		.rollback_fd = lu->rollback_fd,
+	};
+	size_t len = 0, l;
+	char *argv;
+	unsigned int i;
+
+	for (i = 0; lu->argv && lu->argv[i]; i++)
+		len += strlen(lu->argv[i]) + 1;
+	argv = talloc_size(wk->tmp, len + 1);
+	if (!argv)
+		return ENOMEM;
+	for (i = 0, len = 0; lu->argv && lu->argv[i]; i++) {
+		l = strlen(lu->argv[i]) + 1;
+		memcpy(argv + len, lu->argv[i], l);
+		len += l;
+	}
+	rec.argc = i;
+	rec.argv = argv;
+	rec.argv_len = (uint32_t)len;
+	return xss_write_live_update(wk->w, &rec);
+}
+
+static int
+dump_image(struct xsd *xsd, struct xss_sink *sink, uint32_t kind,
+	   const struct conn *exclude, const struct state_lu *lu,
+	   char **errmsg, TALLOC_CTX *mem_ctx)
 {
 	struct walk wk = { .xsd = xsd, .exclude = exclude };
 	struct backend *b = xsd->backend;
@@ -426,6 +461,8 @@ state_dump(struct xsd *xsd, struct xss_sink *sink, uint32_t kind,
 		ret = write_domains(&wk);
 	if (!ret)
 		ret = write_sockets(&wk);
+	if (!ret && lu)
+		ret = write_live_update(&wk, lu);
 	if (!ret)
 		ret = xss_write_end(wk.w);
 	if (ret && errmsg)
@@ -433,6 +470,27 @@ state_dump(struct xsd *xsd, struct xss_sink *sink, uint32_t kind,
 					? xss_writer_error(wk.w)
 					: strerror(ret));
 	talloc_free(wk.tmp);
+	return ret;
+}
+
+int
+state_dump(struct xsd *xsd, struct xss_sink *sink, uint32_t kind,
+	   const struct conn *exclude, char **errmsg, TALLOC_CTX *mem_ctx)
+{
+	return dump_image(xsd, sink, kind, exclude, NULL, errmsg, mem_ctx);
+}
+
+int
+state_dump_live(struct xsd *xsd, int fd, const struct state_lu *lu,
+		char **errmsg, TALLOC_CTX *mem_ctx)
+{
+	struct xss_sink *sink = xss_sink_fd(NULL, fd);
+	int ret;
+
+	ret = sink ? dump_image(xsd, sink, XSS_KIND_LIVE_UPDATE, NULL, lu,
+				errmsg, mem_ctx)
+		   : ENOMEM;
+	talloc_free(sink);
 	return ret;
 }
 

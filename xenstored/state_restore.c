@@ -5,6 +5,14 @@
  * Check first, apply second: the whole image is read and verified
  * before anything changes; then it is read again and each record handed
  * to the module that owns what it describes.
+ *
+ * Two modes.  A debug dump comes back detached: connections keep their
+ * watches, transactions and buffers and move no bytes.  A live update
+ * takes over every descriptor the image names (they were inherited
+ * across exec): the listening socket, the backend's, each client
+ * socket, each domain's event channel and ring page.  Nothing here
+ * closes an inherited descriptor when it fails: the caller hands them
+ * all back to the previous binary.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +25,9 @@
 
 #include "xs_state.h"
 
+#include "backend.h"
 #include "conn.h"
+#include "conn_ring.h"
 #include "domain.h"
 #include "hash.h"
 #include "node.h"
@@ -31,6 +41,9 @@
 
 struct restore {
 	struct xsd *xsd;
+	enum restore_mode mode;
+	struct state_lu *lu;		/* RESTORE_LIVE: its LIVE_UPDATE */
+	TALLOC_CTX *lu_ctx;
 	TALLOC_CTX *tmp;		/* freed per record */
 	struct conn *conn;		/* of the group started last */
 	struct txn *txn;		/* started last in that group */
@@ -140,7 +153,30 @@ restore_domain(struct restore *rs, const struct xss_domain *rec)
 	d->introduced = rec->flags & XSS_DOM_INTRODUCED;
 	if (!(rec->flags & XSS_DOM_CONNECTION))
 		return 0;
-	c = conn_new_detached(rs->xsd, true, rec->domid, rec->conn_id);
+	if (rs->mode == RESTORE_LIVE) {
+		struct backend *b = rs->xsd->backend;
+		int ret;
+
+		if (!b || !b->ops->restore_domain) {
+			rs->err = talloc_strdup(rs->tmp, "no backend to serve "
+						"the domain");
+			return EINVAL;
+		}
+		ret = b->ops->restore_domain(b, rec->domid, rec->gfn,
+					     rec->remote_port, rec->local_port,
+					     rec->evtchn_fd, rec->page_fd,
+					     &d->page);
+		if (ret) {
+			rs->err = talloc_asprintf(rs->tmp, "domain %u: event "
+				"channel fd %d, page fd %d: %s", rec->domid,
+				rec->evtchn_fd, rec->page_fd, strerror(ret));
+			return ret;
+		}
+		c = conn_ring_restore(rs->xsd, d, rec->conn_id);
+	} else {
+		c = conn_new_detached(rs->xsd, true, rec->domid,
+				      rec->conn_id);
+	}
 	if (!c)
 		return ENOMEM;
 	c->privileged = false;
@@ -155,8 +191,19 @@ restore_domain(struct restore *rs, const struct xss_domain *rec)
 static int
 restore_socket(struct restore *rs, const struct xss_socket *rec)
 {
-	struct conn *c = conn_new_detached(rs->xsd, false, 0, rec->conn_id);
+	struct conn *c;
 
+	if (rs->mode == RESTORE_LIVE) {
+		c = conn_socket_restore(rs->xsd, rec->fd, rec->conn_id);
+		if (!c && errno == EBADF)
+			rs->err = talloc_asprintf(rs->tmp, "connection %u: fd "
+						  "%d is not a socket",
+						  rec->conn_id, rec->fd);
+		if (!c)
+			return errno;
+	} else {
+		c = conn_new_detached(rs->xsd, false, 0, rec->conn_id);
+	}
 	rs->txn = NULL;
 	rs->conn = c;
 	if (!c)
@@ -238,14 +285,79 @@ oom:
 	return ENOMEM;
 }
 
+/* Live update: the listening socket and the backend, taken over. */
+static int
+restore_global(struct restore *rs, const struct xss_global *rec)
+{
+	struct xsd *xsd = rs->xsd;
+	const struct backend_ops *ops = NULL;
+	int ret;
+
+	rs->generation = rec->generation;
+	xsd->next_conn_id = rec->next_conn_id;
+	if (rs->mode != RESTORE_LIVE)
+		return 0;
+	if (rec->socket_fd >= 0) {
+		ret = conn_socket_adopt(xsd, rec->socket_fd);
+		if (ret) {
+			rs->err = talloc_asprintf(rs->tmp, "listening socket "
+						  "fd %d: %s", rec->socket_fd,
+						  strerror(ret));
+			return ret;
+		}
+	}
+	if (rec->backend == XSS_BACKEND_SIM)
+		ops = &backend_sim_ops;
+	else if (rec->backend == XSS_BACKEND_XEN)
+		ops = &backend_xen_ops;
+	if (!ops)
+		return 0;
+	xsd->backend = backend_adopt(xsd, ops, rec->backend_fd, &ret);
+	if (!xsd->backend) {
+		rs->err = talloc_asprintf(rs->tmp, "%s backend, fd %d: %s",
+					  ops->name, rec->backend_fd,
+					  strerror(ret));
+		return ret;
+	}
+	return 0;
+}
+
+static int
+restore_lu(struct restore *rs, const struct xss_live_update *rec)
+{
+	struct state_lu *lu = talloc_zero(rs->lu_ctx, struct state_lu);
+	const char *p = rec->argv;
+	uint32_t i;
+
+	if (!lu)
+		return ENOMEM;
+	lu->conn_id = rec->conn_id;
+	lu->hdr.type = XS_CONTROL;
+	lu->hdr.req_id = rec->req_id;
+	lu->hdr.tx_id = rec->tx_id;
+	lu->rollback_fd = rec->rollback_fd;
+	lu->argv = talloc_array(lu, char *, rec->argc + 1);
+	if (!lu->argv)
+		return ENOMEM;
+	for (i = 0; i < rec->argc; i++, p += strlen(p) + 1)
+		lu->argv[i] = (char *)p;
+	lu->argv[i] = NULL;
+	/* The strings point into the image: copy them. */
+	for (i = 0; i < rec->argc; i++)
+		if (!(lu->argv[i] = talloc_strdup(lu, lu->argv[i])))
+			return ENOMEM;
+	rs->lu = lu;
+	return 0;
+}
+
 static int
 apply(struct restore *rs, const struct xss_record *rec)
 {
 	switch (rec->type) {
 	case XSS_REC_GLOBAL_DATA:
-		rs->generation = rec->u.global.generation;
-		rs->xsd->next_conn_id = rec->u.global.next_conn_id;
-		return 0;
+		return restore_global(rs, &rec->u.global);
+	case XSS_REC_LIVE_UPDATE:
+		return restore_lu(rs, &rec->u.lu);
 	case XSS_REC_QUOTA_DATA:
 		return restore_quota(rs, &rec->u.quota);
 	case XSS_REC_SPECIAL_PERMS:
@@ -273,12 +385,13 @@ apply(struct restore *rs, const struct xss_record *rec)
 	case XSS_REC_CONN_INPUT:
 		return conn_restore_input(rs->conn, rec->u.buffer.data,
 					  rec->u.buffer.len);
+	case XSS_REC_PARTIAL_OUTPUT:
 	case XSS_REC_GUEST_RING_DATA:
 		return conn_restore_output(rs->conn, rec->u.buffer.data,
-					   rec->u.buffer.len);
+					   rec->u.buffer.len,
+					   rec->type == XSS_REC_PARTIAL_OUTPUT);
 	case XSS_REC_END:
-		store_set_last_gen(rs->xsd->store, rs->generation);
-		return 0;
+		return 0;	/* handled after the loop */
 	}
 	return 0;	/* the reader hands out nothing else */
 }
@@ -317,32 +430,24 @@ slurp(TALLOC_CTX *mem_ctx, const char *path, uint8_t **buf, size_t *len)
 }
 
 int
-state_restore_file(struct xsd *xsd, const char *path, char **errmsg,
-		   TALLOC_CTX *mem_ctx)
+state_restore_buf(struct xsd *xsd, const uint8_t *buf, size_t len,
+		  enum restore_mode mode, struct state_lu **lu, char **errmsg,
+		  TALLOC_CTX *mem_ctx)
 {
-	struct restore rs = { .xsd = xsd };
+	struct restore rs = { .xsd = xsd, .mode = mode, .lu_ctx = mem_ctx };
 	TALLOC_CTX *top = talloc_new(NULL);
 	struct xss_reader *r;
 	struct xss_header h;
 	struct xss_record rec;
-	uint8_t *buf = NULL;
-	size_t len = 0;
 	int ret, got = 0;
 
 	if (!top)
 		return ENOMEM;
-	ret = slurp(top, path, &buf, &len);
-	if (ret) {
-		*errmsg = talloc_asprintf(mem_ctx, "%s: %s", path,
-					  strerror(ret));
-		goto out;
-	}
 	/* 1: check everything. */
 	r = xss_reader_new(top, xss_source_memory(top, buf, len));
 	if (!r || xss_verify(r)) {
-		*errmsg = talloc_asprintf(mem_ctx, "%s: %s", path,
-					  r ? xss_reader_error(r)
-					    : "out of memory");
+		*errmsg = talloc_strdup(mem_ctx, r ? xss_reader_error(r)
+						   : "out of memory");
 		ret = EINVAL;
 		goto out;
 	}
@@ -350,9 +455,15 @@ state_restore_file(struct xsd *xsd, const char *path, char **errmsg,
 	r = xss_reader_new(top, xss_source_memory(top, buf, len));
 	ret = r ? xss_read_header(r, &h) : ENOMEM;
 	if (!ret && h.kind == XSS_KIND_MIGRATION) {
-		*errmsg = talloc_asprintf(mem_ctx, "%s: a migration image "
-					  "holds one domain, not a daemon",
-					  path);
+		*errmsg = talloc_strdup(mem_ctx, "a migration image holds one "
+					"domain, not a daemon");
+		ret = EINVAL;
+		goto out;
+	}
+	if (!ret && mode == RESTORE_LIVE && h.kind != XSS_KIND_LIVE_UPDATE) {
+		*errmsg = talloc_asprintf(mem_ctx, "a %s image, not a "
+					  "LIVE_UPDATE one",
+					  xss_kind_name(h.kind));
 		ret = EINVAL;
 		goto out;
 	}
@@ -362,16 +473,77 @@ state_restore_file(struct xsd *xsd, const char *path, char **errmsg,
 		ret = rs.tmp ? apply(&rs, &rec) : ENOMEM;
 		if (ret)
 			*errmsg = talloc_asprintf(mem_ctx,
-				"%s: record #%u (%s): %s", path, rec.index,
+				"record #%u (%s): %s", rec.index,
 				xss_type_name(rec.type),
 				rs.err ? rs.err : strerror(ret));
 		TALLOC_FREE(rs.tmp);
 	}
 	if (!ret && got < 0) {
-		*errmsg = talloc_asprintf(mem_ctx, "%s: %s", path,
-					  xss_reader_error(r));
+		*errmsg = talloc_strdup(mem_ctx, xss_reader_error(r));
 		ret = EINVAL;
 	}
+	if (ret)
+		goto out;
+	/* Generations go on from where the image left them. */
+	store_set_last_gen(xsd->store, rs.generation);
+	if (lu)
+		*lu = rs.lu;
+out:
+	talloc_free(top);
+	return ret;
+}
+
+int
+state_lu_record(const uint8_t *buf, size_t len, struct state_lu **lu,
+		TALLOC_CTX *mem_ctx)
+{
+	struct restore rs = { .lu_ctx = mem_ctx };
+	TALLOC_CTX *top = talloc_new(NULL);
+	struct xss_reader *r;
+	struct xss_header h;
+	struct xss_record rec;
+	int got, ret = 0;
+
+	if (!top)
+		return ENOMEM;
+	r = xss_reader_new(top, xss_source_memory(top, buf, len));
+	if (!r || xss_read_header(r, &h)) {
+		talloc_free(top);
+		return EINVAL;
+	}
+	while (!ret && (got = xss_read_next(r, &rec)) == 1)
+		if (rec.type == XSS_REC_LIVE_UPDATE)
+			ret = restore_lu(&rs, &rec.u.lu);
+	talloc_free(top);
+	if (ret || !rs.lu)
+		return ret ? ret : EINVAL;
+	*lu = rs.lu;
+	return 0;
+}
+
+int
+state_restore_file(struct xsd *xsd, const char *path, char **errmsg,
+		   TALLOC_CTX *mem_ctx)
+{
+	TALLOC_CTX *top = talloc_new(NULL);
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	char *why = NULL;
+	int ret;
+
+	if (!top)
+		return ENOMEM;
+	ret = slurp(top, path, &buf, &len);
+	if (ret) {
+		*errmsg = talloc_asprintf(mem_ctx, "%s: %s", path,
+					  strerror(ret));
+		goto out;
+	}
+	ret = state_restore_buf(xsd, buf, len, RESTORE_DETACHED, NULL, &why,
+				top);
+	if (ret)
+		*errmsg = talloc_asprintf(mem_ctx, "%s: %s", path,
+					  why ? why : strerror(ret));
 out:
 	talloc_free(top);
 	return ret;

@@ -20,6 +20,7 @@ struct hash;
 struct backend;
 struct conn;
 struct perm;
+struct lu;
 
 /* Permissions of the special watch paths @introduceDomain/@releaseDomain. */
 struct special_node {
@@ -35,6 +36,9 @@ struct xsd_options {
 	const char *db_file;		/* NULL: tdb in memory */
 	const char *backend;		/* NULL: choose */
 	const char *restore;		/* --restore image */
+	int live_restore_fd;		/* --live-restore: image memfd, -1 */
+	int live_check_fd;		/* --live-check: image memfd, -1 */
+	const char *live_rollback;	/* --live-rollback: why */
 	const char *pid_file;
 	const char *trace_file;
 	bool no_fork;
@@ -62,6 +66,8 @@ struct xsd {
 	unsigned int nconns;
 	int listen_fd;
 	uint8_t *rbuf;			/* XSD_RBUF_SIZE bytes: socket reads */
+	char **argv;			/* our command line, for live update */
+	struct lu *lu;			/* a live update session, or NULL */
 	bool stop;
 };
 

@@ -1,0 +1,728 @@
+/*
+ * live_update.c - restarting the daemon in place into a new binary.
+ *
+ * The dialogue is upstream's (xenstore-control live-update):
+ *   -f BINARY           the new binary: it must exist and be executable
+ *   -c CMDLINE          its arguments, instead of ours
+ *   -s [-t N] [-F]      start; answered "OK" by the new process, an
+ *                       error text, or "BUSY" (ask again)
+ *   -a                  abort
+ * A session belongs to the connection that opened it (it is a talloc
+ * child of it: closing the connection aborts the session).
+ *
+ * The update itself, in three steps (docs/live-update.md):
+ *
+ * 1. Pre-flight.  On -s a forked child writes a LIVE_UPDATE image of
+ *    the state as it is into a memfd and execs the new binary on it with
+ *    --live-check: the binary parses its command line, reads and checks
+ *    the image and restores it detached, then exits.  We go on serving
+ *    meanwhile; the -s request waits (deferred) for the verdict, for a
+ *    second at most, after which it is answered BUSY and asked again.
+ *    A binary that is missing, not executable, crashes, exits, or
+ *    cannot read our image fails here, and nothing has changed.
+ *
+ * 2. In place.  At the end of a loop turn (between two requests, all
+ *    output flushed as far as the peers take it) the whole state goes
+ *    into a sealed memfd; exactly the descriptors the image names lose
+ *    close-on-exec (the listening socket, every client socket, the
+ *    backend's and each domain's), and we exec the new binary with its
+ *    arguments plus --live-restore FD.  The image names the -s request,
+ *    so the new process answers it; if exec itself fails we are still
+ *    here and answer the error.
+ *
+ * 3. Rollback.  Should the new binary fail to restore after all, it
+ *    execs the previous binary (an O_PATH descriptor of it is in the
+ *    image, with its command line) on the same image with
+ *    --live-rollback REASON: the old state serves again in the same
+ *    process, and the requester is told why the update failed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <talloc.h>
+
+#include "backend.h"
+#include "conn.h"
+#include "conn_ring.h"
+#include "domain.h"
+#include "live_update.h"
+#include "log.h"
+#include "loop.h"
+#include "proto.h"
+#include "state.h"
+#include "xsd.h"
+
+/* How long -s waits for the pre-flight check before answering BUSY. */
+#define LU_DEFER_MS 1000
+#define LU_ERR_MAX 1024
+
+enum lu_check {
+	CHECK_NONE,
+	CHECK_RUNNING,
+	CHECK_OK,
+	CHECK_FAILED,
+};
+
+struct lu {
+	struct xsd *xsd;
+	struct conn *conn;		/* the session's, our talloc parent */
+	char *binary;
+	char **args;			/* -c: its arguments; NULL: ours */
+	unsigned int timeout;		/* -t, seconds */
+
+	enum lu_check check;
+	pid_t child;			/* the pre-flight, until reaped */
+	int err_fd;			/* its stderr */
+	struct loop_io *io;
+	char err[LU_ERR_MAX];		/* what it said */
+	size_t err_len;
+	struct timespec check_start;
+
+	bool waiting;			/* -s deferred */
+	struct xsd_sockmsg hdr;		/* ... this one */
+	struct timespec wait_start;
+	bool go;			/* exec at the end of this turn */
+};
+
+static long
+ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 +
+	       (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+static void
+reap(struct lu *lu, bool kill_it)
+{
+	int status;
+
+	TALLOC_FREE(lu->io);
+	if (lu->err_fd >= 0)
+		close(lu->err_fd);
+	lu->err_fd = -1;
+	if (lu->child <= 0)
+		return;
+	if (kill_it)
+		kill(lu->child, SIGKILL);
+	if (waitpid(lu->child, &status, 0) == lu->child && !kill_it) {
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+			lu->check = CHECK_OK;
+		} else {
+			char why[64];
+
+			if (WIFSIGNALED(status))
+				snprintf(why, sizeof(why), "killed by signal "
+					 "%d (%s)", WTERMSIG(status),
+					 strsignal(WTERMSIG(status)));
+			else
+				snprintf(why, sizeof(why), "exit status %d",
+					 WEXITSTATUS(status));
+			lu->check = CHECK_FAILED;
+			/* Keep its message, say how it ended. */
+			while (lu->err_len &&
+			       lu->err[lu->err_len - 1] == '\n')
+				lu->err_len--;
+			lu->err[lu->err_len] = 0;
+			snprintf(lu->err + lu->err_len,
+				 sizeof(lu->err) - lu->err_len, "%s%s",
+				 lu->err_len ? "\n" : "", why);
+			lu->err_len = strlen(lu->err);
+		}
+	}
+	lu->child = 0;
+}
+
+static int
+lu_destroy(struct lu *lu)
+{
+	reap(lu, true);
+	if (lu->xsd->lu == lu)
+		lu->xsd->lu = NULL;
+	/* (A connection being freed is no longer blocked.) */
+	if (lu->waiting && lu->conn->blocked)
+		conn_unblock(lu->conn);
+	return 0;
+}
+
+/* Answer the deferred -s and take requests from its connection again. */
+static void
+answer(struct lu *lu, const char *text)
+{
+	if (!lu->waiting)
+		return;
+	lu->waiting = false;
+	proto_answer_str(lu->conn, &lu->hdr, text);
+	conn_unblock(lu->conn);
+}
+
+static void
+check_failed(struct lu *lu)
+{
+	char *s = talloc_asprintf(lu, "live-update: %s failed the "
+				  "pre-flight check:\n%s", lu->binary,
+				  lu->err);
+
+	log_warnx("%s", s ? s : "live-update: pre-flight check failed");
+	answer(lu, s ? s : "live-update: pre-flight check failed");
+	talloc_free(s);
+}
+
+static void
+check_output(void *arg, short revents)
+{
+	struct lu *lu = arg;
+	char buf[256];
+	ssize_t n;
+
+	(void)revents;
+	n = read(lu->err_fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0) {
+		size_t room = sizeof(lu->err) - 1 - lu->err_len;
+		size_t k = (size_t)n < room ? (size_t)n : room;
+
+		memcpy(lu->err + lu->err_len, buf, k);
+		lu->err_len += k;
+		lu->err[lu->err_len] = 0;
+		return;
+	}
+	reap(lu, false);	/* end of its output: it has ended */
+	if (lu->check == CHECK_FAILED)
+		check_failed(lu);
+	else if (lu->check == CHECK_OK && lu->waiting)
+		lu->go = true;
+}
+
+/* Our own command line after argv[0], or the -c one. */
+static char **
+new_argv(TALLOC_CTX *ctx, const struct lu *lu, const char *opt, int fd)
+{
+	char **src = lu->args ? lu->args : lu->xsd->argv + 1;
+	unsigned int n = 0, i = 0;
+	char **v;
+
+	while (src[n])
+		n++;
+	v = talloc_array(ctx, char *, n + 4);
+	if (!v)
+		return NULL;
+	v[i++] = lu->binary;
+	for (n = 0; src[n]; n++)
+		v[i++] = src[n];
+	v[i++] = (char *)opt;
+	v[i++] = talloc_asprintf(v, "%d", fd);
+	v[i] = NULL;
+	return v[i - 1] ? v : NULL;
+}
+
+static void
+lu_record(struct lu *lu, struct state_lu *rec, int rollback_fd)
+{
+	rec->conn_id = lu->conn->id;
+	rec->hdr = lu->hdr;
+	rec->rollback_fd = rollback_fd;
+	rec->argv = lu->xsd->argv;
+}
+
+/*
+ * The child of the pre-flight: the image of the state as forked, then
+ * the new binary on it.  Never returns.
+ */
+static void __attribute__((noreturn))
+check_child(struct lu *lu, int err_fd)
+{
+	struct state_lu rec;
+	char *err = NULL, **argv;
+	int fd;
+
+	if (dup2(err_fd, STDERR_FILENO) < 0)
+		_exit(126);
+	fd = memfd_create("xenstored-lu-check", 0);
+	lu_record(lu, &rec, -1);
+	if (fd < 0 || state_dump_live(lu->xsd, fd, &rec, &err, NULL)) {
+		fprintf(stderr, "writing the image: %s\n",
+			err ? err : strerror(errno));
+		_exit(125);
+	}
+	argv = new_argv(NULL, lu, "--live-check", fd);
+	if (!argv || lseek(fd, 0, SEEK_SET) < 0)
+		_exit(125);
+	execv(lu->binary, argv);
+	fprintf(stderr, "exec %s: %s\n", lu->binary, strerror(errno));
+	_exit(127);
+}
+
+static int
+start_check(struct lu *lu)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return errno;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		int err = errno;
+
+		close(p[0]);
+		close(p[1]);
+		return err;
+	}
+	if (pid == 0)
+		check_child(lu, p[1]);
+	close(p[1]);
+	lu->child = pid;
+	lu->err_fd = p[0];
+	lu->err_len = 0;
+	lu->err[0] = 0;
+	lu->check = CHECK_RUNNING;
+	clock_gettime(CLOCK_MONOTONIC, &lu->check_start);
+	lu->io = loop_add(lu->xsd->loop, lu, p[0], POLLIN, check_output, lu);
+	if (!lu->io) {
+		reap(lu, true);
+		lu->check = CHECK_NONE;
+		return ENOMEM;
+	}
+	log_info("live-update: pre-flight check of %s (pid %ld)",
+		 lu->binary, (long)pid);
+	return 0;
+}
+
+/* --- descriptors that cross exec ------------------------------------- */
+
+static void
+set_cloexec(int fd, bool on)
+{
+	int fl;
+
+	if (fd < 0)
+		return;
+	fl = fcntl(fd, F_GETFD);
+	if (fl < 0)
+		return;
+	fcntl(fd, F_SETFD, on ? fl | FD_CLOEXEC : fl & ~FD_CLOEXEC);
+}
+
+/*
+ * Exactly the descriptors a LIVE_UPDATE image names: the listening
+ * socket, the backend's, every socket connection's and every served
+ * domain's event channel and page.  inherit: clear close-on-exec (for
+ * the exec), else set it again.
+ */
+static void
+inherit_fds(struct xsd *xsd, bool inherit)
+{
+	struct backend *b = xsd->backend;
+	struct conn *c;
+
+	set_cloexec(xsd->listen_fd, !inherit);
+	if (b && b->ops->fd)
+		set_cloexec(b->ops->fd(b), !inherit);
+	list_for_each(c, &xsd->conns, link) {
+		struct domain *d = c->domain;
+		int efd = -1, pfd = -1;
+
+		set_cloexec(c->fd, !inherit);
+		if (!c->domid || !d || d->conn != c || !d->page || !b ||
+		    !b->ops->domain_fds)
+			continue;
+		b->ops->domain_fds(b, d->domid, d->local_port, &efd, &pfd);
+		set_cloexec(efd, !inherit);
+		set_cloexec(pfd, !inherit);
+	}
+}
+
+/* --- step 2: in place -------------------------------------------------- */
+
+static void
+exec_failed(struct lu *lu, const char *what, int err, const char *detail)
+{
+	char *s = talloc_asprintf(lu, "live-update: %s: %s", what,
+				  detail ? detail : strerror(err));
+
+	log_warnx("%s", s ? s : "live-update failed");
+	lu->go = false;
+	answer(lu, s ? s : "live-update failed");
+	talloc_free(lu);
+}
+
+/*
+ * Our own binary, for the way back.  The name we were executed by
+ * (AT_EXECFN) rather than /proc/self/exe, which under a tool such as
+ * valgrind is the tool.
+ */
+static int
+open_self(void)
+{
+	const char *fn = (const char *)getauxval(AT_EXECFN);
+	int fd = fn ? open(fn, O_PATH | O_CLOEXEC) : -1;
+
+	return fd >= 0 ? fd : open("/proc/self/exe", O_PATH | O_CLOEXEC);
+}
+
+static void
+exec_new(struct lu *lu)
+{
+	struct xsd *xsd = lu->xsd;
+	TALLOC_CTX *tmp = talloc_new(lu);
+	struct state_lu rec;
+	char *err = NULL, **argv;
+	int memfd, rollback, ret;
+
+	memfd = memfd_create("xenstored-live-update",
+			     MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (memfd < 0 || !tmp) {
+		exec_failed(lu, "memfd", errno, NULL);
+		return;
+	}
+	rollback = open_self();
+	lu_record(lu, &rec, rollback);
+	ret = state_dump_live(xsd, memfd, &rec, &err, tmp);
+	if (!ret && fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+			  F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+		ret = errno;
+	argv = ret ? NULL : new_argv(tmp, lu, "--live-restore", memfd);
+	if (!argv) {
+		close(memfd);
+		if (rollback >= 0)
+			close(rollback);
+		exec_failed(lu, "writing the state", ret ? ret : ENOMEM, err);
+		return;
+	}
+	log_info("live-update: exec %s", lu->binary);
+	inherit_fds(xsd, true);
+	set_cloexec(memfd, false);
+	set_cloexec(rollback, false);
+	trace("LIVE-UPDATE exec %s\n", lu->binary);
+	fflush(NULL);
+	execv(lu->binary, argv);
+	ret = errno;
+	inherit_fds(xsd, false);
+	close(memfd);
+	if (rollback >= 0)
+		close(rollback);
+	err = talloc_asprintf(tmp, "exec %s", lu->binary);
+	exec_failed(lu, err ? err : "exec", ret, NULL);
+}
+
+bool
+lu_active(const struct xsd *xsd)
+{
+	return xsd->lu && (xsd->lu->waiting || xsd->lu->child > 0);
+}
+
+void
+lu_tick(struct xsd *xsd)
+{
+	struct lu *lu = xsd->lu;
+
+	if (!lu)
+		return;
+	if (lu->check == CHECK_RUNNING &&
+	    ms_since(&lu->check_start) > (long)lu->timeout * 1000) {
+		reap(lu, true);
+		lu->check = CHECK_FAILED;
+		snprintf(lu->err, sizeof(lu->err), "no verdict after %u s "
+			 "(-t)", lu->timeout);
+		check_failed(lu);
+		return;
+	}
+	if (lu->waiting && lu->check == CHECK_RUNNING &&
+	    ms_since(&lu->wait_start) > LU_DEFER_MS) {
+		answer(lu, "BUSY");
+		return;
+	}
+	if (lu->go)
+		exec_new(lu);
+}
+
+/* --- CONTROL live-update ----------------------------------------------- */
+
+static int
+reply_text(struct req *r, const char *fmt, const char *a, const char *b)
+{
+	char *s = talloc_asprintf(r, fmt, a, b);
+
+	return s ? proto_reply_str(r, s) : ENOMEM;
+}
+
+static int
+set_binary(struct req *r, struct lu *lu, const char *path)
+{
+	struct stat st;
+
+	if (path[0] != '/')
+		return reply_text(r, "live-update: %s: not an absolute "
+				  "path%s", path, "");
+	if (stat(path, &st) < 0 || access(path, X_OK) < 0)
+		return reply_text(r, "live-update: %s: %s", path,
+				  strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return reply_text(r, "live-update: %s: %s", path,
+				  "not a regular file");
+	talloc_free(lu->binary);
+	lu->binary = talloc_strdup(lu, path);
+	if (!lu->binary)
+		return ENOMEM;
+	lu->check = CHECK_NONE;
+	return proto_ack(r);
+}
+
+/* -c: split on blanks, as upstream does. */
+static int
+set_cmdline(struct req *r, struct lu *lu, const char *line)
+{
+	char *copy = talloc_strdup(lu, line), *tok, *save = NULL;
+	unsigned int n = 0;
+	char **v;
+
+	if (!copy)
+		return ENOMEM;
+	v = talloc_array(copy, char *, strlen(line) / 2 + 2);
+	if (!v)
+		return ENOMEM;
+	for (tok = strtok_r(copy, " \t", &save); tok;
+	     tok = strtok_r(NULL, " \t", &save))
+		v[n++] = tok;
+	v[n] = NULL;
+	if (lu->args)
+		talloc_free(talloc_parent(lu->args));
+	lu->args = v;
+	lu->check = CHECK_NONE;
+	return proto_ack(r);
+}
+
+static int
+start(struct req *r, struct lu *lu, const char **argv, unsigned int argc)
+{
+	unsigned int i;
+	char *end;
+	int ret;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-F"))
+			continue;	/* we keep transactions: no-op */
+		if (strcmp(argv[i], "-t") || i + 1 == argc)
+			return EINVAL;
+		lu->timeout = (unsigned int)strtoul(argv[++i], &end, 10);
+		if (*end || !lu->timeout)
+			return EINVAL;
+	}
+	if (!lu->binary)
+		return reply_text(r, "live-update: no binary given (-f)%s%s",
+				  "", "");
+	if (lu->check == CHECK_NONE || lu->check == CHECK_FAILED) {
+		ret = start_check(lu);
+		if (ret)
+			return reply_text(r, "live-update: pre-flight check: "
+					  "%s%s", strerror(ret), "");
+	}
+	lu->waiting = true;
+	lu->hdr = r->hdr;
+	clock_gettime(CLOCK_MONOTONIC, &lu->wait_start);
+	if (lu->check == CHECK_OK)
+		lu->go = true;
+	return PROTO_DEFERRED;
+}
+
+int
+lu_control(struct req *r, const char **argv, unsigned int argc)
+{
+	struct xsd *xsd = r->xsd;
+	struct lu *lu = xsd->lu;
+
+	if (argc == 0)
+		return EINVAL;
+	if (lu && lu->conn != r->conn)
+		return reply_text(r, "live-update: a session of another "
+				  "connection is active%s%s", "", "");
+	if (!strcmp(argv[0], "-a")) {
+		talloc_free(lu);
+		return proto_ack(r);
+	}
+	if (!lu) {
+		if (strcmp(argv[0], "-f"))
+			return reply_text(r, "live-update: no session: start "
+					  "with -f BINARY%s%s", "", "");
+		lu = talloc_zero(r->conn, struct lu);
+		if (!lu)
+			return ENOMEM;
+		lu->xsd = xsd;
+		lu->conn = r->conn;
+		lu->err_fd = -1;
+		lu->timeout = 60;
+		talloc_set_destructor(lu, lu_destroy);
+		xsd->lu = lu;
+	}
+	if (!strcmp(argv[0], "-f") && argc == 2)
+		return set_binary(r, lu, argv[1]);
+	if (!strcmp(argv[0], "-c") && argc == 2)
+		return set_cmdline(r, lu, argv[1]);
+	if (!strcmp(argv[0], "-s"))
+		return start(r, lu, argv + 1, argc - 1);
+	return EINVAL;
+}
+
+/* --- the new process ----------------------------------------------------- */
+
+static int
+map_image(int memfd, const uint8_t **buf, size_t *len)
+{
+	struct stat st;
+	void *p;
+
+	if (fstat(memfd, &st) < 0)
+		return errno;
+	if (st.st_size <= 0)
+		return EINVAL;
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, memfd, 0);
+	if (p == MAP_FAILED)
+		return errno;
+	*buf = p;
+	*len = (size_t)st.st_size;
+	return 0;
+}
+
+/* Hand everything back to the previous binary; returns if it cannot. */
+static void
+rollback(const uint8_t *buf, size_t len, int memfd, const char *reason)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	struct state_lu *lu = NULL;
+	unsigned int n = 0, i;
+	char **argv;
+
+	if (!tmp || state_lu_record(buf, len, &lu, tmp) ||
+	    lu->rollback_fd < 0 || !lu->argv || !lu->argv[0]) {
+		log_warnx("live-update: no way back to the previous binary");
+		talloc_free(tmp);
+		return;
+	}
+	while (lu->argv[n])
+		n++;
+	argv = talloc_array(tmp, char *, n + 5);
+	if (!argv) {
+		talloc_free(tmp);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		argv[i] = lu->argv[i];
+	argv[i++] = "--live-restore";
+	argv[i++] = talloc_asprintf(tmp, "%d", memfd);
+	argv[i++] = "--live-rollback";
+	argv[i++] = (char *)reason;
+	argv[i] = NULL;
+	log_warnx("live-update: %s; back to the previous binary", reason);
+	unsetenv("XENSTORED_LU_FAIL");
+	fflush(NULL);
+	execveat(lu->rollback_fd, "", argv, environ, AT_EMPTY_PATH);
+	log_warn("live-update: exec of the previous binary");
+	talloc_free(tmp);
+}
+
+int
+lu_restore(struct xsd *xsd, int memfd, const char *rollback_reason,
+	   char **errmsg)
+{
+	TALLOC_CTX *tmp = talloc_new(xsd);
+	struct state_lu *lu = NULL;
+	const uint8_t *buf = NULL;
+	char *why = NULL;
+	struct conn *c, *next;
+	size_t len = 0;
+	int ret;
+
+	if (!tmp)
+		return ENOMEM;
+	ret = map_image(memfd, &buf, &len);
+	if (ret) {
+		*errmsg = talloc_asprintf(xsd, "live-update image fd %d: %s",
+					  memfd, strerror(ret));
+		return ret;
+	}
+	ret = state_restore_buf(xsd, buf, len, RESTORE_LIVE, &lu, &why, tmp);
+	/* A broken new binary, on request: exercises the way back. */
+	if (!ret && !rollback_reason && getenv("XENSTORED_LU_FAIL")) {
+		why = "refused (XENSTORED_LU_FAIL is set)";
+		ret = EINVAL;
+	}
+	if (ret) {
+		*errmsg = talloc_asprintf(xsd, "live-update: restoring the "
+					  "state: %s",
+					  why ? why : strerror(ret));
+		if (!rollback_reason)
+			rollback(buf, len, memfd, *errmsg ? *errmsg : "");
+		return ret;
+	}
+	/* Ours now: nothing more crosses the next exec by accident. */
+	inherit_fds(xsd, false);
+	if (lu && lu->rollback_fd >= 0)
+		close(lu->rollback_fd);
+	munmap((void *)buf, len);
+	close(memfd);
+	if (lu && lu->conn_id) {
+		list_for_each(c, &xsd->conns, link) {
+			if (c->id != lu->conn_id)
+				continue;
+			if (rollback_reason) {
+				char *s = talloc_asprintf(tmp, "live-update "
+					"failed, still running the previous "
+					"binary: %s", rollback_reason);
+
+				proto_answer_str(c, &lu->hdr, s ? s :
+						 "live-update failed");
+			} else {
+				proto_answer_str(c, &lu->hdr, "OK");
+			}
+			break;
+		}
+	}
+	/* Requests that arrived before the update are handled now. */
+	list_for_each_safe(c, next, &xsd->conns, link) {
+		if (c->domid && c->domain && c->domain->conn == c)
+			conn_ring_event(c);
+		else
+			conn_process_input(c);
+	}
+	log_info("live-update: %s", rollback_reason ? "rolled back" :
+		 "state restored");
+	talloc_free(tmp);
+	return 0;
+}
+
+int
+lu_check_image(struct xsd *xsd, int memfd, char **errmsg)
+{
+	const uint8_t *buf = NULL;
+	char *why = NULL;
+	size_t len = 0;
+	int ret = map_image(memfd, &buf, &len);
+
+	if (ret) {
+		*errmsg = talloc_asprintf(xsd, "image fd %d: %s", memfd,
+					  strerror(ret));
+		return ret;
+	}
+	ret = state_restore_buf(xsd, buf, len, RESTORE_DETACHED, NULL, &why,
+				xsd);
+	if (ret)
+		*errmsg = talloc_asprintf(xsd, "reading the image: %s",
+					  why ? why : strerror(ret));
+	return ret;
+}
