@@ -382,6 +382,7 @@ exec_new(struct lu *lu)
 	struct xsd *xsd = lu->xsd;
 	TALLOC_CTX *tmp = talloc_new(lu);
 	struct state_lu rec;
+	struct timespec t0;
 	char *err = NULL, **argv;
 	int memfd, rollback, ret;
 
@@ -393,6 +394,7 @@ exec_new(struct lu *lu)
 	}
 	rollback = open_self();
 	lu_record(lu, &rec, rollback);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = state_dump_live(xsd, memfd, &rec, &err, tmp);
 	if (!ret && fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
 			  F_SEAL_WRITE | F_SEAL_SEAL) < 0)
@@ -405,7 +407,9 @@ exec_new(struct lu *lu)
 		exec_failed(lu, "writing the state", ret ? ret : ENOMEM, err);
 		return;
 	}
-	log_info("live-update: exec %s", lu->binary);
+	log_info("live-update: state written in %ld ms (%lld bytes); exec %s",
+		 ms_since(&t0), (long long)lseek(memfd, 0, SEEK_CUR),
+		 lu->binary);
 	inherit_fds(xsd, true);
 	set_cloexec(memfd, false);
 	set_cloexec(rollback, false);
@@ -645,11 +649,13 @@ lu_restore(struct xsd *xsd, int memfd, const char *rollback_reason,
 	const uint8_t *buf = NULL;
 	char *why = NULL;
 	struct conn *c, *next;
+	struct timespec t0;
 	size_t len = 0;
 	int ret;
 
 	if (!tmp)
 		return ENOMEM;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = map_image(memfd, &buf, &len);
 	if (ret) {
 		*errmsg = talloc_asprintf(xsd, "live-update image fd %d: %s",
@@ -700,8 +706,8 @@ lu_restore(struct xsd *xsd, int memfd, const char *rollback_reason,
 		else
 			conn_process_input(c);
 	}
-	log_info("live-update: %s", rollback_reason ? "rolled back" :
-		 "state restored");
+	log_info("live-update: %s in %ld ms", rollback_reason ? "rolled back" :
+		 "state restored", ms_since(&t0));
 	talloc_free(tmp);
 	return 0;
 }

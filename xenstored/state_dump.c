@@ -91,23 +91,37 @@ write_quota(struct walk *wk, uint32_t domid, const struct quota_set *q)
 	return xss_write_quota(wk->w, &rec);
 }
 
+/* Most nodes have a few permission entries: no allocation for those. */
+#define FEW_PERMS 8
+
 static int
 write_node(const struct node *n, void *arg)
 {
 	struct walk *wk = arg;
+	struct xss_perm few[FEW_PERMS];
 	struct xss_node rec = {
 		.path = n->path,
 		.gen = n->gen,
-		.perms = perms_out(wk->tmp, n->perms, n->nperms),
 		.value = n->value,
 		.len = n->len,
 	};
+	unsigned int i;
 	int ret;
 
-	if (!rec.perms.p)
-		return ENOMEM;
+	if (n->nperms > FEW_PERMS) {
+		rec.perms = perms_out(wk->tmp, n->perms, n->nperms);
+		if (!rec.perms.p)
+			return ENOMEM;
+	} else {
+		for (i = 0; i < n->nperms; i++) {
+			few[i].domid = n->perms[i].id;
+			few[i].access = n->perms[i].access;
+		}
+		rec.perms = (struct xss_perms){ n->nperms, few };
+	}
 	ret = xss_write_node(wk->w, &rec);
-	talloc_free((void *)rec.perms.p);
+	if (rec.perms.p != few)
+		talloc_free((void *)rec.perms.p);
 	return ret;
 }
 

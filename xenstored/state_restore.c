@@ -47,6 +47,9 @@ struct restore {
 	TALLOC_CTX *tmp;		/* freed per record */
 	struct conn *conn;		/* of the group started last */
 	struct txn *txn;		/* started last in that group */
+	struct store_bulk *bulk;	/* while NODE_DATA records come */
+	TALLOC_CTX *bulk_ctx;
+	bool nodes_done;
 	uint64_t generation;
 	char *err;
 };
@@ -129,7 +132,10 @@ restore_node(struct restore *rs, const struct xss_node *rec)
 		.len = rec->len,
 	};
 
-	return n.perms ? store_restore_node(rs->xsd->store, &n) : ENOMEM;
+	if (!n.perms)
+		return ENOMEM;
+	return rs->bulk ? store_bulk_add(rs->bulk, &n)
+			: store_restore_node(rs->xsd->store, &n);
 }
 
 static int
@@ -353,6 +359,20 @@ restore_lu(struct restore *rs, const struct xss_live_update *rec)
 static int
 apply(struct restore *rs, const struct xss_record *rec)
 {
+	/*
+	 * The nodes come together: bulk-loaded from the first to where the
+	 * first record of another type follows them.
+	 */
+	if (rec->type == XSS_REC_NODE_DATA && !rs->bulk && !rs->nodes_done)
+		rs->bulk = store_bulk_begin(rs->bulk_ctx, rs->xsd->store);
+	if (rs->bulk && rec->type != XSS_REC_NODE_DATA) {
+		int ret = store_bulk_end(rs->bulk);
+
+		rs->bulk = NULL;
+		rs->nodes_done = true;
+		if (ret)
+			return ret;
+	}
 	switch (rec->type) {
 	case XSS_REC_GLOBAL_DATA:
 		return restore_global(rs, &rec->u.global);
@@ -443,13 +463,20 @@ state_restore_buf(struct xsd *xsd, const uint8_t *buf, size_t len,
 
 	if (!top)
 		return ENOMEM;
-	/* 1: check everything. */
-	r = xss_reader_new(top, xss_source_memory(top, buf, len));
-	if (!r || xss_verify(r)) {
-		*errmsg = talloc_strdup(mem_ctx, r ? xss_reader_error(r)
-						   : "out of memory");
-		ret = EINVAL;
-		goto out;
+	/*
+	 * 1: check everything.  A live update checks while it applies:
+	 * the process is new and holds nothing else, and any error hands
+	 * the image back to the previous binary, so half-applied state is
+	 * never served.
+	 */
+	if (mode != RESTORE_LIVE) {
+		r = xss_reader_new(top, xss_source_memory(top, buf, len));
+		if (!r || xss_verify(r)) {
+			*errmsg = talloc_strdup(mem_ctx, r ? xss_reader_error(r)
+							   : "out of memory");
+			ret = EINVAL;
+			goto out;
+		}
 	}
 	/* 2: apply. */
 	r = xss_reader_new(top, xss_source_memory(top, buf, len));
@@ -467,6 +494,7 @@ state_restore_buf(struct xsd *xsd, const uint8_t *buf, size_t len,
 		ret = EINVAL;
 		goto out;
 	}
+	rs.bulk_ctx = top;
 	while (!ret && (got = xss_read_next(r, &rec)) == 1) {
 		rs.tmp = talloc_new(top);
 		rs.err = NULL;
@@ -482,6 +510,8 @@ state_restore_buf(struct xsd *xsd, const uint8_t *buf, size_t len,
 		*errmsg = talloc_strdup(mem_ctx, xss_reader_error(r));
 		ret = EINVAL;
 	}
+	if (!ret && rs.bulk)	/* an image of nodes only */
+		ret = store_bulk_end(rs.bulk);
 	if (ret)
 		goto out;
 	/* Generations go on from where the image left them. */

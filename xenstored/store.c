@@ -27,6 +27,7 @@
 
 #include "path.h"
 #include "store.h"
+#include "xs_wire_ext.h"
 
 struct rec_hdr {
 	uint64_t gen;
@@ -519,52 +520,163 @@ out:
 	return ret;
 }
 
+/*
+ * The walk reads each record in place (tdb_parse_record) and hands fn a
+ * node that points into it: no copy, no allocation per node.  The path
+ * lives in one buffer that grows and shrinks with the depth; a child's
+ * name is written straight into it from its parent's record, and the
+ * next sibling's from the child's, after the child's subtree.
+ */
+struct walker {
+	int (*fn)(const struct node *, void *);
+	void *arg;
+	char path[XENSTORE_ABS_PATH_MAX + 2];
+	struct perm *perms;	/* scratch: the node's permissions */
+	unsigned int perms_cap;
+	int ret;
+};
+
+enum link_pick { PICK_FIRST, PICK_NEXT };
+
+struct visit {
+	struct walker *w;
+	size_t len;		/* of w->path */
+	bool call;		/* call fn (else only pick a link) */
+	enum link_pick pick;
+	size_t name_at;		/* where the picked name goes in w->path */
+	size_t name_len;	/* 0: no such link */
+	bool found;		/* the record exists */
+};
+
 static int
-walk(struct store *s, const char *path, int (*fn)(const struct node *,
-						   void *), void *arg)
+visit_record(TDB_DATA key, TDB_DATA d, void *arg)
 {
-	TALLOC_CTX *tmp = talloc_new(NULL);
-	struct node *n = NULL;
-	char *cpath;
-	const char *cur;
+	struct visit *v = arg;
+	struct walker *w = v->w;
+	struct rec_hdr h;
+	const unsigned char *q, *name;
+	struct node n = { .path = w->path };
+	uint16_t nlen;
+	size_t need;
+	unsigned int i;
+
+	(void)key;
+	v->found = true;
+	if (d.dsize < sizeof(h))
+		return -1;
+	memcpy(&h, d.dptr, sizeof(h));
+	need = sizeof(h) + h.nperms * sizeof(struct rec_perm) + h.value_len +
+	       h.first_len + h.last_len + h.prev_len + h.next_len;
+	if (need != d.dsize)
+		return -1;
+	q = d.dptr + sizeof(h);
+	if (v->call) {
+		if (h.nperms > w->perms_cap) {
+			struct perm *p = talloc_realloc(NULL, w->perms,
+							struct perm,
+							h.nperms);
+
+			if (!p) {
+				w->ret = ENOMEM;
+				return -1;
+			}
+			w->perms = p;
+			w->perms_cap = h.nperms;
+		}
+		for (i = 0; i < h.nperms; i++) {
+			struct rec_perm rp;
+
+			memcpy(&rp, q + i * sizeof(rp), sizeof(rp));
+			w->perms[i].id = rp.id;
+			w->perms[i].access = rp.access;
+		}
+		n.gen = h.gen;
+		n.perms = w->perms;
+		n.nperms = h.nperms;
+		n.value = (uint8_t *)q + h.nperms * sizeof(struct rec_perm);
+		n.len = h.value_len;
+		n.nchildren = h.nchildren;
+		w->ret = w->fn(&n, w->arg);
+		if (w->ret)
+			return -1;
+	}
+	q += h.nperms * sizeof(struct rec_perm) + h.value_len;
+	if (v->pick == PICK_FIRST) {
+		name = q;
+		nlen = h.first_len;
+	} else {
+		name = q + h.first_len + h.last_len + h.prev_len;
+		nlen = h.next_len;
+	}
+	if (v->name_at + nlen >= sizeof(w->path))
+		return -1;
+	memcpy(w->path + v->name_at, name, nlen);
+	w->path[v->name_at + nlen] = 0;
+	v->name_len = nlen;
+	return 0;
+}
+
+/*
+ * Visit the node whose path is w->path[0..len) and its subtree.  With
+ * next_at, its next sibling's name is left at w->path + next_at (the
+ * length in *next_len, 0 for none).
+ */
+static int
+walk(struct store *s, struct walker *w, size_t len, size_t next_at,
+     size_t *next_len)
+{
+	struct visit v = { .w = w, .len = len, .call = true,
+			   .pick = PICK_FIRST };
+	size_t child_at = len == 1 ? 1 : len + 1;
+	size_t child_len;
 	int ret;
 
-	if (!tmp)
-		return ENOMEM;
-	ret = store_get(tmp, s, path, &n);
-	if (ret)
-		goto out;
-	ret = fn(n, arg);
-	if (ret)
-		goto out;
-	for (cur = n->first; cur;) {
-		struct next_arg a = { .mem_ctx = tmp };
-
-		cpath = path_join(tmp, path, cur);
-		if (!cpath) {
-			ret = ENOMEM;
-			goto out;
-		}
-		ret = walk(s, cpath, fn, arg);
+	w->path[len] = 0;
+	v.name_at = child_at;
+	if (tdb_parse_record(s->tdb, key_of(w->path), visit_record, &v))
+		return w->ret ? w->ret : v.found ? EIO : ENOENT;
+	if (len > 1)
+		w->path[len] = '/';
+	child_len = v.name_len;
+	while (child_len) {
+		ret = walk(s, w, child_at + child_len, child_at, &child_len);
 		if (ret)
-			goto out;
-		if (tdb_parse_record(s->tdb, key_of(cpath), parse_next, &a) ||
-		    a.bad) {
-			ret = EIO;
-			goto out;
-		}
-		cur = a.next;
+			return ret;
 	}
-out:
-	talloc_free(tmp);
-	return ret;
+	if (next_len) {
+		/* Our next sibling replaces our name in the path. */
+		w->path[len] = 0;
+		v = (struct visit){ .w = w, .len = len, .pick = PICK_NEXT,
+				    .name_at = next_at };
+		if (tdb_parse_record(s->tdb, key_of(w->path), visit_record,
+				     &v))
+			return EIO;
+		*next_len = v.name_len;
+	}
+	return 0;
 }
 
 int
 store_walk(struct store *s, const char *root,
 	   int (*fn)(const struct node *n, void *arg), void *arg)
 {
-	return walk(s, root, fn, arg);
+	struct walker *w = talloc_zero(NULL, struct walker);
+	size_t len = strlen(root);
+	int ret;
+
+	if (!w)
+		return ENOMEM;
+	if (len >= sizeof(w->path)) {
+		talloc_free(w);
+		return EINVAL;
+	}
+	w->fn = fn;
+	w->arg = arg;
+	memcpy(w->path, root, len + 1);
+	ret = walk(s, w, len, 0, NULL);
+	talloc_free(w->perms);
+	talloc_free(w);
+	return ret;
 }
 
 int
@@ -576,6 +688,171 @@ store_restore_node(struct store *s, const struct node *n)
 		return link_new(s, n, false);
 	/* The root exists from store_open: replace its contents. */
 	return replace_contents(s, n, n->gen);
+}
+
+/* --- bulk loading ---------------------------------------------------- */
+
+struct store_bulk {
+	struct store *s;
+	struct node **open;	/* open[i+1] is the last child of open[i] */
+	unsigned int depth, cap;	/* open[0..depth) */
+	bool linked;		/* fell back to linking: no more bulk */
+};
+
+struct store_bulk *
+store_bulk_begin(TALLOC_CTX *mem_ctx, struct store *s)
+{
+	struct store_bulk *b;
+	struct node *root = NULL;
+
+	if (s->count)
+		return NULL;
+	b = talloc_zero(mem_ctx, struct store_bulk);
+	if (!b)
+		return NULL;
+	b->s = s;
+	b->cap = 16;
+	b->open = talloc_array(b, struct node *, b->cap);
+	if (!b->open || store_get(b, s, "/", &root)) {
+		talloc_free(b);
+		return NULL;
+	}
+	b->open[0] = root;
+	b->depth = 1;
+	return b;
+}
+
+/* Write the open nodes from level 'from' down, deepest first. */
+static int
+bulk_close(struct store_bulk *b, unsigned int from)
+{
+	int ret = 0;
+
+	while (b->depth > from && !ret) {
+		struct node *n = b->open[--b->depth];
+
+		ret = put(b->s, n, strcmp(n->path, "/") ? TDB_INSERT
+							: TDB_REPLACE);
+		talloc_free(n);
+	}
+	return ret;
+}
+
+/* The level of path among the open nodes, or -1. */
+static int
+bulk_level(const struct store_bulk *b, const char *path, size_t len)
+{
+	unsigned int i = b->depth;
+
+	while (i-- > 0) {
+		const char *p = b->open[i]->path;
+
+		if (strlen(p) == len && !memcmp(p, path, len))
+			return (int)i;
+	}
+	return -1;
+}
+
+int
+store_bulk_add(struct store_bulk *b, const struct node *n)
+{
+	struct store *s = b->s;
+	const char *leaf;
+	struct node *copy, *parent, *prev = NULL;
+	size_t plen;
+	int level, ret;
+
+	if (n->gen > s->gen)
+		s->gen = n->gen;
+	if (!strcmp(n->path, "/")) {
+		if (b->linked || b->depth != 1 || b->open[0]->nchildren)
+			return EEXIST;
+		parent = b->open[0];	/* the root: contents only */
+		if (s->owner_fn && node_owner(parent) != node_owner(n))
+			s->owner_fn(s->owner_arg, (int)node_owner(parent),
+				    (int)node_owner(n));
+		copy = node_dup(b, n);
+		if (!copy)
+			return ENOMEM;
+		copy->gen = n->gen;
+		talloc_free(parent);
+		b->open[0] = copy;
+		return 0;
+	}
+	if (b->linked)
+		return link_new(s, n, false);
+	leaf = path_leaf(n->path);
+	plen = (size_t)(leaf - n->path) - 1;
+	level = bulk_level(b, n->path, plen ? plen : 1);
+	if (level < 0) {
+		/* Not depth first: write everything, link from now on. */
+		b->linked = true;
+		ret = bulk_close(b, 0);
+		return ret ? ret : link_new(s, n, false);
+	}
+	ret = bulk_close(b, (unsigned int)level + 2);
+	if (ret)
+		return ret;
+	parent = b->open[level];
+	if (b->depth == (unsigned int)level + 2)
+		prev = b->open[level + 1];
+	copy = node_dup(b, n);
+	if (!copy)
+		return ENOMEM;
+	copy->gen = n->gen;
+	copy->first = copy->last = copy->next = NULL;
+	copy->nchildren = 0;
+	/* Links are names owned by the node holding them. */
+	copy->prev = prev ? talloc_strdup(copy, path_leaf(prev->path)) : NULL;
+	if (prev && !copy->prev) {
+		talloc_free(copy);
+		return ENOMEM;
+	}
+	if (prev) {
+		prev->next = (char *)path_leaf(copy->path);
+		b->depth--;
+		ret = put(s, prev, TDB_INSERT);
+		talloc_free(prev);
+		if (ret) {
+			talloc_free(copy);
+			return ret;
+		}
+	}
+	if (parent->last && parent->last != parent->first)
+		talloc_free(parent->last);
+	parent->last = talloc_strdup(parent, leaf);
+	if (!parent->last) {
+		talloc_free(copy);
+		return ENOMEM;
+	}
+	if (!parent->first)
+		parent->first = parent->last;
+	parent->nchildren++;
+	if (b->depth == b->cap) {
+		struct node **v = talloc_realloc(b, b->open, struct node *,
+						 b->cap * 2);
+
+		if (!v) {
+			talloc_free(copy);
+			return ENOMEM;
+		}
+		b->open = v;
+		b->cap *= 2;
+	}
+	b->open[b->depth++] = copy;
+	s->count++;
+	if (s->owner_fn)
+		s->owner_fn(s->owner_arg, -1, (int)node_owner(n));
+	return 0;
+}
+
+int
+store_bulk_end(struct store_bulk *b)
+{
+	int ret = bulk_close(b, 0);
+
+	talloc_free(b);
+	return ret;
 }
 
 void
@@ -652,7 +929,7 @@ store_check(struct store *s, char **report, TALLOC_CTX *mem_ctx)
 		c.report = talloc_asprintf_append(c.report,
 						  "tdb_check failed\n");
 	}
-	ret = walk(s, "/", check_node, &c);
+	ret = store_walk(s, "/", check_node, &c);
 	if (ret == 0 && c.seen != s->count + 1) {
 		c.bad++;
 		c.report = talloc_asprintf_append(c.report,

@@ -62,6 +62,20 @@ void store_set_owner_fn(struct store *s, store_owner_fn *fn, void *arg);
  * parents first, children in list order.
  */
 int store_restore_node(struct store *s, const struct node *n);
+/*
+ * Bulk loading of a whole saved store into an empty one (a restore):
+ * each record is written once.  Nodes come parents first; in the depth
+ * first order store_walk gives, a node stays in memory only while
+ * children or its next sibling may still follow.  Any other order is
+ * accepted too (each such node is linked as store_restore_node does,
+ * more slowly).  store_bulk_begin is NULL when the store holds more
+ * than its root or memory runs out: then use store_restore_node.
+ * store_bulk_end writes what is still held and frees b.
+ */
+struct store_bulk;
+struct store_bulk *store_bulk_begin(TALLOC_CTX *mem_ctx, struct store *s);
+int store_bulk_add(struct store_bulk *b, const struct node *n);
+int store_bulk_end(struct store_bulk *b);
 /* Set the generation counter (at least every restored node's). */
 void store_set_last_gen(struct store *s, uint64_t gen);
 

@@ -39,6 +39,9 @@ xss_dec_u32(const uint8_t *q, bool big)
 	       (uint32_t)q[1] << 8 | q[0];
 }
 
+/* crc32c.c: the table-driven CRC, whatever the processor (for tests). */
+uint32_t xss_crc32c_portable(uint32_t crc, const void *buf, size_t len);
+
 /* --- stream.c: sinks and sources ------------------------------------ */
 
 /* Append n octets; 0 or the sticky errno of the sink. */

@@ -19,6 +19,10 @@
 #include "path.h"
 #include "store.h"
 
+struct store_describe {
+	struct store *s;
+};
+
 struct fix {
 	TALLOC_CTX *root;
 	TALLOC_CTX *tmp;	/* what a test allocates; freed first */
@@ -941,6 +945,93 @@ test_regress_del_root(void **state)
 	assert_clean(f);
 }
 
+/* --- bulk loading ---------------------------------------------------- */
+
+/* Every node of s as "path gen value first last prev next n" lines. */
+static int
+describe_fn(const struct node *n, void *arg)
+{
+	char **out = arg;
+	struct node *full = NULL;
+	struct store_describe *d = talloc_get_type_abort(talloc_parent(*out),
+							 struct store_describe);
+	struct store *s = d->s;
+
+	assert_int_equal(store_get(*out, s, n->path, &full), 0);
+	*out = talloc_asprintf_append(*out, "%s %llu %.*s %s %s %s %s %u\n",
+		n->path, (unsigned long long)n->gen, (int)n->len,
+		(const char *)n->value, full->first ? full->first : "-",
+		full->last ? full->last : "-", full->prev ? full->prev : "-",
+		full->next ? full->next : "-", full->nchildren);
+	return *out ? 0 : ENOMEM;
+}
+
+static char *
+describe(TALLOC_CTX *ctx, struct store *s)
+{
+	struct store_describe *d = talloc_zero(ctx, struct store_describe);
+	char *out;
+
+	assert_non_null(d);
+	d->s = s;
+	out = talloc_strdup(d, "");
+	assert_int_equal(store_walk(s, "/", describe_fn, &out), 0);
+	return out;
+}
+
+/*
+ * The same nodes restored node by node and in bulk give the same store,
+ * links and generations included, in depth-first order and in others.
+ */
+static void
+test_bulk_load(void **state)
+{
+	struct fix *f = *state;
+	static const char *const dfs[] = {
+		"/", "/a", "/a/x", "/a/x/deep", "/a/y", "/b", "/b/z", "/c",
+	};
+	static const char *const bfs[] = {
+		"/", "/a", "/b", "/c", "/a/x", "/a/y", "/b/z", "/a/x/deep",
+	};
+	const char *const *orders[] = { dfs, bfs };
+	unsigned int o, i, n = sizeof(dfs) / sizeof(dfs[0]);
+
+	for (o = 0; o < 2; o++) {
+		struct store *one, *bulk;
+		struct store_bulk *b;
+		int err;
+
+		one = store_open(f->tmp, NULL, &err);
+		bulk = store_open(f->tmp, NULL, &err);
+		assert_non_null(one);
+		assert_non_null(bulk);
+		b = store_bulk_begin(f->tmp, bulk);
+		assert_non_null(b);
+		for (i = 0; i < n; i++) {
+			struct perm p = { 5, PERM_READ };
+			struct node nd = {
+				.path = (char *)orders[o][i], .gen = 10 + i,
+				.perms = &p, .nperms = 1,
+				.value = (uint8_t *)orders[o][i],
+				.len = (uint32_t)strlen(orders[o][i]),
+			};
+
+			assert_int_equal(store_restore_node(one, &nd), 0);
+			assert_int_equal(store_bulk_add(b, &nd), 0);
+		}
+		assert_int_equal(store_bulk_end(b), 0);
+		assert_int_equal(store_count(bulk), n - 1);
+		assert_int_equal(store_last_gen(bulk), 10 + n - 1);
+		assert_string_equal(describe(f->tmp, bulk),
+				    describe(f->tmp, one));
+		talloc_free(one);
+		talloc_free(bulk);
+	}
+	/* Only into an empty store. */
+	assert_int_equal(add(f->s, "/x", ""), 0);
+	assert_null(store_bulk_begin(f->tmp, f->s));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -970,6 +1061,7 @@ main(void)
 		T(test_node_dup),
 		T(test_on_disk),
 		T(test_regress_del_root),
+		T(test_bulk_load),
 	};
 
 	int ret;

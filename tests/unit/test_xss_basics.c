@@ -38,6 +38,29 @@ test_crc_chains(void **state)
 					    len - i), whole);
 }
 
+/* The fast path (SSE4.2 where there is one) agrees with the table. */
+static void
+test_crc_paths_agree(void **state)
+{
+	uint8_t buf[1031];
+	size_t off, len;
+	uint32_t seed = 12345;
+
+	(void)state;
+	for (off = 0; off < sizeof(buf); off++) {
+		seed = seed * 1103515245u + 12345u;
+		buf[off] = (uint8_t)(seed >> 16);
+	}
+	/* every alignment and every tail length */
+	for (off = 0; off < 9; off++)
+		for (len = 0; len + off <= sizeof(buf); len += 1 + len / 3)
+			assert_int_equal(xss_crc32c(7, buf + off, len),
+					 xss_crc32c_portable(7, buf + off,
+							     len));
+	assert_int_equal(xss_crc32c_portable(0, "123456789", 9),
+			 0xE3069283u);
+}
+
 static void
 test_names(void **state)
 {
@@ -210,6 +233,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_crc_vector),
 		T(test_crc_chains),
+		T(test_crc_paths_agree),
 		T(test_names),
 		T(test_path_syntax),
 		T(test_name_syntax),
