@@ -9,10 +9,15 @@
  * batch of 64, same output lines), so run.sh parses either tool; unlike
  * xsbench, pipe here fails on error replies.
  *
- *   xsload [-s SOCKET] fill N [CHUNK] [WINDOW] [PREFIX]
+ *   xsload [-s SOCKET] fill N [CHUNK] [WINDOW] [PREFIX] [FANOUT]
  *	write PREFIX/<i> = "v<i>" for i in [0,N), up to WINDOW (256) requests
  *	in flight (xsbench fill's loop); also times each CHUNK (10000) replies
- *	and prints the rate of the first and the last chunk.
+ *	and prints the rate of the first and the last chunk.  With FANOUT,
+ *	PREFIX/d<i/FANOUT>/<i%FANOUT> instead: FANOUT nodes per directory.
+ *   xsload [-s SOCKET] probe PATH
+ *	READ PATH in a tight loop (one request outstanding) until SIGTERM or
+ *	SIGINT; then print the number of reads and the longest gap between
+ *	two replies (what a client sees of a live update's downtime).
  *   xsload [-s SOCKET] rr read|write SECONDS [NCLIENTS]
  *   xsload [-s SOCKET] pipe read|write SECONDS [WINDOW]
  *   xsload [-s SOCKET] check [WINDOW]
@@ -29,6 +34,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,6 +198,7 @@ cmd_fill(int argc, char **argv)
 	long chunk = argc > 1 ? atol(argv[1]) : 10000;
 	long window = argc > 2 ? atol(argv[2]) : 256;
 	const char *prefix = argc > 3 ? argv[3] : "/local/domain/0/bench";
+	long fanout = argc > 4 ? atol(argv[4]) : 0;
 	long sent = 0, done = 0, errors = 0, nchunks, k;
 	uint64_t t0, t1, tlast = 0, *mark;
 	struct hdr h;
@@ -215,8 +222,11 @@ cmd_fill(int argc, char **argv)
 		while (sent < n && sent - done < window &&
 		       olen < sizeof(out) - 512) {
 			char path[256], val[32];
-			int pl = snprintf(path, sizeof(path), "%s/%ld", prefix,
-					  sent);
+			int pl = fanout > 0 ?
+				snprintf(path, sizeof(path), "%s/d%ld/%ld",
+					 prefix, sent / fanout, sent % fanout) :
+				snprintf(path, sizeof(path), "%s/%ld", prefix,
+					 sent);
 			int vl = snprintf(val, sizeof(val), "v%ld", sent);
 
 			olen += build(out + olen, XS_WRITE, (uint32_t)sent,
@@ -468,11 +478,55 @@ cmd_echo(int argc, char **argv)
 	return 0;
 }
 
+static volatile sig_atomic_t probe_stop;
+
+static void
+probe_signal(int sig)
+{
+	(void)sig;
+	probe_stop = 1;
+}
+
+static int
+cmd_probe(int argc, char **argv)
+{
+	char buf[MAX_PAYLOAD + sizeof(struct hdr)];
+	const char *path = argv[0];
+	uint64_t last, t, maxgap = 0;
+	struct sigaction sa = { .sa_handler = probe_signal };
+	struct hdr h;
+	long n = 0;
+	size_t len;
+	int fd;
+
+	(void)argc;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	fd = xconnect();
+	len = build(buf, XS_READ, 1, path, strlen(path) + 1, NULL, 0);
+	last = now_ns();
+	while (!probe_stop) {
+		writeall(fd, buf, len);
+		if (read_reply(fd, &h) == XS_ERROR) {
+			fprintf(stderr, "xsload: probe: error %s\n", rbuf);
+			return 1;
+		}
+		t = now_ns();
+		if (t - last > maxgap)
+			maxgap = t - last;
+		last = t;
+		n++;
+	}
+	printf("probe reads=%ld maxgap_us=%.0f\n", n, maxgap / 1e3);
+	return 0;
+}
+
 static int
 usage(void)
 {
 	fprintf(stderr, "usage: xsload [-s SOCKET] fill N [CHUNK] [WINDOW] "
-		"[PREFIX]\n"
+		"[PREFIX] [FANOUT]\n"
+		"       xsload [-s SOCKET] probe PATH\n"
 		"       xsload [-s SOCKET] rr|pipe read|write SECONDS [N]\n"
 		"       xsload [-s SOCKET] check [WINDOW]\n"
 		"       xsload echo SECONDS\n");
@@ -503,6 +557,8 @@ main(int argc, char **argv)
 		return cmd_pipe(argc, argv);
 	if (!strcmp(cmd, "check"))
 		return cmd_check(argc, argv);
+	if (!strcmp(cmd, "probe") && argc >= 1)
+		return cmd_probe(argc, argv);
 	if (!strcmp(cmd, "echo") && argc >= 1)
 		return cmd_echo(argc, argv);
 	return usage();

@@ -143,6 +143,20 @@ struct xss_live_update {
 	uint32_t argv_len;		/* octets of argv */
 };
 
+/* STORE_FD: a live update hands the node store over as a file. */
+struct xss_owner {
+	uint32_t domid;
+	uint32_t nodes;			/* nodes it owns */
+};
+
+struct xss_store_fd {
+	int32_t fd;			/* the store's file, inherited */
+	uint32_t format;		/* the daemon's record layout */
+	uint32_t nodes;			/* nodes besides the root */
+	uint32_t nowners;
+	const struct xss_owner *owners;	/* who owns how many */
+};
+
 struct xss_end {
 	uint32_t crc;
 };
@@ -165,6 +179,7 @@ struct xss_record {
 		struct xss_txn_event txn_event;
 		struct xss_buffer buffer;	/* also PARTIAL_OUTPUT */
 		struct xss_live_update lu;
+		struct xss_store_fd store;
 		struct xss_end end;
 	} u;
 };
@@ -223,6 +238,7 @@ int xss_write_partial_output(struct xss_writer *w, const void *data,
 			     uint32_t len);
 int xss_write_live_update(struct xss_writer *w,
 			  const struct xss_live_update *lu);
+int xss_write_store_fd(struct xss_writer *w, const struct xss_store_fd *sf);
 /* An arbitrary record (tests: unknown and optional types). */
 int xss_write_raw(struct xss_writer *w, uint32_t type, const void *body,
 		  uint32_t len);

@@ -57,7 +57,8 @@
 #define XSS_REC_TRANSACTION_EVENT	0x0000000cu
 #define XSS_REC_PARTIAL_OUTPUT		0x0000000du
 #define XSS_REC_LIVE_UPDATE		0x0000000eu
-#define XSS_REC_TYPE_COUNT		0x0000000fu	/* known mandatory */
+#define XSS_REC_STORE_FD		0x0000000fu
+#define XSS_REC_TYPE_COUNT		0x00000010u	/* known mandatory */
 
 /* Fixed parts of record bodies (octets before the variable data). */
 #define XSS_END_LEN 8			/* crc32c u32, reserved u32 */
@@ -74,6 +75,9 @@
 #define XSS_TXN_EVENT_FIXED 24
 #define XSS_REMOVED_FIXED 8
 #define XSS_LIVE_UPDATE_FIXED 24
+#define XSS_STORE_FD_FIXED 16
+#define XSS_OWNER_LEN 8			/* domid u32, nodes u32 */
+#define XSS_MAX_OWNERS 65536
 #define XSS_PERM_LEN 8			/* domid u32, access u32 */
 
 /* Permission access bits. */

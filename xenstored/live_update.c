@@ -61,6 +61,7 @@
 #include "loop.h"
 #include "proto.h"
 #include "state.h"
+#include "store.h"
 #include "xsd.h"
 
 /* How long -s waits for the pre-flight check before answering BUSY. */
@@ -237,6 +238,20 @@ lu_record(struct lu *lu, struct state_lu *rec, int rollback_fd)
 	rec->hdr = lu->hdr;
 	rec->rollback_fd = rollback_fd;
 	rec->argv = lu->xsd->argv;
+	rec->store_fd = -1;
+}
+
+static void
+set_cloexec(int fd, bool on)
+{
+	int fl;
+
+	if (fd < 0)
+		return;
+	fl = fcntl(fd, F_GETFD);
+	if (fl < 0)
+		return;
+	fcntl(fd, F_SETFD, on ? fl | FD_CLOEXEC : fl & ~FD_CLOEXEC);
 }
 
 /*
@@ -254,6 +269,13 @@ check_child(struct lu *lu, int err_fd)
 		_exit(126);
 	fd = memfd_create("xenstored-lu-check", 0);
 	lu_record(lu, &rec, -1);
+	/* A copy of the store: the check must not touch the live one. */
+	rec.store_fd = store_copy_fd(lu->xsd->store);
+	if (rec.store_fd < 0) {
+		fprintf(stderr, "copying the store: %s\n", strerror(errno));
+		_exit(125);
+	}
+	set_cloexec(rec.store_fd, false);
 	if (fd < 0 || state_dump_live(lu->xsd, fd, &rec, &err, NULL)) {
 		fprintf(stderr, "writing the image: %s\n",
 			err ? err : strerror(errno));
@@ -306,18 +328,6 @@ start_check(struct lu *lu)
 
 /* --- descriptors that cross exec ------------------------------------- */
 
-static void
-set_cloexec(int fd, bool on)
-{
-	int fl;
-
-	if (fd < 0)
-		return;
-	fl = fcntl(fd, F_GETFD);
-	if (fl < 0)
-		return;
-	fcntl(fd, F_SETFD, on ? fl | FD_CLOEXEC : fl & ~FD_CLOEXEC);
-}
 
 /*
  * Exactly the descriptors a LIVE_UPDATE image names: the listening
@@ -331,6 +341,7 @@ inherit_fds(struct xsd *xsd, bool inherit)
 	struct backend *b = xsd->backend;
 	struct conn *c;
 
+	set_cloexec(store_fd(xsd->store), !inherit);
 	set_cloexec(xsd->listen_fd, !inherit);
 	if (b && b->ops->fd)
 		set_cloexec(b->ops->fd(b), !inherit);
@@ -394,6 +405,7 @@ exec_new(struct lu *lu)
 	}
 	rollback = open_self();
 	lu_record(lu, &rec, rollback);
+	rec.store_fd = store_fd(xsd->store);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = state_dump_live(xsd, memfd, &rec, &err, tmp);
 	if (!ret && fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
@@ -680,6 +692,8 @@ lu_restore(struct xsd *xsd, int memfd, const char *rollback_reason,
 	inherit_fds(xsd, false);
 	if (lu && lu->rollback_fd >= 0)
 		close(lu->rollback_fd);
+	if (lu && lu->store_fd >= 0)
+		close(lu->store_fd);	/* the store opened its own */
 	munmap((void *)buf, len);
 	close(memfd);
 	if (lu && lu->conn_id) {
@@ -725,7 +739,7 @@ lu_check_image(struct xsd *xsd, int memfd, char **errmsg)
 					  strerror(ret));
 		return ret;
 	}
-	ret = state_restore_buf(xsd, buf, len, RESTORE_DETACHED, NULL, &why,
+	ret = state_restore_buf(xsd, buf, len, RESTORE_CHECK, NULL, &why,
 				xsd);
 	if (ret)
 		*errmsg = talloc_asprintf(xsd, "reading the image: %s",

@@ -370,8 +370,13 @@ main(int argc, char **argv)
 		rundir = DEFAULT_RUNDIR;
 	if (!sock || !*sock)
 		sock = talloc_asprintf(xsd, "%s/socket", rundir);
-	/* A pre-flight check must not touch the running daemon's files. */
-	if (on_disk && xsd->opt.live_check_fd < 0)
+	/*
+	 * A pre-flight check must not touch the running daemon's files,
+	 * and a live update adopts the store it was handed (opening the
+	 * file here would truncate it).
+	 */
+	if (on_disk && xsd->opt.live_check_fd < 0 &&
+	    xsd->opt.live_restore_fd < 0)
 		db = talloc_asprintf(xsd, "%s/tdb", rundir);
 	xsd->opt.rundir = rundir;
 	xsd->opt.socket_path = sock;
@@ -388,7 +393,8 @@ main(int argc, char **argv)
 	mkdir(rundir, 0755);
 	xsd->rbuf = talloc_size(xsd, XSD_RBUF_SIZE);
 	xsd->loop = loop_new(xsd);
-	if (!sock || (on_disk && !db && xsd->opt.live_check_fd < 0) ||
+	if (!sock || (on_disk && !db && xsd->opt.live_check_fd < 0 &&
+		      xsd->opt.live_restore_fd < 0) ||
 	    !xsd->rbuf || !xsd->loop) {
 		fprintf(stderr, "xenstored: out of memory\n");
 		goto out;

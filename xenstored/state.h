@@ -28,6 +28,8 @@ struct state_lu {
 	struct xsd_sockmsg hdr;		/* its CONTROL request, to answer */
 	int rollback_fd;		/* the previous binary (O_PATH), -1 */
 	char **argv;			/* its command line, NULL-terminated */
+	int store_fd;			/* the store as a file (STORE_FD), or
+					 * -1: the nodes one by one */
 };
 
 /*
@@ -65,6 +67,8 @@ int state_restore_file(struct xsd *xsd, const char *path, char **errmsg,
 
 enum restore_mode {
 	RESTORE_DETACHED,	/* a debug dump: connections move no bytes */
+	RESTORE_CHECK,		/* a live update's pre-flight check: detached,
+				 * the store adopted (a copy) and checked */
 	RESTORE_LIVE,		/* live update: adopt every descriptor */
 };
 

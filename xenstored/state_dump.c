@@ -434,6 +434,41 @@ write_live_update(struct walk *wk, const struct state_lu *lu)
 }
 
 static int
+count_owner(const char *key, void *val, void *arg)
+{
+	struct domain *d = val;
+	struct xss_store_fd *sf = arg;
+	struct xss_owner *o = (struct xss_owner *)sf->owners;
+
+	(void)key;
+	if (d->nodes) {
+		o[sf->nowners].domid = d->domid;
+		o[sf->nowners].nodes = d->nodes;
+		sf->nowners++;
+	}
+	return 0;
+}
+
+/* The store as its file, with who owns how many of its nodes. */
+static int
+write_store_fd(struct walk *wk, int fd)
+{
+	struct xsd *xsd = wk->xsd;
+	struct xss_store_fd sf = {
+		.fd = fd,
+		.format = store_format(),
+		.nodes = store_count(xsd->store),
+	};
+
+	sf.owners = talloc_array(wk->tmp, struct xss_owner,
+				 hash_count(xsd->domains) + 1);
+	if (!sf.owners)
+		return ENOMEM;
+	hash_foreach(xsd->domains, count_owner, &sf);
+	return xss_write_store_fd(wk->w, &sf);
+}
+
+static int
 dump_image(struct xsd *xsd, struct xss_sink *sink, uint32_t kind,
 	   const struct conn *exclude, const struct state_lu *lu,
 	   char **errmsg, TALLOC_CTX *mem_ctx)
@@ -469,7 +504,9 @@ dump_image(struct xsd *xsd, struct xss_sink *sink, uint32_t kind,
 
 		ret = rec.perms.p ? xss_write_special(wk.w, &rec) : ENOMEM;
 	}
-	if (!ret)
+	if (!ret && lu && lu->store_fd >= 0)
+		ret = write_store_fd(&wk, lu->store_fd);
+	else if (!ret)
 		ret = store_walk(xsd->store, "/", write_node, &wk);
 	if (!ret)
 		ret = write_domains(&wk);

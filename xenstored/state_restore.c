@@ -48,6 +48,7 @@ struct restore {
 	struct conn *conn;		/* of the group started last */
 	struct txn *txn;		/* started last in that group */
 	struct store_bulk *bulk;	/* while NODE_DATA records come */
+	int store_fd;			/* STORE_FD's, or -1 */
 	TALLOC_CTX *bulk_ctx;
 	bool nodes_done;
 	uint64_t generation;
@@ -291,6 +292,60 @@ oom:
 	return ENOMEM;
 }
 
+/*
+ * The store as a file (live update): opened in place, replacing the
+ * empty one; per-domain node counts from the record.  The pre-flight
+ * check gets a copy and walks all of it.
+ */
+static int
+restore_store_fd(struct restore *rs, const struct xss_store_fd *rec)
+{
+	struct xsd *xsd = rs->xsd;
+	struct store *s;
+	char *report = NULL;
+	uint32_t i;
+	int ret;
+
+	if (rs->mode == RESTORE_DETACHED) {
+		rs->err = talloc_strdup(rs->tmp, "the image holds the store "
+					"as a descriptor: only a live update "
+					"can restore it");
+		return EINVAL;
+	}
+	s = store_adopt(xsd, rec->fd, rec->format, rec->nodes,
+			rs->generation, &ret);
+	if (!s) {
+		rs->err = talloc_asprintf(rs->tmp, "store fd %d, format %u: "
+			"%s", rec->fd, rec->format, ret == EPROTO ?
+			talloc_asprintf(rs->tmp, "this binary's store format "
+					"is %u", store_format()) :
+			strerror(ret));
+		return ret;
+	}
+	if (rs->mode == RESTORE_CHECK) {
+		ret = store_check(s, &report, rs->tmp);
+		if (ret) {
+			rs->err = talloc_asprintf(rs->tmp, "store: %s",
+						  report ? report :
+						  strerror(ret));
+			talloc_free(s);
+			return ret;
+		}
+	}
+	talloc_free(xsd->store);
+	xsd->store = s;
+	store_set_owner_fn(s, domain_owner_changed, xsd);
+	for (i = 0; i < rec->nowners; i++) {
+		struct domain *d = domain_get(xsd, rec->owners[i].domid, true);
+
+		if (!d)
+			return ENOMEM;
+		d->nodes = rec->owners[i].nodes;
+	}
+	rs->store_fd = rec->fd;
+	return 0;
+}
+
 /* Live update: the listening socket and the backend, taken over. */
 static int
 restore_global(struct restore *rs, const struct xss_global *rec)
@@ -342,6 +397,7 @@ restore_lu(struct restore *rs, const struct xss_live_update *rec)
 	lu->hdr.req_id = rec->req_id;
 	lu->hdr.tx_id = rec->tx_id;
 	lu->rollback_fd = rec->rollback_fd;
+	lu->store_fd = rs->store_fd;
 	lu->argv = talloc_array(lu, char *, rec->argc + 1);
 	if (!lu->argv)
 		return ENOMEM;
@@ -378,6 +434,8 @@ apply(struct restore *rs, const struct xss_record *rec)
 		return restore_global(rs, &rec->u.global);
 	case XSS_REC_LIVE_UPDATE:
 		return restore_lu(rs, &rec->u.lu);
+	case XSS_REC_STORE_FD:
+		return restore_store_fd(rs, &rec->u.store);
 	case XSS_REC_QUOTA_DATA:
 		return restore_quota(rs, &rec->u.quota);
 	case XSS_REC_SPECIAL_PERMS:
@@ -454,7 +512,8 @@ state_restore_buf(struct xsd *xsd, const uint8_t *buf, size_t len,
 		  enum restore_mode mode, struct state_lu **lu, char **errmsg,
 		  TALLOC_CTX *mem_ctx)
 {
-	struct restore rs = { .xsd = xsd, .mode = mode, .lu_ctx = mem_ctx };
+	struct restore rs = { .xsd = xsd, .mode = mode, .lu_ctx = mem_ctx,
+			      .store_fd = -1 };
 	TALLOC_CTX *top = talloc_new(NULL);
 	struct xss_reader *r;
 	struct xss_header h;
@@ -527,7 +586,7 @@ int
 state_lu_record(const uint8_t *buf, size_t len, struct state_lu **lu,
 		TALLOC_CTX *mem_ctx)
 {
-	struct restore rs = { .lu_ctx = mem_ctx };
+	struct restore rs = { .lu_ctx = mem_ctx, .store_fd = -1 };
 	TALLOC_CTX *top = talloc_new(NULL);
 	struct xss_reader *r;
 	struct xss_header h;
@@ -541,9 +600,12 @@ state_lu_record(const uint8_t *buf, size_t len, struct state_lu **lu,
 		talloc_free(top);
 		return EINVAL;
 	}
-	while (!ret && (got = xss_read_next(r, &rec)) == 1)
+	while (!ret && (got = xss_read_next(r, &rec)) == 1) {
+		if (rec.type == XSS_REC_STORE_FD)
+			rs.store_fd = rec.u.store.fd;
 		if (rec.type == XSS_REC_LIVE_UPDATE)
 			ret = restore_lu(&rs, &rec.u.lu);
+	}
 	talloc_free(top);
 	if (ret || !rs.lu)
 		return ret ? ret : EINVAL;

@@ -15,13 +15,26 @@
  * parent's generation changes with its set of children, the neighbours'
  * does not: a transaction that read a sibling must not see a conflict
  * just because a new sibling was linked after it.
+ *
+ * Where the records live: a tdb file, either the on-disk one (-I off) or
+ * one in a memfd (the default: memory, but a file with a descriptor).
+ * tdb maps its file and writes through the map, so the memfd store costs
+ * about what TDB_INTERNAL does; unlike TDB_INTERNAL memory it survives
+ * exec.  A live update hands the descriptor to the next binary, which
+ * opens the same store in place (store_adopt): no node is copied, so
+ * the update costs the same whatever the size of the store.
+ * STORE_FORMAT names this record layout; a binary with another layout
+ * must not adopt the store (it refuses, and the update is refused).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <tdb.h>
 
@@ -45,6 +58,9 @@ _Static_assert(sizeof(struct rec_hdr) == 32, "record header size");
  * buckets (512 KiB) keep chains short up to about a million nodes.
  */
 #define STORE_HASH_SIZE 131071
+
+/* The record layout above, as a live update image names it. */
+#define STORE_FORMAT 1
 
 struct rec_perm {
 	uint32_t id;
@@ -952,6 +968,130 @@ store_destroy(struct store *s)
 	return 0;
 }
 
+static void
+set_cloexec(int fd)
+{
+	int fl = fcntl(fd, F_GETFD);
+
+	if (fl >= 0)
+		fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+}
+
+/* tdb opens by name: the file behind a descriptor has one in /proc. */
+static struct tdb_context *
+open_fd(int fd, int flags)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return tdb_open(path, STORE_HASH_SIZE, TDB_NOLOCK | TDB_NOSYNC,
+			O_RDWR | flags, 0600);
+}
+
+static bool
+is_memfd(int fd)
+{
+	char path[64], target[256];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	return n > 0 && !strncmp(target, "/memfd:", 7);
+}
+
+int
+store_fd(const struct store *s)
+{
+	return tdb_fd(s->tdb);
+}
+
+unsigned int
+store_format(void)
+{
+	return STORE_FORMAT;
+}
+
+struct store *
+store_adopt(TALLOC_CTX *mem_ctx, int fd, unsigned int format,
+	    unsigned int count, uint64_t gen, int *err)
+{
+	struct store *s;
+	struct stat st;
+	struct node *root = NULL;
+
+	if (format != STORE_FORMAT) {
+		*err = EPROTO;
+		return NULL;
+	}
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		*err = EBADF;
+		return NULL;
+	}
+	s = talloc_zero(mem_ctx, struct store);
+	if (!s) {
+		*err = ENOMEM;
+		return NULL;
+	}
+	errno = 0;
+	s->tdb = open_fd(fd, 0);
+	if (!s->tdb) {
+		*err = errno ? errno : EIO;
+		talloc_free(s);
+		return NULL;
+	}
+	set_cloexec(tdb_fd(s->tdb));
+	talloc_set_destructor(s, store_destroy);
+	s->count = count;
+	s->gen = gen;
+	s->on_disk = !is_memfd(fd);
+	/* A store without its root is no store of ours. */
+	*err = store_get(s, s, "/", &root);
+	if (*err) {
+		talloc_free(s);
+		return NULL;
+	}
+	talloc_free(root);
+	return s;
+}
+
+int
+store_copy_fd(const struct store *s)
+{
+	int in = tdb_fd(s->tdb), out;
+	struct stat st;
+	off_t off = 0;
+
+	if (fstat(in, &st) < 0)
+		return -1;
+	out = memfd_create("xenstored-store-copy", MFD_CLOEXEC);
+	if (out < 0)
+		return -1;
+	while (off < st.st_size) {
+		ssize_t n = copy_file_range(in, &off, out, NULL,
+					    (size_t)(st.st_size - off), 0);
+
+		if (n < 0 && off == 0 && (errno == EXDEV || errno == EINVAL ||
+					  errno == ENOSYS))
+			break;	/* not between these files: by hand */
+		if (n <= 0) {
+			close(out);
+			return -1;
+		}
+	}
+	while (off < st.st_size) {
+		char buf[65536];
+		ssize_t n = pread(in, buf, sizeof(buf), off);
+
+		if (n <= 0 || write(out, buf, (size_t)n) != n) {
+			close(out);
+			return -1;
+		}
+		off += n;
+	}
+	return out;
+}
+
+
 struct store *
 store_open(TALLOC_CTX *mem_ctx, const char *dbfile, int *err)
 {
@@ -967,18 +1107,23 @@ store_open(TALLOC_CTX *mem_ctx, const char *dbfile, int *err)
 		return NULL;
 	}
 	s->on_disk = dbfile != NULL;
-	if (dbfile)
+	errno = 0;
+	if (dbfile) {
 		s->tdb = tdb_open(dbfile, STORE_HASH_SIZE, TDB_NOLOCK | TDB_NOSYNC,
 				  O_RDWR | O_CREAT | O_TRUNC, 0640);
-	else
-		s->tdb = tdb_open("xenstored", STORE_HASH_SIZE,
-				  TDB_INTERNAL | TDB_NOLOCK, O_RDWR | O_CREAT,
-				  0640);
+	} else {
+		int fd = memfd_create("xenstored-store", MFD_CLOEXEC);
+
+		s->tdb = fd < 0 ? NULL : open_fd(fd, O_CREAT | O_TRUNC);
+		if (fd >= 0)
+			close(fd);	/* tdb has its own */
+	}
 	if (!s->tdb) {
 		*err = errno ? errno : EIO;
 		talloc_free(s);
 		return NULL;
 	}
+	set_cloexec(tdb_fd(s->tdb));
 	talloc_set_destructor(s, store_destroy);
 	root.gen = ++s->gen;
 	*err = put(s, &root, TDB_REPLACE);

@@ -76,6 +76,20 @@ struct store_bulk;
 struct store_bulk *store_bulk_begin(TALLOC_CTX *mem_ctx, struct store *s);
 int store_bulk_add(struct store_bulk *b, const struct node *n);
 int store_bulk_end(struct store_bulk *b);
+/*
+ * Live update: the store travels as its file.  store_fd is the
+ * descriptor of that file (a memfd unless the store is on disk), to be
+ * inherited; store_adopt opens the same store again from it in the new
+ * process (count nodes besides the root, gen the last generation), and
+ * refuses a store of another record format (EPROTO, see store_format).
+ * Nothing is copied.  store_copy_fd makes a private copy (a memfd, -1
+ * on failure) for a check that must not touch the live store.
+ */
+int store_fd(const struct store *s);
+unsigned int store_format(void);
+struct store *store_adopt(TALLOC_CTX *mem_ctx, int fd, unsigned int format,
+			  unsigned int count, uint64_t gen, int *err);
+int store_copy_fd(const struct store *s);
 /* Set the generation counter (at least every restored node's). */
 void store_set_last_gen(struct store *s, uint64_t gen);
 

@@ -53,6 +53,7 @@ static const uint32_t body_max[XSS_REC_TYPE_COUNT] = {
 	[XSS_REC_TRANSACTION_EVENT] = XSS_MAX_RECORD,
 	[XSS_REC_PARTIAL_OUTPUT] = XSS_MAX_PARTIAL,
 	[XSS_REC_LIVE_UPDATE] = XSS_LIVE_UPDATE_FIXED + XSS_MAX_ARGV,
+	[XSS_REC_STORE_FD] = XSS_STORE_FD_FIXED + XSS_MAX_OWNERS * XSS_OWNER_LEN,
 };
 
 /* --- the cursor ----------------------------------------------------- */
@@ -659,6 +660,37 @@ dec_live_update(struct cur *c, struct xss_live_update *lu)
 }
 
 static int
+dec_store_fd(struct cur *c, struct xss_store_fd *sf)
+{
+	struct xss_owner *v;
+	uint32_t i;
+
+	sf->fd = get_i32(c, "fd");
+	sf->format = get_u32(c, "format");
+	sf->nodes = get_u32(c, "nodes");
+	sf->nowners = get_u32(c, "owner_count");
+	if (!c->err && sf->fd < 0)
+		return bad(c, "fd %d is not a descriptor", sf->fd);
+	in_range(c, sf->nowners, 0, XSS_MAX_OWNERS, "owner_count");
+	if (!need(c, (uint64_t)sf->nowners * XSS_OWNER_LEN, "owners"))
+		return c->err;
+	v = talloc_array(c->ctx, struct xss_owner, sf->nowners + 1);
+	if (!v) {
+		c->err = ENOMEM;
+		return c->err;
+	}
+	for (i = 0; i < sf->nowners; i++) {
+		v[i].domid = get_u32(c, "owner domid");
+		v[i].nodes = get_u32(c, "owner nodes");
+		if (!c->err && v[i].domid > XSS_MAX_DOMID)
+			return bad(c, "owners[%u]: domid %u above %u", i,
+				   v[i].domid, XSS_MAX_DOMID);
+	}
+	sf->owners = v;
+	return cur_end(c);
+}
+
+static int
 decode(struct cur *c, struct xss_record *rec)
 {
 	switch (rec->type) {
@@ -691,6 +723,8 @@ decode(struct cur *c, struct xss_record *rec)
 		return dec_partial(c, &rec->u.buffer);
 	case XSS_REC_LIVE_UPDATE:
 		return dec_live_update(c, &rec->u.lu);
+	case XSS_REC_STORE_FD:
+		return dec_store_fd(c, &rec->u.store);
 	default:
 		return bad(c, "no decoder for type 0x%08x", rec->type);
 	}

@@ -15,6 +15,8 @@
  *          -> PARTIAL -> OUTPUT, never backwards
  *   LIVE_UPDATE (the record) closes the groups of a LIVE_UPDATE image:
  *          only END may follow it
+ *   STORE_FD stands for all NODE_DATA of a LIVE_UPDATE image (the nodes
+ *          travel as the store's file): one or the other
  *
  * Sets hang off the context of what they describe: the whole image, the
  * current group (watches, tx_ids) or the current transaction (its paths
@@ -80,6 +82,7 @@ struct xss_check {
 	enum phase phase;
 	uint32_t prev;		/* type of the last record */
 	uint32_t global;	/* record # of GLOBAL_DATA, 0: none */
+	uint32_t store_fd;	/* record # of STORE_FD, 0: none */
 	uint64_t generation;
 	uint32_t ngroups;
 	uint32_t first_group;	/* its record # */
@@ -225,6 +228,9 @@ ck_node(struct ck *k)
 	if (c->phase >= PH_GROUPS)
 		return no(k, "NODE_DATA %s: nodes come before the groups",
 			  after(k, c->prev));
+	if (c->store_fd)
+		return no(k, "NODE_DATA in an image whose store is a file "
+			  "(STORE_FD, record #%u)", c->store_fd);
 	if (c->global && n->gen > c->generation)
 		return no(k, "gen %llu above GLOBAL_DATA's generation %llu",
 			  (unsigned long long)n->gen,
@@ -258,6 +264,40 @@ ck_node(struct ck *k)
 			  "it", xss_quote(k->ctx, n->path, plen),
 			  quote(k, n->path));
 	return 0;
+}
+
+static int
+ck_store_fd(struct ck *k)
+{
+	const struct xss_store_fd *sf = &k->rec->u.store;
+	struct xss_check *c = k->c;
+	struct xss_set *seen;
+	uint32_t i;
+	int ret = 0;
+
+	if (c->kind != XSS_KIND_LIVE_UPDATE)
+		return no(k, "STORE_FD in a %s image", xss_kind_name(c->kind));
+	if (c->store_fd)
+		return no(k, "second STORE_FD (the first is record #%u)",
+			  c->store_fd);
+	if (xss_set_count(c->nodes))
+		return no(k, "STORE_FD after NODE_DATA: the nodes come one "
+			  "way or the other");
+	if (c->phase >= PH_GROUPS)
+		return no(k, "STORE_FD %s: the store comes before the groups",
+			  after(k, c->prev));
+	seen = xss_set_new(k->ctx);
+	if (!seen)
+		return ENOMEM;
+	for (i = 0; i < sf->nowners && !ret; i++)
+		ret = unique_u32(k, seen, sf->owners[i].domid, "owner domain");
+	if (ret)
+		return ret;
+	c->store_fd = k->rec->index;
+	/* The root and the rest are in the file. */
+	ret = xss_set_add(c->nodes, "/", 1, k->rec->index, NULL);
+	c->phase = PH_NODES;
+	return ret;
 }
 
 static int
@@ -678,6 +718,9 @@ xss_check_record(struct xss_check *c, const struct xss_record *rec,
 		break;
 	case XSS_REC_LIVE_UPDATE:
 		ret = ck_live_update(&k);
+		break;
+	case XSS_REC_STORE_FD:
+		ret = ck_store_fd(&k);
 		break;
 	default:
 		ret = no(&k, "no rules for type 0x%08x", rec->type);

@@ -20,6 +20,7 @@ static const char *const type_names[XSS_REC_TYPE_COUNT] = {
 	[XSS_REC_TRANSACTION_EVENT] = "TRANSACTION_EVENT",
 	[XSS_REC_PARTIAL_OUTPUT] = "PARTIAL_OUTPUT",
 	[XSS_REC_LIVE_UPDATE] = "LIVE_UPDATE",
+	[XSS_REC_STORE_FD] = "STORE_FD",
 };
 
 const char *

@@ -101,6 +101,24 @@ emit_live_update(struct out *o, const struct xss_live_update *lu)
 }
 
 static void
+emit_store_fd(struct out *o, const struct xss_store_fd *sf)
+{
+	uint32_t i;
+
+	out_i(o, "fd", sf->fd);
+	out_u(o, "format", sf->format);
+	out_u(o, "nodes", sf->nodes);
+	out_list_begin(o, "owners");
+	for (i = 0; i < sf->nowners; i++) {
+		out_item_begin(o, NULL, "owner");
+		out_u(o, "domid", sf->owners[i].domid);
+		out_u(o, "nodes", sf->owners[i].nodes);
+		out_item_end(o);
+	}
+	out_list_end(o);
+}
+
+static void
 emit_txn_event(struct out *o, const struct xss_txn_event *te)
 {
 	uint32_t i;
@@ -205,6 +223,9 @@ emit_fields(struct out *o, const struct xss_record *rec)
 		break;
 	case XSS_REC_LIVE_UPDATE:
 		emit_live_update(o, &rec->u.lu);
+		break;
+	case XSS_REC_STORE_FD:
+		emit_store_fd(o, &rec->u.store);
 		break;
 	case XSS_REC_END:
 		out_x(o, "crc32c", rec->u.end.crc);

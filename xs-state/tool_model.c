@@ -220,6 +220,7 @@ model_add(struct loader *l, const struct xss_record *rec)
 		return l->c ? 0 : ENOMEM;
 	case XSS_REC_END:
 	case XSS_REC_LIVE_UPDATE:	/* about the update, not the state */
+	case XSS_REC_STORE_FD:		/* nodes in a file: not here */
 		return 0;
 	}
 	if (!l->c)

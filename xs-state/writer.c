@@ -666,6 +666,31 @@ xss_write_live_update(struct xss_writer *w,
 }
 
 int
+xss_write_store_fd(struct xss_writer *w, const struct xss_store_fd *sf)
+{
+	struct wcur c;
+	uint32_t i;
+	int ret;
+
+	if (!w->err && sf->nowners && !sf->owners)
+		return fail(w, EINVAL, "STORE_FD: %u owners at NULL",
+			    sf->nowners);
+	ret = rec_begin(w, XSS_REC_STORE_FD, XSS_STORE_FD_FIXED +
+			(uint64_t)sf->nowners * XSS_OWNER_LEN, &c);
+	if (ret)
+		return ret;
+	put_i32(&c, sf->fd);
+	put_u32(&c, sf->format);
+	put_u32(&c, sf->nodes);
+	put_u32(&c, sf->nowners);
+	for (i = 0; i < sf->nowners; i++) {
+		put_u32(&c, sf->owners[i].domid);
+		put_u32(&c, sf->owners[i].nodes);
+	}
+	return rec_finish(w, &c);
+}
+
+int
 xss_write_raw(struct xss_writer *w, uint32_t type, const void *body,
 	      uint32_t len)
 {

@@ -6,6 +6,7 @@ transactions -- or, when the new binary is bad, nothing changes at all.
 """
 
 import os
+import re
 import threading
 import time
 
@@ -15,7 +16,7 @@ import conftest
 from conftest import (IO_TIMEOUT, XS_READ, XS_WRITE, XS_WATCH_EVENT,
                       XsRaw, pack, raises_xs)
 from test_guest_smoke import Guest
-from test_guests import home, traced_reply
+from test_guests import home, traced_reply, xsd_args  # noqa: F401
 
 pytestmark = pytest.mark.ours_only("live update into our own binary")
 
@@ -409,3 +410,54 @@ def test_many_live_updates_under_load(xsd, xs):
     assert xsd.pid == pid
     assert fds100 == fds10
     assert rss100 < rss10 + 2048, (rss10, rss100)
+
+
+# ---------------------------------------------------------------------------
+# The store travels as a file; the image is one xs-state reads
+# ---------------------------------------------------------------------------
+def test_live_update_image_is_readable(xsd, xs, tmp_path):
+    """The LIVE_UPDATE image a real update passes (captured by a new
+    binary that saves its input first) verifies and dumps with xs-state:
+    the store as a descriptor, the requester, a half-sent reply."""
+    real = binary()
+    saved = tmp_path / "lu.xss"
+    new = script(tmp_path, "saves-image", (
+        "prev=\n"
+        "for a; do [ \"$prev\" = --live-restore ] && "
+        "cat /proc/self/fd/$a > %s; prev=$a; done\n"
+        "exec %s \"$@\"\n") % (saved, real))
+    xs.write("/img/a", "1")
+    w = xsd.client()
+    w.watch("/img/a", "t")
+    ok(live_update(xsd, new))
+    r = xsd.run([XSS_TOOL, "verify", str(saved)])
+    assert r.returncode == 0, r
+    assert r.stdout.startswith(b"OK: LIVE_UPDATE image, "), r.stdout
+    text = xsd.run([XSS_TOOL, "dump", str(saved)]).stdout.decode()
+    assert re.search(r"STORE_FD len \d+: fd \d+ format 1 nodes \d+", text)
+    assert re.search(r"LIVE_UPDATE len \d+: conn_id \d+ req_id \d+", text)
+    assert 'path /img/a token "t"' in text
+    assert "NODE_DATA" not in text
+    # and the daemon carries on
+    xs.write("/img/a", "2")
+    assert w.wait_event() == (b"/img/a", b"t")
+    assert w.wait_event() == (b"/img/a", b"t")
+
+
+def test_live_update_on_disk_store(request, monkeypatch, tmp_path):
+    """-I off: the store is the run directory's tdb file, handed over as
+    it is; the new process goes on writing to the same file."""
+    real = binary()
+    d = request.getfixturevalue("xsd_args")("-I", "off")
+    xs = d.client()
+    for i in range(200):
+        xs.write("/disk/%d" % i, "v%d" % i)
+    db = os.path.join(d.rundir, "tdb")
+    inode = os.stat(db).st_ino
+    ok(live_update(d, real))
+    assert os.stat(db).st_ino == inode
+    assert xs.read("/disk/199") == b"v199"
+    assert xs.call(0, "check") == b"OK\0"
+    for i in range(200, 400):
+        xs.write("/disk/%d" % i, "v%d" % i)
+    assert len(xs.directory("/disk")) == 400

@@ -610,7 +610,7 @@ def test_stats_numbers():
         "NODE_DATA": 12, "DOMAIN_START": 2, "SOCKET_START": 2,
         "WATCH_DATA": 4, "TRANSACTION_DATA": 3, "TRANSACTION_NODE_DATA": 6,
         "TRANSACTION_EVENT": 2, "CONN_INPUT": 2, "GUEST_RING_DATA": 2,
-        "PARTIAL_OUTPUT": 0, "LIVE_UPDATE": 0, "END": 1}
+        "PARTIAL_OUTPUT": 0, "LIVE_UPDATE": 0, "STORE_FD": 0, "END": 1}
     skipped = [line.split() for line in text.splitlines()
                if line.startswith("optional (skipped)")]
     assert skipped == [["optional", "(skipped)", "1", "24", "-"]]

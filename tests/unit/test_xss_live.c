@@ -211,6 +211,87 @@ test_rules(void **state)
 	}
 }
 
+/* A LIVE_UPDATE image with GLOBAL_DATA and STORE_FD instead of nodes. */
+static struct img *
+img_store(TALLOC_CTX *ctx, const struct xss_owner *o, uint32_t n)
+{
+	struct img *im = img_new(ctx, XSS_KIND_LIVE_UPDATE, XSS_NO_DOMID,
+				 false);
+	struct xss_store_fd sf = { 5, 1, 1000, n, o };
+
+	img_global(im, 1000);
+	assert_int_equal(xss_write_store_fd(im->w, &sf), 0);
+	return im;
+}
+
+static void
+test_store_fd(void **state)
+{
+	static const struct xss_owner owners[] = { { 0, 900 }, { 7, 101 } };
+	static const uint8_t want[] = {
+		0x0f, 0, 0, 0, 32, 0, 0, 0,		/* type, len */
+		5, 0, 0, 0, 1, 0, 0, 0,			/* fd, format */
+		0xe8, 3, 0, 0, 2, 0, 0, 0,		/* nodes, owners */
+		0, 0, 0, 0, 0x84, 3, 0, 0,		/* dom0: 900 */
+		7, 0, 0, 0, 101, 0, 0, 0,		/* dom7: 101 */
+	};
+	TALLOC_CTX *ctx = ROOT(state);
+	struct img *im;
+	struct xss_record *v;
+	unsigned int n;
+
+	/* Byte-exact, and read back; groups may follow. */
+	im = img_store(ctx, owners, 2);
+	sock(im, 3);
+	img_end(im);
+	expect_ok(ctx, im);
+	assert_memory_equal(im->data + XSS_HEADER_LEN + 8 + 32, want,
+			    sizeof(want));
+	v = read_all(ctx, im, &n);
+	assert_int_equal(v[1].type, XSS_REC_STORE_FD);
+	assert_int_equal(v[1].u.store.nowners, 2);
+
+	/* Not with NODE_DATA: the nodes come one way or the other. */
+	im = img_store(ctx, owners, 2);
+	img_node(im, "/a", 1);
+	fails(ctx, im, "record #3 (NODE_DATA) at offset 0x90: NODE_DATA in "
+	      "an image whose store is a file (STORE_FD, record #2)");
+	{
+		struct xss_store_fd sf = { 5, 1, 1000, 0, NULL };
+
+		im = img_lu(ctx, false);
+		assert_int_equal(xss_write_store_fd(im->w, &sf), 0);
+		fails(ctx, im, "record #3 (STORE_FD) at offset 0x98: "
+		      "STORE_FD after NODE_DATA: the nodes come one way or "
+		      "the other");
+		/* Only in a live update. */
+		im = img_new(ctx, XSS_KIND_DUMP, XSS_NO_DOMID, false);
+		img_global(im, 1000);
+		assert_int_equal(xss_write_store_fd(im->w, &sf), 0);
+		fails(ctx, im, "record #2 (STORE_FD) at offset 0x68: "
+		      "STORE_FD in a DUMP image");
+		/* A descriptor. */
+		im = img_new(ctx, XSS_KIND_LIVE_UPDATE, XSS_NO_DOMID, false);
+		img_global(im, 1000);
+		sf.fd = -1;
+		assert_int_equal(xss_write_store_fd(im->w, &sf), 0);
+		fails(ctx, im, "record #2 (STORE_FD) at offset 0x68: fd -1 "
+		      "is not a descriptor");
+	}
+	/* Owners once each, real domids. */
+	{
+		static const struct xss_owner twice[] = { { 3, 1 }, { 3, 2 } };
+		static const struct xss_owner big[] = { { 0x7ff0, 1 } };
+
+		im = img_store(ctx, twice, 2);
+		fails(ctx, im, "record #2 (STORE_FD) at offset 0x68: owner "
+		      "domain 3 given twice (first in record #2)");
+		im = img_store(ctx, big, 1);
+		fails(ctx, im, "record #2 (STORE_FD) at offset 0x68: "
+		      "owners[0]: domid 32752 above 32751");
+	}
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, root_setup, root_teardown)
 
 int
@@ -220,6 +301,7 @@ main(void)
 		T(test_roundtrip),
 		T(test_layout),
 		T(test_rules),
+		T(test_store_fd),
 	};
 	int ret;
 

@@ -200,7 +200,7 @@ test_unknown_mandatory(void **state)
 
 	assert_int_equal(xss_write_raw(im->w, XSS_REC_TYPE_COUNT, "x", 1), 0);
 	expect_at(ctx, im, LU_NEXT, "UNKNOWN",
-		  "unknown mandatory type 0x0000000f");
+		  "unknown mandatory type 0x00000010");
 	im = img_lu(ctx, true);
 	assert_int_equal(xss_write_raw(im->w, 0x7fffffffu, NULL, 0), 0);
 	expect_at(ctx, im, LU_NEXT, "UNKNOWN",

@@ -118,6 +118,8 @@ write_decoded(struct xss_writer *w, const struct xss_record *r)
 		return xss_write_output(w, r->u.buffer.data, r->u.buffer.len);
 	case XSS_REC_LIVE_UPDATE:
 		return xss_write_live_update(w, &r->u.lu);
+	case XSS_REC_STORE_FD:
+		return xss_write_store_fd(w, &r->u.store);
 	case XSS_REC_END:
 		return xss_write_end(w);
 	default:

@@ -397,6 +397,18 @@ assert_rec_equal(const struct xss_record *a, const struct xss_record *b)
 		assert_bytes_equal(a->u.lu.argv, a->u.lu.argv_len,
 				   b->u.lu.argv, b->u.lu.argv_len);
 		break;
+	case XSS_REC_STORE_FD:
+		assert_int_equal(a->u.store.fd, b->u.store.fd);
+		assert_int_equal(a->u.store.format, b->u.store.format);
+		assert_int_equal(a->u.store.nodes, b->u.store.nodes);
+		assert_int_equal(a->u.store.nowners, b->u.store.nowners);
+		for (i = 0; i < a->u.store.nowners; i++) {
+			assert_int_equal(a->u.store.owners[i].domid,
+					 b->u.store.owners[i].domid);
+			assert_int_equal(a->u.store.owners[i].nodes,
+					 b->u.store.owners[i].nodes);
+		}
+		break;
 	case XSS_REC_END:
 		break;
 	default:
