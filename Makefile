@@ -3,7 +3,7 @@
 #   make            build xenstored/xenstored (and the test programs)
 #   make check      install what is missing, build, run every test
 #   make demo       start the daemon on a temporary socket and use it
-#   make bench      throughput table against upstream xenstored
+#   make bench      throughput and live update tables against upstream
 #   make check-asan the tests again with ASan/UBSan
 #
 # O=DIR puts objects and binaries below DIR (used by check-asan).
@@ -142,6 +142,7 @@ demo: deps $(XSD_BIN) $(GUEST_BIN) $(XSS_TOOL)
 
 bench: deps $(XSD_BIN)
 	@bench/run.sh
+	@$(PY) bench/lu.py
 
 clean:
 	rm -rf build xenstored/*.o xenstored/xenstored tests/unit/*.o \
