@@ -138,7 +138,30 @@ def test_live_update_keeps_everything(xsd, xs, tmp_path):
         # Each guest holds two: its event channel and its ring page.
         old_fds = fds(xsd)
         assert len(old_fds) > 2 * NGUESTS
+
+        # A pyxs client with requests in flight through the update.
+        busy = pyxs.Client(unix_socket_path=xsd.socket)
+        busy.connect()
+        stop, seen, errs = threading.Event(), [0], []
+
+        def reader():
+            try:
+                while not stop.is_set():
+                    assert busy[b"/lu/big"] == b"x" * 4000
+                    seen[0] += 1
+            except Exception as e:      # noqa: BLE001 - reported below
+                errs.append(e)
+        th = threading.Thread(target=reader)
+        th.start()
+        time.sleep(0.05)
         ok(live_update(xsd))
+        before_stop = seen[0]
+        time.sleep(0.05)
+        stop.set()
+        th.join(IO_TIMEOUT)
+        busy.close()
+        assert not errs, errs
+        assert seen[0] > before_stop > 0
 
         # Same process, new binary image, the same descriptors (those of
         # the update's own clients come and go).
