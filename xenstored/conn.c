@@ -36,6 +36,8 @@ conn_destroy(struct conn *c)
 	if (c->domain && c->domain->conn == c)
 		c->domain->conn = NULL;
 	c->blocked = false;	/* its children go next: nothing to resume */
+	if (c->passed_fd >= 0)
+		close(c->passed_fd);
 	list_del(&c->link);
 	list_del(&c->flush_link);
 	c->xsd->nconns--;
@@ -59,6 +61,7 @@ conn_new(struct xsd *xsd, const struct conn_ops *ops, int fd,
 	c->domid = domid;
 	c->target = PERM_NO_TARGET;
 	c->next_txid = 1;
+	c->passed_fd = -1;
 	list_init(&c->watches);
 	list_init(&c->txns);
 	list_init(&c->flush_link);
@@ -141,9 +144,10 @@ conn_new_detached(struct xsd *xsd, bool ring, unsigned int domid,
 
 	if (!c)
 		return NULL;
-	c->id = id;
+	if (id)		/* else the fresh one conn_new gave */
+		c->id = id;
 	if (!ring)
-		snprintf(c->name, sizeof(c->name), "sock%u", id);
+		snprintf(c->name, sizeof(c->name), "sock%u", c->id);
 	return c;
 }
 
@@ -176,6 +180,23 @@ conn_restore_output(struct conn *c, const void *data, size_t len,
 	return 0;
 }
 
+void
+conn_give_fd(struct conn *c, int fd)
+{
+	if (c->passed_fd >= 0)
+		close(c->passed_fd);
+	c->passed_fd = fd;
+}
+
+int
+conn_take_fd(struct conn *c)
+{
+	int fd = c->passed_fd;
+
+	c->passed_fd = -1;
+	return fd;
+}
+
 int
 conn_attach_fd(struct conn *c, int fd)
 {
@@ -197,6 +218,7 @@ conn_internal(struct xsd *xsd)
 	c->fd = -1;
 	c->privileged = true;
 	c->target = PERM_NO_TARGET;
+	c->passed_fd = -1;
 	c->domain = domain_get(xsd, 0, true);
 	list_init(&c->link);
 	list_init(&c->flush_link);

@@ -77,6 +77,7 @@ struct conn {
 	bool closing;			/* fatal error: drop once flushed */
 	bool ignored;			/* ring in error state: not served */
 	bool blocked;			/* a reply is deferred: read nothing */
+	int passed_fd;			/* from the client (SCM_RIGHTS), -1 */
 };
 
 /*
@@ -100,6 +101,12 @@ struct conn *conn_new_detached(struct xsd *xsd, bool ring,
 int conn_restore_input(struct conn *c, const void *data, size_t len);
 int conn_restore_output(struct conn *c, const void *data, size_t len,
 			bool partial);
+/*
+ * A descriptor the client passed (the connection owns it; a second one
+ * replaces the first), and taking it (-1 when there is none).
+ */
+void conn_give_fd(struct conn *c, int fd);
+int conn_take_fd(struct conn *c);
 /* Start polling fd for a restored connection (it owns fd from now). */
 int conn_attach_fd(struct conn *c, int fd);
 /* Handle the whole requests waiting in c->in (after a restore). */

@@ -8,6 +8,7 @@
  * until it reconnects the ring or is released; nobody else notices.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <talloc.h>
@@ -55,7 +56,7 @@ ring_recv(struct conn *c, void *buf, size_t len)
 	struct xenstore_domain_interface *intf = intf_of(c);
 	ssize_t n;
 
-	if (c->ignored) {
+	if (c->ignored || c->domain->quiesced) {
 		errno = EAGAIN;
 		return -1;
 	}
@@ -80,7 +81,8 @@ ring_send(struct conn *c, const void *buf, size_t len)
 	struct xenstore_domain_interface *intf = intf_of(c);
 	ssize_t n;
 
-	if (c->ignored) {
+	/* Quiesced: what is queued stays queued (it is in the image). */
+	if (c->ignored || c->domain->quiesced) {
 		errno = EAGAIN;
 		return -1;
 	}
@@ -146,6 +148,13 @@ conn_ring_restore(struct xsd *xsd, struct domain *d, uint32_t id)
 }
 
 void
+conn_ring_attach(struct conn *c)
+{
+	c->ops = &ring_ops;
+	snprintf(c->name, sizeof(c->name), "%s%u", ring_ops.kind, c->domid);
+}
+
+void
 conn_ring_reset(struct conn *c)
 {
 	conn_reset(c);
@@ -164,7 +173,7 @@ conn_ring_event(struct conn *c)
 		conn_ring_reset(c);
 		return;
 	}
-	if (c->ignored)
+	if (c->ignored || c->domain->quiesced)
 		return;
 	conn_flush(c);		/* the guest may have made room */
 	if (c->out_len - c->out_off < RING_BACKLOG)

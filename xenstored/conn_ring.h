@@ -19,6 +19,11 @@ struct conn *conn_ring_new(struct xsd *xsd, struct domain *d,
  */
 struct conn *conn_ring_restore(struct xsd *xsd, struct domain *d,
 			       uint32_t id);
+/*
+ * Migration: the connection imported for a domain (detached until now)
+ * starts serving its freshly mapped ring, as it stands.
+ */
+void conn_ring_attach(struct conn *c);
 /* The domain's event channel fired. */
 void conn_ring_event(struct conn *c);
 /* Back to a fresh connection: nothing queued, no watches or txns. */

@@ -19,10 +19,42 @@
 #include "loop.h"
 #include "xsd.h"
 
+/*
+ * Bytes, and a descriptor a client may pass with them (SCM_RIGHTS: the
+ * migration commands take the fd to write an image to or read one from).
+ * A connection holds at most one: a newer one replaces it.
+ */
 static ssize_t
 sock_recv(struct conn *c, void *buf, size_t len)
 {
-	return read(c->fd, buf, len);
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { buf, len };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+	struct cmsghdr *cm;
+	ssize_t n = recvmsg(c->fd, &msg, MSG_CMSG_CLOEXEC);
+
+	if (n < 0)
+		return n;
+	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+		size_t i, nfd;
+		int fd;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < nfd; i++) {
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int),
+			       sizeof(int));
+			conn_give_fd(c, fd);
+		}
+	}
+	return n;
 }
 
 static ssize_t

@@ -11,6 +11,7 @@
 #include "domain.h"
 #include "handlers.h"
 #include "live_update.h"
+#include "migration.h"
 #include "log.h"
 #include "proto.h"
 #include "quota.h"
@@ -197,6 +198,24 @@ ctl_dump_state(struct req *r, const char **argv, unsigned int argc)
 	return proto_reply_str(r, "OK");
 }
 
+static int
+ctl_migrate_export(struct req *r, const char **argv, unsigned int argc)
+{
+	return migration_control(r, argv, argc, "migrate-export");
+}
+
+static int
+ctl_migrate_import(struct req *r, const char **argv, unsigned int argc)
+{
+	return migration_control(r, argv, argc, "migrate-import");
+}
+
+static int
+ctl_migrate_resume(struct req *r, const char **argv, unsigned int argc)
+{
+	return migration_control(r, argv, argc, "migrate-resume");
+}
+
 static const struct control_cmd cmds[] = {
 	{ "check", ctl_check, "" },
 	{ "dump-state", ctl_dump_state, "<file>" },
@@ -205,6 +224,9 @@ static const struct control_cmd cmds[] = {
 	{ "log", ctl_log, "[on|off]" },
 	{ "logfile", ctl_logfile, "<file>" },
 	{ "memreport", ctl_memreport, "[<file>]" },
+	{ "migrate-export", ctl_migrate_export, "<domid> (+ a descriptor)" },
+	{ "migrate-import", ctl_migrate_import, "<domid> (+ a descriptor)" },
+	{ "migrate-resume", ctl_migrate_resume, "<domid>" },
 	{ "print", ctl_print, "<string>" },
 	{ "quota", ctl_quota, "[set <name> <val>|<domid>]" },
 	{ "quota-soft", ctl_quota_soft, "[set <name> <val>]" },

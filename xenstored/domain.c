@@ -112,6 +112,44 @@ unbind(struct domain *d)
 	d->local_port = 0;
 }
 
+/*
+ * A domain whose state was imported (migration): its connection, with
+ * watches, transactions and buffers, waits detached; now it serves the
+ * ring as the guest left it (offsets and all: nothing is reset), sends
+ * what was queued and takes the requests the guest had queued.
+ */
+static int
+introduce_imported(struct xsd *xsd, struct domain *d, uint64_t gfn,
+		   uint32_t port, uint32_t features)
+{
+	struct backend *b = xsd->backend;
+	int ret;
+
+	ret = b->ops->map(b, d->domid, gfn, &d->page);
+	if (ret)
+		return ret;
+	ret = b->ops->bind(b, d->domid, port, &d->local_port);
+	if (ret) {
+		b->ops->unmap(b, d->domid, d->page);
+		d->page = NULL;
+		return ret;
+	}
+	((struct xenstore_domain_interface *)d->page)->server_features =
+		features;
+	d->gfn = gfn;
+	d->remote_port = port;
+	d->introduced = true;
+	d->imported = false;
+	d->shutdown_reported = false;
+	conn_ring_attach(d->conn);
+	watch_fire_special(xsd, "@introduceDomain", d->domid);
+	log_debug("domain %u introduced with imported state (port %u)",
+		  d->domid, port);
+	conn_ring_event(d->conn);
+	b->ops->notify(b, d->local_port);
+	return 0;
+}
+
 int
 domain_introduce(struct xsd *xsd, unsigned int domid, uint64_t gfn,
 		 uint32_t port)
@@ -124,6 +162,8 @@ domain_introduce(struct xsd *xsd, unsigned int domid, uint64_t gfn,
 	if (!d)
 		return ENOMEM;
 	features = d->features_set ? d->features : XSD_FEATURES;
+	if (d->imported)
+		return introduce_imported(xsd, d, gfn, port, features);
 	if (d->introduced && !d->page) {
 		/* Restored from a debug dump, never served: start afresh. */
 		TALLOC_FREE(d->conn);
@@ -181,8 +221,19 @@ domain_release(struct domain *d)
 	struct backend *b = xsd->backend;
 	int ret;
 
+	if (d->imported) {
+		/* Imported, never introduced: drop what was imported. */
+		TALLOC_FREE(d->conn);
+		d->imported = false;
+		if (!xsd->opt.keep_orphans && (ret = tree_rm_owned(xsd,
+								   d->domid)))
+			log_warnx("removing nodes of domain %u: error %d",
+				  d->domid, ret);
+		return;
+	}
 	if (!d->introduced || !d->domid)
 		return;
+	d->quiesced = false;
 	TALLOC_FREE(d->conn);
 	unbind(d);
 	if (d->page)

@@ -43,6 +43,11 @@ struct domain {
 	uint32_t local_port;		/* ours */
 	uint32_t target;		/* SET_TARGET, or PERM_NO_TARGET */
 	bool shutdown_reported;		/* @releaseDomain sent for shutdown */
+
+	/* Migration (migration.c): */
+	bool quiesced;			/* exported: its ring is left alone */
+	bool imported;			/* state imported, INTRODUCE to come:
+					 * conn is detached until then */
 };
 
 /* Find a domain; create it when create is set.  NULL when absent/OOM. */

@@ -17,6 +17,7 @@
 #include "xs_wire_ext.h"
 
 struct conn;
+struct domain;
 struct xsd;
 struct xss_sink;
 
@@ -47,6 +48,13 @@ int state_dump(struct xsd *xsd, struct xss_sink *sink, uint32_t kind,
  */
 int state_dump_live(struct xsd *xsd, int fd, const struct state_lu *lu,
 		    char **errmsg, TALLOC_CTX *mem_ctx);
+/*
+ * Migration: a MIGRATION image of domain d (its home's nodes, its
+ * connection with watches, transactions and buffers, its settings).
+ */
+int state_dump_domain(struct xsd *xsd, struct domain *d,
+		      struct xss_sink *sink, char **errmsg,
+		      TALLOC_CTX *mem_ctx);
 /* A DUMP image into a new file (mode 0600). */
 int state_dump_file(struct xsd *xsd, const char *path,
 		    const struct conn *exclude, char **errmsg,
@@ -67,6 +75,7 @@ int state_restore_file(struct xsd *xsd, const char *path, char **errmsg,
 
 enum restore_mode {
 	RESTORE_DETACHED,	/* a debug dump: connections move no bytes */
+	RESTORE_IMPORT,		/* migration: one domain into a running daemon */
 	RESTORE_CHECK,		/* a live update's pre-flight check: detached,
 				 * the store adopted (a copy) and checked */
 	RESTORE_LIVE,		/* live update: adopt every descriptor */
@@ -83,6 +92,21 @@ enum restore_mode {
 int state_restore_buf(struct xsd *xsd, const uint8_t *buf, size_t len,
 		      enum restore_mode mode, struct state_lu **lu,
 		      char **errmsg, TALLOC_CTX *mem_ctx);
+/*
+ * Migration: import the MIGRATION image of domain domid into this
+ * running daemon, for the domain's INTRODUCE to come.  The image is
+ * untrusted: all of it is checked first (the format's rules, and ours:
+ * the header names domid, the domain is not introduced here, every
+ * permission names the domain, dom0 or a domain that exists, the home
+ * is the domain's own, sizes and counts within the domain's quotas
+ * here); nothing changes when that fails.  Then the domain's home is
+ * replaced by the image's nodes (new generations: see
+ * docs/xs-state-format.md), and a detached connection holds its
+ * watches, transactions and buffers until INTRODUCE.
+ */
+int state_import_buf(struct xsd *xsd, const uint8_t *buf, size_t len,
+		     unsigned int domid, char **errmsg, TALLOC_CTX *mem_ctx);
+
 /*
  * Only the LIVE_UPDATE record of a checked image (for a rollback after
  * a failed restore).  0, or EINVAL when there is none or the image is

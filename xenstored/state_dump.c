@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -315,7 +316,7 @@ by_domid(const void *a, const void *b)
 }
 
 static int
-write_domain(struct walk *wk, struct domain *d)
+write_domain(struct walk *wk, struct domain *d, bool fds)
 {
 	struct backend *b = wk->xsd->backend;
 	struct xss_domain rec = {
@@ -344,7 +345,7 @@ write_domain(struct walk *wk, struct domain *d)
 		rec.conn_id = d->conn->id;
 		rec.next_txid = d->conn->next_txid;
 	}
-	if (d->introduced && b && b->ops->domain_fds) {
+	if (fds && d->introduced && b && b->ops->domain_fds) {
 		int efd = -1, pfd = -1;
 
 		b->ops->domain_fds(b, d->domid, d->local_port, &efd, &pfd);
@@ -374,7 +375,7 @@ write_domains(struct walk *wk)
 	qsort(v, (size_t)(end - v), sizeof(*v), by_domid);
 	for (i = 0; i < (unsigned int)(end - v) && !ret; i++)
 		if (domain_worth_saving(xsd, v[i]))
-			ret = write_domain(wk, v[i]);
+			ret = write_domain(wk, v[i], true);
 	talloc_free(v);
 	return ret;
 }
@@ -529,6 +530,35 @@ state_dump(struct xsd *xsd, struct xss_sink *sink, uint32_t kind,
 	   const struct conn *exclude, char **errmsg, TALLOC_CTX *mem_ctx)
 {
 	return dump_image(xsd, sink, kind, exclude, NULL, errmsg, mem_ctx);
+}
+
+int
+state_dump_domain(struct xsd *xsd, struct domain *d, struct xss_sink *sink,
+		  char **errmsg, TALLOC_CTX *mem_ctx)
+{
+	struct walk wk = { .xsd = xsd };
+	char home[32];
+	int ret;
+
+	snprintf(home, sizeof(home), "/local/domain/%u", d->domid);
+	wk.tmp = talloc_new(NULL);
+	if (!wk.tmp)
+		return ENOMEM;
+	wk.w = xss_writer_new(wk.tmp, sink, XSS_KIND_MIGRATION, d->domid,
+			      "xenstored " XSD_VERSION, false);
+	ret = wk.w ? store_walk(xsd->store, home, write_node, &wk) : ENOMEM;
+	if (ret == ENOENT && errmsg)
+		*errmsg = talloc_asprintf(mem_ctx, "%s does not exist", home);
+	if (!ret)
+		ret = write_domain(&wk, d, false);
+	if (!ret)
+		ret = xss_write_end(wk.w);
+	if (ret && errmsg && !*errmsg)
+		*errmsg = talloc_strdup(mem_ctx, wk.w && xss_writer_error(wk.w)
+					? xss_writer_error(wk.w)
+					: strerror(ret));
+	talloc_free(wk.tmp);
+	return ret;
 }
 
 int

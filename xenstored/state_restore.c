@@ -15,6 +15,7 @@
  * all back to the previous binary.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +36,8 @@
 #include "quota.h"
 #include "state.h"
 #include "store.h"
+#include "tree.h"
+#include "log.h"
 #include "txn.h"
 #include "watch.h"
 #include "xsd.h"
@@ -49,6 +52,7 @@ struct restore {
 	struct txn *txn;		/* started last in that group */
 	struct store_bulk *bulk;	/* while NODE_DATA records come */
 	int store_fd;			/* STORE_FD's, or -1 */
+	struct hash *gens;		/* import: path -> struct gen_map */
 	TALLOC_CTX *bulk_ctx;
 	bool nodes_done;
 	uint64_t generation;
@@ -121,6 +125,49 @@ restore_special(struct restore *rs, const struct xss_special *rec)
 	return 0;
 }
 
+/*
+ * Migration: a node gets a new generation here; what it had at the
+ * source is kept to translate the transactions' base generations.
+ */
+struct gen_map {
+	uint64_t src, dst;
+};
+
+static int
+import_node(struct restore *rs, const struct node *n)
+{
+	struct store *s = rs->xsd->store;
+	struct gen_map *g;
+	int ret;
+
+	ret = store_add(s, n);
+	if (ret)
+		return ret;
+	g = talloc(rs->gens, struct gen_map);
+	if (!g)
+		return ENOMEM;
+	g->src = n->gen;
+	g->dst = store_gen(s, n->path);
+	return hash_put(rs->gens, talloc_strdup(g, n->path), g);
+}
+
+/*
+ * A transaction's base generation, translated: the node's new one when
+ * the transaction saw the version exported, 0 (absent) as it was, and
+ * otherwise one no node has, so that committing fails with EAGAIN as it
+ * would have at the source.
+ */
+static uint64_t
+import_gen(const struct restore *rs, const char *path, uint64_t gen)
+{
+	const struct gen_map *g;
+
+	if (rs->mode != RESTORE_IMPORT || !gen)
+		return gen;
+	g = hash_get(rs->gens, path);
+	return g && g->src == gen ? g->dst : UINT64_MAX;
+}
+
 static int
 restore_node(struct restore *rs, const struct xss_node *rec)
 {
@@ -135,6 +182,8 @@ restore_node(struct restore *rs, const struct xss_node *rec)
 
 	if (!n.perms)
 		return ENOMEM;
+	if (rs->mode == RESTORE_IMPORT)
+		return import_node(rs, &n);
 	return rs->bulk ? store_bulk_add(rs->bulk, &n)
 			: store_restore_node(rs->xsd->store, &n);
 }
@@ -158,6 +207,25 @@ restore_domain(struct restore *rs, const struct xss_domain *rec)
 	d->remote_port = rec->remote_port;
 	d->local_port = rec->local_port;
 	d->introduced = rec->flags & XSS_DOM_INTRODUCED;
+	if (rs->mode == RESTORE_IMPORT) {
+		/* Here, the domain comes with its INTRODUCE. */
+		d->introduced = false;
+		d->shutdown_reported = false;
+		d->local_port = d->remote_port = 0;
+		if (d->target != PERM_NO_TARGET &&
+		    !domain_introduced(rs->xsd, d->target))
+			d->target = PERM_NO_TARGET;
+		c = conn_new_detached(rs->xsd, true, rec->domid, 0);
+		if (!c)
+			return ENOMEM;
+		c->privileged = false;
+		c->next_txid = rec->next_txid;
+		c->target = d->target;
+		d->conn = c;
+		d->imported = true;
+		rs->conn = c;
+		return 0;
+	}
 	if (!(rec->flags & XSS_DOM_CONNECTION))
 		return 0;
 	if (rs->mode == RESTORE_LIVE) {
@@ -248,7 +316,9 @@ restore_txn_node(struct restore *rs, const struct xss_txn_node *rec)
 		     off += (uint32_t)strlen(rec->children + off) + 1)
 			kids[nkids++] = (char *)rec->children + off;
 	}
-	return txn_restore_entry(rs->txn, rec->path, rec->base_gen,
+	n.gen = import_gen(rs, rec->path, rec->gen);
+	return txn_restore_entry(rs->txn, rec->path,
+				 import_gen(rs, rec->path, rec->base_gen),
 				 exists ? &n : NULL,
 				 rec->flags & XSS_TNODE_CHANGED,
 				 rec->flags & XSS_TNODE_RECREATED, kids, nkids);
@@ -637,6 +707,201 @@ state_restore_file(struct xsd *xsd, const char *path, char **errmsg,
 		*errmsg = talloc_asprintf(mem_ctx, "%s: %s", path,
 					  why ? why : strerror(ret));
 out:
+	talloc_free(top);
+	return ret;
+}
+
+/* --- migration: importing one domain -------------------------------- */
+
+struct import_check {
+	struct xsd *xsd;
+	unsigned int domid;
+	const struct quota_set *q;	/* the domain's limits here */
+	unsigned int nodes, watches, txns;
+	bool home_seen;
+	char *why;
+};
+
+static bool
+domain_known(struct import_check *ic, uint32_t domid)
+{
+	return domid == ic->domid || domid == 0 ||
+	       domain_introduced(ic->xsd, domid);
+}
+
+static int XSD_PRINTF(2, 3)
+refuse(struct import_check *ic, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ic->why = talloc_vasprintf(ic->xsd, fmt, ap);
+	va_end(ap);
+	return EINVAL;
+}
+
+static int
+check_perms(struct import_check *ic, const char *path,
+	    const struct xss_perms *p)
+{
+	uint32_t i;
+
+	if (quota_exceeded(ic->q->hard[Q_NODE_PERMS], p->num, 0))
+		return refuse(ic, "%s: %u permission entries, the quota here "
+			      "is %u", path, p->num, ic->q->hard[Q_NODE_PERMS]);
+	for (i = 0; i < p->num; i++)
+		if (!domain_known(ic, p->p[i].domid))
+			return refuse(ic, "%s: permission for domain %u, which "
+				      "does not exist here", path,
+				      p->p[i].domid);
+	return 0;
+}
+
+/* The rules of an import beyond the format's (all before any change). */
+static int
+check_import(struct import_check *ic, const struct xss_record *rec)
+{
+	switch (rec->type) {
+	case XSS_REC_NODE_DATA: {
+		const struct xss_node *n = &rec->u.node;
+
+		if (!ic->home_seen && n->perms.p[0].domid != ic->domid)
+			return refuse(ic, "%s is owned by domain %u, not by "
+				      "domain %u", n->path, n->perms.p[0].domid,
+				      ic->domid);
+		ic->home_seen = true;
+		if (quota_exceeded(ic->q->hard[Q_NODE_SIZE], n->len, 0))
+			return refuse(ic, "%s: a value of %u bytes, the quota "
+				      "here is %u", n->path, n->len,
+				      ic->q->hard[Q_NODE_SIZE]);
+		if (quota_exceeded(ic->q->hard[Q_NODES], ++ic->nodes, 0))
+			return refuse(ic, "more than %u nodes, the quota here",
+				      ic->q->hard[Q_NODES]);
+		return check_perms(ic, n->path, &n->perms);
+	}
+	case XSS_REC_WATCH_DATA:
+		if (quota_exceeded(ic->q->hard[Q_WATCHES], ++ic->watches, 0))
+			return refuse(ic, "more than %u watches, the quota "
+				      "here", ic->q->hard[Q_WATCHES]);
+		return 0;
+	case XSS_REC_TRANSACTION_DATA:
+		if (quota_exceeded(ic->q->hard[Q_TRANSACTIONS], ++ic->txns, 0))
+			return refuse(ic, "more than %u transactions, the "
+				      "quota here", ic->q->hard[Q_TRANSACTIONS]);
+		return 0;
+	case XSS_REC_TRANSACTION_NODE_DATA:
+		if (rec->u.txn_node.flags & XSS_TNODE_EXISTS)
+			return check_perms(ic, rec->u.txn_node.path,
+					   &rec->u.txn_node.perms);
+		return 0;
+	}
+	return 0;
+}
+
+/* /local/domain, for a daemon that has none yet. */
+static int
+ensure_parents(struct xsd *xsd)
+{
+	static const char *const dirs[] = { "/local", "/local/domain" };
+	struct perm p = { 0, PERM_NONE };
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < 2; i++) {
+		struct node n = {
+			.path = (char *)dirs[i], .perms = &p, .nperms = 1,
+			.value = (uint8_t *)"", .len = 0,
+		};
+
+		if (store_exists(xsd->store, dirs[i]))
+			continue;
+		ret = store_add(xsd->store, &n);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int
+state_import_buf(struct xsd *xsd, const uint8_t *buf, size_t len,
+		 unsigned int domid, char **errmsg, TALLOC_CTX *mem_ctx)
+{
+	struct restore rs = { .xsd = xsd, .mode = RESTORE_IMPORT,
+			      .lu_ctx = mem_ctx, .store_fd = -1,
+			      .nodes_done = true };	/* no bulk load */
+	struct domain *d = domain_get(xsd, domid, false);
+	struct import_check ic = { .xsd = xsd, .domid = domid,
+				   .q = d ? &d->quota : &xsd->quota };
+	TALLOC_CTX *top = talloc_new(NULL);
+	struct xss_reader *r;
+	struct xss_header h;
+	struct xss_record rec;
+	char home[32];
+	int ret = 0, got;
+
+	if (!top)
+		return ENOMEM;
+	snprintf(home, sizeof(home), "/local/domain/%u", domid);
+	if (d && (d->introduced || d->imported)) {
+		*errmsg = talloc_asprintf(mem_ctx, "domain %u is already %s "
+					  "here", domid, d->imported ?
+					  "imported" : "introduced");
+		ret = EEXIST;
+		goto out;
+	}
+	/* 1: the format's rules. */
+	r = xss_reader_new(top, xss_source_memory(top, buf, len));
+	if (!r || xss_verify(r)) {
+		*errmsg = talloc_strdup(mem_ctx, r ? xss_reader_error(r)
+						   : "out of memory");
+		ret = EINVAL;
+		goto out;
+	}
+	/* 2: ours. */
+	r = xss_reader_new(top, xss_source_memory(top, buf, len));
+	ret = r ? xss_read_header(r, &h) : ENOMEM;
+	if (!ret && h.kind != XSS_KIND_MIGRATION) {
+		*errmsg = talloc_asprintf(mem_ctx, "a %s image, not a "
+					  "MIGRATION one",
+					  xss_kind_name(h.kind));
+		ret = EINVAL;
+	} else if (!ret && h.domid != domid) {
+		*errmsg = talloc_asprintf(mem_ctx, "the image is of domain "
+					  "%u, not %u", h.domid, domid);
+		ret = EINVAL;
+	}
+	while (!ret && (got = xss_read_next(r, &rec)) == 1)
+		ret = check_import(&ic, &rec);
+	if (ret) {
+		if (!*errmsg)
+			*errmsg = talloc_strdup(mem_ctx, ic.why ? ic.why :
+						strerror(ret));
+		goto out;
+	}
+	/* 3: apply. */
+	rs.gens = hash_new(top);
+	ret = rs.gens ? ensure_parents(xsd) : ENOMEM;
+	if (!ret) {
+		ret = tree_rm(xsd->internal, NULL, home);
+		if (ret == ENOENT)
+			ret = 0;
+	}
+	r = ret ? NULL : xss_reader_new(top, xss_source_memory(top, buf,
+								len));
+	ret = ret ? ret : r ? xss_read_header(r, &h) : ENOMEM;
+	while (!ret && (got = xss_read_next(r, &rec)) == 1) {
+		rs.tmp = talloc_new(top);
+		rs.err = NULL;
+		ret = rs.tmp ? apply(&rs, &rec) : ENOMEM;
+		if (ret)
+			*errmsg = talloc_asprintf(mem_ctx,
+				"record #%u (%s): %s", rec.index,
+				xss_type_name(rec.type),
+				rs.err ? rs.err : strerror(ret));
+		TALLOC_FREE(rs.tmp);
+	}
+out:
+	talloc_free(ic.why);
 	talloc_free(top);
 	return ret;
 }

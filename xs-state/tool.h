@@ -8,6 +8,7 @@
  *   tool_wire.c   xenstore messages inside CONN_INPUT and GUEST_RING_DATA
  *   tool_image.c  opening an image and walking its records
  *   tool_live.c   asking the running daemon for an image (--live)
+ *   tool_migrate.c export, import, resume of one domain
  *   tool_out.c    the emitter of dump, with a text and a JSON back end
  *   tool_dump.c   dump: every record as text or JSON
  *   tool_stats.c  verify and stats
@@ -148,6 +149,21 @@ int image_walk(struct image *img, const struct image_visitor *v, void *arg);
  * write a DUMP image, and open it.  NULL after printing why.
  */
 struct image *live_open(TALLOC_CTX *mem_ctx, const char *socket_opt);
+/* The daemon's socket: opt, $XENSTORED_PATH, $XENSTORED_RUNDIR/socket. */
+const char *live_socket_path(TALLOC_CTX *mem_ctx, const char *opt);
+/*
+ * CONTROL args[0..nargs) to the running daemon, with pass_fd (>= 0) as
+ * SCM_RIGHTS; 0 and its answer, or -1 after saying why.
+ */
+int live_control(TALLOC_CTX *mem_ctx, const char *sock_path,
+		 const char *const *args, unsigned int nargs, int pass_fd,
+		 char **answer);
+
+/* -- tool_migrate.c: export, import, resume --------------------------- */
+
+int cmd_export(TALLOC_CTX *ctx, int argc, char **argv);
+int cmd_import(TALLOC_CTX *ctx, int argc, char **argv);
+int cmd_resume(TALLOC_CTX *ctx, int argc, char **argv);
 
 /* -- tool_out.c: the emitter of dump -------------------------------- */
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -24,7 +25,7 @@
 
 #define LIVE_TIMEOUT_S 120	/* a dump of a million nodes takes seconds */
 
-static const char *
+const char *
 live_socket_path(TALLOC_CTX *mem_ctx, const char *opt)
 {
 	const char *s;
@@ -104,31 +105,64 @@ live_connect(const char *path)
 }
 
 /*
- * CONTROL dump-state|<file>| and wait for its answer.  0 when the
- * daemon answered OK; else the reason is printed and -1 returned.
+ * CONTROL with the given arguments (NUL-separated on the wire), and
+ * pass_fd (>= 0) with it as SCM_RIGHTS; wait for the answer.  0 with
+ * *answer (on mem_ctx) the reply's text, or -1 after saying why (a
+ * transport failure, or an ERROR reply).
  */
-static int
-live_request(TALLOC_CTX *mem_ctx, const char *sock_path, const char *file)
+int
+live_control(TALLOC_CTX *mem_ctx, const char *sock_path,
+	     const char *const *args, unsigned int nargs, int pass_fd,
+	     char **answer)
 {
 	char reply[XENSTORE_PAYLOAD_MAX + 1];
 	struct xsd_sockmsg hdr = { .type = XS_CONTROL, .req_id = 0x7373 };
-	static const char cmd[] = "dump-state";
-	size_t flen = strlen(file) + 1;
-	char msg[MSG_HDR_LEN + sizeof(cmd) + PATH_MAX + 1];
-	int fd, err, ret = -1;
+	char msg[MSG_HDR_LEN + XENSTORE_PAYLOAD_MAX];
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	size_t len = 0, l;
+	unsigned int i;
+	int fd, err = 0, ret = -1;
 
-	if (sizeof(cmd) + flen > XENSTORE_PAYLOAD_MAX || flen > PATH_MAX) {
-		tool_warnx("%s: path too long", file);
-		return -1;
+	for (i = 0; i < nargs; i++) {
+		l = strlen(args[i]) + 1;
+		if (len + l > XENSTORE_PAYLOAD_MAX) {
+			tool_warnx("%s: request too long", args[0]);
+			return -1;
+		}
+		memcpy(msg + MSG_HDR_LEN + len, args[i], l);
+		len += l;
 	}
 	fd = live_connect(sock_path);
 	if (fd < 0)
 		return -1;
-	hdr.len = (uint32_t)(sizeof(cmd) + flen);
+	hdr.len = (uint32_t)len;
 	memcpy(msg, &hdr, MSG_HDR_LEN);
-	memcpy(msg + MSG_HDR_LEN, cmd, sizeof(cmd));
-	memcpy(msg + MSG_HDR_LEN + sizeof(cmd), file, flen);
-	err = send_all(fd, msg, MSG_HDR_LEN + hdr.len);
+	if (pass_fd >= 0) {
+		/* The descriptor rides with the first octets. */
+		struct iovec iov = { msg, MSG_HDR_LEN + len };
+		struct msghdr mh = {
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+		};
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		ssize_t n;
+
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
+		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+		if (n < 0)
+			err = errno;
+		else if ((size_t)n < MSG_HDR_LEN + len)
+			err = send_all(fd, msg + n, MSG_HDR_LEN + len -
+				       (size_t)n);
+	} else {
+		err = send_all(fd, msg, MSG_HDR_LEN + len);
+	}
 	while (!err) {
 		err = read_all(fd, &hdr, MSG_HDR_LEN);
 		if (!err && hdr.len > XENSTORE_PAYLOAD_MAX)
@@ -145,15 +179,33 @@ live_request(TALLOC_CTX *mem_ctx, const char *sock_path, const char *file)
 	else if (err)
 		tool_warnx("%s: %s", sock_path, strerror(err));
 	else if (hdr.type == XS_ERROR)
-		tool_warnx("dump-state: %s", reply);
-	else if (hdr.type != XS_CONTROL || hdr.req_id != 0x7373 ||
-		 strcmp(reply, "OK"))
-		tool_warnx("dump-state: unexpected reply (type %" PRIu32 ") %s",
-			   hdr.type, fmt_bytes(mem_ctx, reply, hdr.len));
+		tool_warnx("%s: %s", args[0], reply);
+	else if (hdr.type != XS_CONTROL || hdr.req_id != 0x7373)
+		tool_warnx("%s: unexpected reply (type %" PRIu32 ") %s",
+			   args[0], hdr.type, fmt_bytes(mem_ctx, reply,
+							hdr.len));
+	else if (!(*answer = talloc_strndup(mem_ctx, reply, hdr.len)))
+		tool_warnx("out of memory");
 	else
 		ret = 0;
 	close(fd);
 	return ret;
+}
+
+static int
+live_request(TALLOC_CTX *mem_ctx, const char *sock_path, const char *file)
+{
+	const char *args[] = { "dump-state", file };
+	char *answer = NULL;
+
+	if (live_control(mem_ctx, sock_path, args, 2, -1, &answer))
+		return -1;
+	if (strcmp(answer, "OK")) {
+		tool_warnx("dump-state: unexpected reply %s",
+			   fmt_bytes(mem_ctx, answer, strlen(answer)));
+		return -1;
+	}
+	return 0;
 }
 
 /*

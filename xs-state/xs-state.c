@@ -66,6 +66,10 @@ usage(FILE *f)
 "  stats IMG                   records and bytes per record type\n"
 "  diff [--generations] [--strict] [--ignore-fds] A B\n"
 "                              semantic differences, one line each\n"
+"  export --domid D [-o FILE]  quiesce domain D, write its MIGRATION image\n"
+"  import --domid D [--as-domid M] FILE|-\n"
+"                              give the daemon a domain's image\n"
+"  resume --domid D            serve a quiesced domain again\n"
 "IMG is a file or - for standard input.  dump, verify and stats take\n"
 "--live [--socket PATH] instead of IMG: ask the running xenstored for a\n"
 "dump (socket: PATH, else $XENSTORED_PATH, else $XENSTORED_RUNDIR/socket,\n"
@@ -223,6 +227,9 @@ static const struct {
 	{ "verify", cmd_verify },
 	{ "stats", cmd_stats },
 	{ "diff", cmd_diff },
+	{ "export", cmd_export },
+	{ "import", cmd_import },
+	{ "resume", cmd_resume },
 };
 
 int

@@ -1,0 +1,312 @@
+/*
+ * migration.c - one domain's xenstore state out of this daemon and into
+ * another (docs/migration.md).
+ *
+ *   migrate-export <domid>   quiesce the domain, then write its
+ *                            MIGRATION image to the descriptor passed
+ *                            with the request
+ *   migrate-import <domid>   read an image from the descriptor passed
+ *                            with the request, check all of it, apply it
+ *                            for the INTRODUCE to come
+ *   migrate-resume <domid>   the migration was aborted: serve the
+ *                            quiesced domain again
+ *
+ * Quiesced, a domain's ring is left alone: nothing more is taken from
+ * it, nothing is put into it, so the page and the image agree (requests
+ * still in the ring stay there; a half-read one is in the image, with
+ * the replies and events not yet delivered).  It stays so until RELEASE
+ * or migrate-resume.
+ *
+ * The image may be large and the descriptor a pipe whose reader is
+ * slow, or a pipe the writer fills slowly: the bytes move as the loop
+ * finds the descriptor ready, and the request is answered (deferred)
+ * when they have all moved.  The requester's connection waits; everybody
+ * else is served meanwhile.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <talloc.h>
+
+#include "xs_state.h"
+
+#include "conn.h"
+#include "conn_ring.h"
+#include "domain.h"
+#include "log.h"
+#include "loop.h"
+#include "migration.h"
+#include "proto.h"
+#include "state.h"
+#include "xsd.h"
+
+/* The largest image an import reads (a domain at its quotas is far less). */
+#define IMPORT_MAX (256u << 20)
+#define IO_CHUNK 65536
+
+struct transfer {
+	struct xsd *xsd;
+	struct conn *conn;		/* the requester: our talloc parent */
+	struct xsd_sockmsg hdr;		/* its request, answered at the end */
+	const char *cmd;
+	unsigned int domid;
+	int fd;
+	struct loop_io *io;
+	bool export;
+	bool deferred;			/* the request waits (else answered
+					 * before the handler returns) */
+	uint8_t *buf;			/* export: the image; import: so far */
+	size_t len, off, cap;
+};
+
+static int
+transfer_destroy(struct transfer *t)
+{
+	TALLOC_FREE(t->io);
+	if (t->fd >= 0)
+		close(t->fd);
+	return 0;
+}
+
+/* Answer, take requests again, and go. */
+static void
+finish(struct transfer *t, const char *text)
+{
+	struct conn *c = t->conn;
+	bool deferred = t->deferred;
+
+	proto_answer_str(c, &t->hdr, text);
+	talloc_free(t);
+	if (deferred)
+		conn_unblock(c);
+}
+
+static void
+finish_err(struct transfer *t, const char *fmt, const char *detail)
+{
+	char *s = talloc_asprintf(t, "%s %u: %s%s", t->cmd, t->domid, fmt,
+				  detail ? detail : "");
+
+	log_warnx("%s", s ? s : "migration failed");
+	finish(t, s ? s : "migration failed");
+}
+
+static void
+import_done(struct transfer *t)
+{
+	char *err = NULL;
+	int ret = state_import_buf(t->xsd, t->buf, t->len, t->domid, &err, t);
+
+	if (ret) {
+		finish_err(t, "", err ? err : strerror(ret));
+		return;
+	}
+	log_info("domain %u imported (%zu bytes)", t->domid, t->len);
+	finish(t, "OK");
+}
+
+/* One step: true when there is nothing more to do now. */
+static bool
+step(struct transfer *t)
+{
+	ssize_t n;
+
+	if (t->export) {
+		n = write(t->fd, t->buf + t->off, t->len - t->off);
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ?
+			       true : (finish_err(t, "writing the image: ",
+						  strerror(errno)), true);
+		t->off += (size_t)n;
+		if (t->off == t->len) {
+			log_info("domain %u exported (%zu bytes)", t->domid,
+				 t->len);
+			finish(t, "OK");
+			return true;
+		}
+		return false;
+	}
+	if (t->len == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : IO_CHUNK;
+		uint8_t *p;
+
+		if (t->cap >= IMPORT_MAX) {
+			finish_err(t, "the image is larger than the limit", "");
+			return true;
+		}
+		p = talloc_realloc_size(t, t->buf, cap);
+		if (!p) {
+			finish_err(t, "", strerror(ENOMEM));
+			return true;
+		}
+		t->buf = p;
+		t->cap = cap;
+	}
+	n = read(t->fd, t->buf + t->len, t->cap - t->len);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ?
+		       true : (finish_err(t, "reading the image: ",
+					  strerror(errno)), true);
+	if (n == 0) {
+		import_done(t);
+		return true;
+	}
+	t->len += (size_t)n;
+	return false;
+}
+
+static void
+transfer_event(void *arg, short revents)
+{
+	struct transfer *t = arg;
+
+	(void)revents;
+	while (!step(t))
+		;
+}
+
+static struct transfer *
+transfer_new(struct req *r, const char *cmd, unsigned int domid, int fd,
+	     bool export)
+{
+	struct transfer *t = talloc_zero(r->conn, struct transfer);
+
+	if (!t) {
+		close(fd);
+		return NULL;
+	}
+	t->xsd = r->xsd;
+	t->conn = r->conn;
+	t->hdr = r->hdr;
+	t->cmd = cmd;
+	t->domid = domid;
+	t->fd = fd;
+	t->export = export;
+	talloc_set_destructor(t, transfer_destroy);
+	return t;
+}
+
+/* Start moving bytes; the request waits for the answer. */
+static int
+transfer_start(struct transfer *t)
+{
+	struct stat st;
+
+	if (fstat(t->fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		/* A file never blocks: all of it now, answered now. */
+		while (!step(t))
+			;
+		return 0;
+	}
+	t->deferred = true;
+	fcntl(t->fd, F_SETFL, fcntl(t->fd, F_GETFL) | O_NONBLOCK);
+	t->io = loop_add(t->xsd->loop, t, t->fd, t->export ? POLLOUT : POLLIN,
+			 transfer_event, t);
+	if (!t->io) {
+		talloc_free(t);
+		return ENOMEM;
+	}
+	return PROTO_DEFERRED;
+}
+
+static int
+reply_text(struct req *r, const char *cmd, unsigned int domid,
+	   const char *why)
+{
+	char *s = talloc_asprintf(r, "%s %u: %s", cmd, domid, why);
+
+	return s ? proto_reply_str(r, s) : ENOMEM;
+}
+
+static int
+do_export(struct req *r, struct domain *d, int fd)
+{
+	struct xss_sink *sink = xss_sink_memory(r);
+	struct transfer *t;
+	const uint8_t *data;
+	char *err = NULL;
+	size_t len;
+	int ret;
+
+	d->quiesced = true;
+	ret = sink ? state_dump_domain(r->xsd, d, sink, &err, r) : ENOMEM;
+	if (ret) {
+		d->quiesced = false;
+		close(fd);
+		return reply_text(r, "migrate-export", d->domid,
+				  err ? err : strerror(ret));
+	}
+	log_info("domain %u quiesced for export", d->domid);
+	t = transfer_new(r, "migrate-export", d->domid, fd, true);
+	if (!t)
+		return ENOMEM;
+	data = xss_sink_data(sink, &len);
+	t->buf = talloc_memdup(t, data, len);
+	t->len = len;
+	if (!t->buf) {
+		talloc_free(t);
+		return ENOMEM;
+	}
+	return transfer_start(t);
+}
+
+int
+migration_control(struct req *r, const char **argv, unsigned int argc,
+		  const char *cmd)
+{
+	struct domain *d;
+	unsigned long v;
+	char *end;
+	int fd;
+
+	if (argc == 2 && !strcmp(cmd, "migrate-import") &&
+	    strcmp(argv[0], argv[1]))
+		return reply_text(r, cmd, 0, "importing as another domain "
+				  "(relocation) is not supported yet");
+	if (argc != 1 && argc != 2)
+		return EINVAL;
+	errno = 0;
+	v = strtoul(argv[0], &end, 10);
+	if (errno || *end || !argv[0][0] || v == 0 || v > 0x7fef)
+		return EINVAL;
+	d = domain_get(r->xsd, (unsigned int)v, false);
+	if (!strcmp(cmd, "migrate-resume")) {
+		if (!d || !d->quiesced)
+			return reply_text(r, cmd, (unsigned int)v,
+					  "not quiesced");
+		d->quiesced = false;
+		log_info("domain %u resumed", d->domid);
+		if (d->conn)
+			conn_ring_event(d->conn);
+		return proto_ack(r);
+	}
+	fd = conn_take_fd(r->conn);
+	if (fd < 0)
+		return reply_text(r, cmd, (unsigned int)v, "no descriptor "
+				  "came with the request (SCM_RIGHTS)");
+	if (!strcmp(cmd, "migrate-export")) {
+		if (!d || !d->introduced || !d->conn || !d->page) {
+			close(fd);
+			return reply_text(r, cmd, (unsigned int)v,
+					  "not an introduced domain");
+		}
+		if (d->quiesced) {
+			close(fd);
+			return reply_text(r, cmd, (unsigned int)v,
+					  "already quiesced (exported)");
+		}
+		return do_export(r, d, fd);
+	}
+	{
+		struct transfer *t = transfer_new(r, cmd, (unsigned int)v, fd,
+						  false);
+
+		return t ? transfer_start(t) : ENOMEM;
+	}
+}
