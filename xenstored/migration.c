@@ -56,6 +56,7 @@ struct transfer {
 	struct xsd_sockmsg hdr;		/* its request, answered at the end */
 	const char *cmd;
 	unsigned int domid;
+	unsigned int as;		/* import: as this domain */
 	int fd;
 	struct loop_io *io;
 	bool export;
@@ -101,13 +102,15 @@ static void
 import_done(struct transfer *t)
 {
 	char *err = NULL;
-	int ret = state_import_buf(t->xsd, t->buf, t->len, t->domid, &err, t);
+	int ret = state_import_as(t->xsd, t->buf, t->len, t->domid, t->as,
+				  &err, t);
 
 	if (ret) {
 		finish_err(t, "", err ? err : strerror(ret));
 		return;
 	}
-	log_info("domain %u imported (%zu bytes)", t->domid, t->len);
+	log_info("domain %u imported as %u (%zu bytes)", t->domid, t->as,
+		 t->len);
 	finish(t, "OK");
 }
 
@@ -215,6 +218,20 @@ transfer_start(struct transfer *t)
 	return PROTO_DEFERRED;
 }
 
+static bool
+parse_domid(const char *s, unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || !*s || v == 0 || v > 0x7fef)
+		return false;
+	*out = v;
+	return true;
+}
+
 static int
 reply_text(struct req *r, const char *cmd, unsigned int domid,
 	   const char *why)
@@ -261,24 +278,20 @@ migration_control(struct req *r, const char **argv, unsigned int argc,
 		  const char *cmd)
 {
 	struct domain *d;
-	unsigned long v;
-	char *end;
+	unsigned int v, as;
 	int fd;
 
-	if (argc == 2 && !strcmp(cmd, "migrate-import") &&
-	    strcmp(argv[0], argv[1]))
-		return reply_text(r, cmd, 0, "importing as another domain "
-				  "(relocation) is not supported yet");
-	if (argc != 1 && argc != 2)
+	if (argc != 1 && !(argc == 2 && !strcmp(cmd, "migrate-import")))
 		return EINVAL;
-	errno = 0;
-	v = strtoul(argv[0], &end, 10);
-	if (errno || *end || !argv[0][0] || v == 0 || v > 0x7fef)
+	if (!parse_domid(argv[0], &v) ||
+	    (argc == 2 && !parse_domid(argv[1], &as)))
 		return EINVAL;
-	d = domain_get(r->xsd, (unsigned int)v, false);
+	if (argc == 1)
+		as = v;
+	d = domain_get(r->xsd, v, false);
 	if (!strcmp(cmd, "migrate-resume")) {
 		if (!d || !d->quiesced)
-			return reply_text(r, cmd, (unsigned int)v,
+			return reply_text(r, cmd, v,
 					  "not quiesced");
 		d->quiesced = false;
 		log_info("domain %u resumed", d->domid);
@@ -288,25 +301,27 @@ migration_control(struct req *r, const char **argv, unsigned int argc,
 	}
 	fd = conn_take_fd(r->conn);
 	if (fd < 0)
-		return reply_text(r, cmd, (unsigned int)v, "no descriptor "
+		return reply_text(r, cmd, v, "no descriptor "
 				  "came with the request (SCM_RIGHTS)");
 	if (!strcmp(cmd, "migrate-export")) {
 		if (!d || !d->introduced || !d->conn || !d->page) {
 			close(fd);
-			return reply_text(r, cmd, (unsigned int)v,
+			return reply_text(r, cmd, v,
 					  "not an introduced domain");
 		}
 		if (d->quiesced) {
 			close(fd);
-			return reply_text(r, cmd, (unsigned int)v,
+			return reply_text(r, cmd, v,
 					  "already quiesced (exported)");
 		}
 		return do_export(r, d, fd);
 	}
 	{
-		struct transfer *t = transfer_new(r, cmd, (unsigned int)v, fd,
-						  false);
+		struct transfer *t = transfer_new(r, cmd, v, fd, false);
 
-		return t ? transfer_start(t) : ENOMEM;
+		if (!t)
+			return ENOMEM;
+		t->as = as;
+		return transfer_start(t);
 	}
 }

@@ -106,6 +106,14 @@ int state_restore_buf(struct xsd *xsd, const uint8_t *buf, size_t len,
  */
 int state_import_buf(struct xsd *xsd, const uint8_t *buf, size_t len,
 		     unsigned int domid, char **errmsg, TALLOC_CTX *mem_ctx);
+/*
+ * The same, domain domid's image imported as domain as (relocation):
+ * paths below its home, permissions naming it, its watches' paths and
+ * the paths of queued watch events move to the new domain.
+ */
+int state_import_as(struct xsd *xsd, const uint8_t *buf, size_t len,
+		    unsigned int domid, unsigned int as, char **errmsg,
+		    TALLOC_CTX *mem_ctx);
 
 /*
  * Only the LIVE_UPDATE record of a checked image (for a rollback after

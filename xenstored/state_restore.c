@@ -774,7 +774,9 @@ check_import(struct import_check *ic, const struct xss_record *rec)
 			return refuse(ic, "%s: a value of %u bytes, the quota "
 				      "here is %u", n->path, n->len,
 				      ic->q->hard[Q_NODE_SIZE]);
-		if (quota_exceeded(ic->q->hard[Q_NODES], ++ic->nodes, 0))
+		/* The quota counts the nodes the domain owns. */
+		if (n->perms.p[0].domid == ic->domid &&
+		    quota_exceeded(ic->q->hard[Q_NODES], ++ic->nodes, 0))
 			return refuse(ic, "more than %u nodes, the quota here",
 				      ic->q->hard[Q_NODES]);
 		return check_perms(ic, n->path, &n->perms);
@@ -822,16 +824,176 @@ ensure_parents(struct xsd *xsd)
 	return 0;
 }
 
+/* --- relocation: domain D's image imported as domain M ------------- */
+
+struct reloc {
+	unsigned int from, to;
+	char from_home[32], to_home[32];
+	size_t from_len;
+};
+
+/* path below (or at) the old home, moved below the new one. */
+static const char *
+reloc_path(const struct reloc *rl, TALLOC_CTX *ctx, const char *path)
+{
+	if (strncmp(path, rl->from_home, rl->from_len) ||
+	    (path[rl->from_len] && path[rl->from_len] != '/'))
+		return path;
+	return talloc_asprintf(ctx, "%s%s", rl->to_home,
+			       path + rl->from_len);
+}
+
+static struct xss_perms
+reloc_perms(const struct reloc *rl, TALLOC_CTX *ctx,
+	    const struct xss_perms *in)
+{
+	struct xss_perms out = *in;
+	struct xss_perm *p;
+	uint32_t i;
+
+	if (!in->num)
+		return out;
+	p = talloc_memdup(ctx, in->p, in->num * sizeof(*p));
+	if (!p)
+		return out;	/* ENOMEM shows up as the old domid: refused */
+	for (i = 0; i < in->num; i++)
+		if (p[i].domid == rl->from)
+			p[i].domid = rl->to;
+	out.p = p;
+	return out;
+}
+
+/*
+ * Queued watch events name absolute paths (relative watches' events
+ * are relative): those below the old home move.  Replies and the rest
+ * of a half-sent message are left as they are: they answer what the
+ * guest asked at the source.
+ */
+static const uint8_t *
+reloc_output(const struct reloc *rl, TALLOC_CTX *ctx, const uint8_t *data,
+	     uint32_t *len)
+{
+	/* A path grows by at most 5 octets ("5" to "32751"), per message. */
+	size_t cap = *len + 8 * (*len / sizeof(struct xsd_sockmsg) + 1);
+	uint8_t *out = talloc_size(ctx, cap);
+	size_t in = 0, o = 0;
+
+	if (!out)
+		return NULL;
+	while (in < *len) {
+		struct xsd_sockmsg h, nh;
+		const char *payload, *path;
+		size_t old, new;
+
+		if (*len - in < sizeof(h))
+			goto verbatim;
+		memcpy(&h, data + in, sizeof(h));
+		if (*len - in - sizeof(h) < h.len)
+			goto verbatim;
+		payload = (const char *)data + in + sizeof(h);
+		if (h.type != XS_WATCH_EVENT || !memchr(payload, 0, h.len)) {
+			memcpy(out + o, data + in, sizeof(h) + h.len);
+			o += sizeof(h) + h.len;
+			in += sizeof(h) + h.len;
+			continue;
+		}
+		old = strlen(payload);
+		path = reloc_path(rl, ctx, payload);
+		if (!path)
+			return NULL;
+		new = strlen(path);
+		nh = h;
+		nh.len = (uint32_t)(h.len - old + new);
+		memcpy(out + o, &nh, sizeof(nh));
+		memcpy(out + o + sizeof(nh), path, new);
+		memcpy(out + o + sizeof(nh) + new, payload + old, h.len - old);
+		o += sizeof(nh) + nh.len;
+		in += sizeof(h) + h.len;
+	}
+	*len = (uint32_t)o;
+	return out;
+verbatim:
+	/* A message cut short (the image's last): as it is. */
+	memcpy(out + o, data + in, *len - in);
+	*len = (uint32_t)(o + *len - in);
+	return out;
+}
+
+/* The record as if it had been exported for domain M. */
+static int
+relocate(const struct reloc *rl, TALLOC_CTX *ctx, struct xss_record *rec)
+{
+	uint32_t i;
+
+	switch (rec->type) {
+	case XSS_REC_NODE_DATA:
+		rec->u.node.path = reloc_path(rl, ctx, rec->u.node.path);
+		rec->u.node.perms = reloc_perms(rl, ctx, &rec->u.node.perms);
+		return rec->u.node.path ? 0 : ENOMEM;
+	case XSS_REC_DOMAIN_START:
+		rec->u.domain.domid = rl->to;
+		return 0;
+	case XSS_REC_QUOTA_DATA:
+		if (rec->u.quota.domid == rl->from)
+			rec->u.quota.domid = rl->to;
+		return 0;
+	case XSS_REC_WATCH_DATA:
+		rec->u.watch.path = reloc_path(rl, ctx, rec->u.watch.path);
+		return rec->u.watch.path ? 0 : ENOMEM;
+	case XSS_REC_TRANSACTION_NODE_DATA:
+		rec->u.txn_node.path = reloc_path(rl, ctx,
+						  rec->u.txn_node.path);
+		rec->u.txn_node.perms = reloc_perms(rl, ctx,
+						    &rec->u.txn_node.perms);
+		return rec->u.txn_node.path ? 0 : ENOMEM;
+	case XSS_REC_TRANSACTION_EVENT: {
+		struct xss_txn_event *te = &rec->u.txn_event;
+		struct xss_removed *rm = NULL;
+
+		te->path = reloc_path(rl, ctx, te->path);
+		te->before = reloc_perms(rl, ctx, &te->before);
+		te->after = reloc_perms(rl, ctx, &te->after);
+		if (te->nremoved)
+			rm = talloc_memdup(ctx, te->removed,
+					   te->nremoved * sizeof(*rm));
+		if ((te->nremoved && !rm) || !te->path)
+			return ENOMEM;
+		for (i = 0; i < te->nremoved; i++) {
+			rm[i].path = reloc_path(rl, ctx, rm[i].path);
+			rm[i].perms = reloc_perms(rl, ctx, &rm[i].perms);
+			if (!rm[i].path)
+				return ENOMEM;
+		}
+		te->removed = rm;
+		return 0;
+	}
+	case XSS_REC_GUEST_RING_DATA:
+		rec->u.buffer.data = reloc_output(rl, ctx, rec->u.buffer.data,
+						  &rec->u.buffer.len);
+		return rec->u.buffer.data ? 0 : ENOMEM;
+	}
+	return 0;
+}
+
 int
 state_import_buf(struct xsd *xsd, const uint8_t *buf, size_t len,
 		 unsigned int domid, char **errmsg, TALLOC_CTX *mem_ctx)
 {
+	return state_import_as(xsd, buf, len, domid, domid, errmsg, mem_ctx);
+}
+
+int
+state_import_as(struct xsd *xsd, const uint8_t *buf, size_t len,
+		unsigned int domid, unsigned int as, char **errmsg,
+		TALLOC_CTX *mem_ctx)
+{
 	struct restore rs = { .xsd = xsd, .mode = RESTORE_IMPORT,
 			      .lu_ctx = mem_ctx, .store_fd = -1,
 			      .nodes_done = true };	/* no bulk load */
-	struct domain *d = domain_get(xsd, domid, false);
+	struct domain *d = domain_get(xsd, as, false);
 	struct import_check ic = { .xsd = xsd, .domid = domid,
 				   .q = d ? &d->quota : &xsd->quota };
+	struct reloc rl = { .from = domid, .to = as };
 	TALLOC_CTX *top = talloc_new(NULL);
 	struct xss_reader *r;
 	struct xss_header h;
@@ -841,10 +1003,13 @@ state_import_buf(struct xsd *xsd, const uint8_t *buf, size_t len,
 
 	if (!top)
 		return ENOMEM;
-	snprintf(home, sizeof(home), "/local/domain/%u", domid);
+	snprintf(home, sizeof(home), "/local/domain/%u", as);
+	rl.from_len = (size_t)snprintf(rl.from_home, sizeof(rl.from_home),
+				       "/local/domain/%u", domid);
+	snprintf(rl.to_home, sizeof(rl.to_home), "/local/domain/%u", as);
 	if (d && (d->introduced || d->imported)) {
 		*errmsg = talloc_asprintf(mem_ctx, "domain %u is already %s "
-					  "here", domid, d->imported ?
+					  "here", as, d->imported ?
 					  "imported" : "introduced");
 		ret = EEXIST;
 		goto out;
@@ -892,7 +1057,11 @@ state_import_buf(struct xsd *xsd, const uint8_t *buf, size_t len,
 	while (!ret && (got = xss_read_next(r, &rec)) == 1) {
 		rs.tmp = talloc_new(top);
 		rs.err = NULL;
-		ret = rs.tmp ? apply(&rs, &rec) : ENOMEM;
+		ret = rs.tmp ? 0 : ENOMEM;
+		if (!ret && as != domid)
+			ret = relocate(&rl, rs.tmp, &rec);
+		if (!ret)
+			ret = apply(&rs, &rec);
 		if (ret)
 			*errmsg = talloc_asprintf(mem_ctx,
 				"record #%u (%s): %s", rec.index,

@@ -113,9 +113,10 @@ class SimGuest:
                 assert m[1] == req_id, m
                 return m
 
-    def move(self, rundir):
+    def move(self, rundir, domid=None):
         """The guest's memory goes to the destination, its event channel
-        is a new connection there."""
+        is a new connection there (as domain domid, when given)."""
+        self.domid = domid or self.domid
         dst = os.path.join(rundir, "sim", "dom%d.ring" % self.domid)
         shutil.copyfile(self.path, dst)
         self.close()
@@ -156,10 +157,14 @@ def dest():
     assert status == 0, "destination exited with %s" % status
 
 
-def busy_guest(xsd, xs, tmp_path):
-    """Domain 5 at the source with everything a migration must carry."""
+def busy_guest(xsd, xs, tmp_path, rel=False):
+    """Domain 5 at the source with everything a migration must carry.
+    rel: the guest's requests name paths relative to its home (so that
+    they mean the same for the domain it becomes); its watch stays
+    absolute."""
     g = set_up(xsd, xs, 5, 7)
     h = home(5)
+    p = "" if rel else h + "/"
     xs.write(h + "/data", "0")
     xs.write(h + "/tx", "")
     xs.write(h + "/big", "b" * 60)
@@ -169,16 +174,16 @@ def busy_guest(xsd, xs, tmp_path):
     assert ev[0] == XS_WATCH_EVENT
     m = g.call(XS_TRANSACTION_START, b"\0", 2)
     tx = int(m[3].rstrip(b"\0"))
-    m = g.call(XS_WRITE, (h + "/tx/in\0v").encode(), 3, tx)
+    m = g.call(XS_WRITE, (p + "tx/in\0v").encode(), 3, tx)
     assert m[3] == b"OK\0"
     # 20 reads the guest does not collect: the response ring fills up
     # (1024 bytes) and the daemon keeps the rest queued
     for i in range(20):
-        g.put(pack(XS_READ, (h + "/big\0").encode(), 100 + i, 0))
+        g.put(pack(XS_READ, (p + "big\0").encode(), 100 + i, 0))
         time.sleep(0.01)
     xs.write(h + "/data", "1")          # an event behind the replies
     # half a request: the daemon takes it into its input buffer
-    half = pack(XS_WRITE, (h + "/half\0hv").encode(), 200, 0)
+    half = pack(XS_WRITE, (p + "half\0hv").encode(), 200, 0)
     g.put(half[:20])
     time.sleep(0.1)
     return g, tx, half
@@ -240,6 +245,38 @@ def test_migrate_between_daemons(xsd, xs, dest, tmp_path):
     g.close()
 
 
+def test_migrate_relocated(xsd, xs, dest, tmp_path):
+    """Domain 5's image imported as domain 9: its home, permissions,
+    watch and queued event move with it."""
+    g, tx, half = busy_guest(xsd, xs, tmp_path, rel=True)
+    h5, h9 = home(5), home(9)
+    img = str(tmp_path / "dom5.xss")
+    assert tool(xsd, "export", "--domid", "5", "-o", img).returncode == 0
+    g.put(half[20:])
+    g.put(pack(XS_READ, b"data\0", 300, 0))
+    r = tool(dest, "import", "--domid", "5", "--as-domid", "9", img)
+    assert (r.returncode, r.stderr) == (0, b""), r
+    xs.ack(XS_RELEASE, "5")
+    g.move(dest.rundir, 9)
+    dx = dest.client()
+    introduce(dx, 9, 7)
+    got = collect(g, 23)
+    assert (XS_WATCH_EVENT, 0, 0, (h9 + "/data\0tok\0").encode()) in got
+    assert got[-2][:2] == (XS_WRITE, 200) and got[-2][3] == b"OK\0"
+    assert got[-1][:2] == (XS_READ, 300) and got[-1][3] == b"1"
+    assert dx.get_perms(h9) == [b"n9"]
+    assert dx.read(h9 + "/half") == b"hv"
+    with raises_xs("ENOENT"):
+        dx.read(h5)
+    dx.write(h9 + "/data", "2")
+    ev = g.msg()
+    assert ev[3] == (h9 + "/data\0tok\0").encode()
+    m = g.call(XS_TRANSACTION_END, b"T\0", 400, tx)
+    assert m[3] == b"OK\0", m
+    assert dx.read(h9 + "/tx/in") == b"v"
+    g.close()
+
+
 def test_migration_aborted_resumes(xsd, xs, tmp_path):
     g, tx, half = busy_guest(xsd, xs, tmp_path)
     h = home(5)
@@ -257,18 +294,29 @@ def test_migration_aborted_resumes(xsd, xs, tmp_path):
     g.close()
 
 
-def test_export_to_a_pipe(xsd, xs):
-    """Any size through a pipe: the image does not travel in a reply."""
+def test_export_to_a_pipe(xsd, xs, dest, tmp_path):
+    """10,000 nodes through pipes, both ways: the image does not travel
+    in a reply."""
     g = set_up(xsd, xs, 6, 3)
-    for i in range(2000):
+    for i in range(10000):
         xs.write(home(6) + "/n/%d" % i, "x" * 100)
     r = subprocess.run(
-        "%s export --domid 6 | %s verify -" % (XSS_TOOL, XSS_TOOL),
+        "%s export --domid 6 | tee %s | %s verify -" % (
+            XSS_TOOL, tmp_path / "dom6.xss", XSS_TOOL),
         shell=True, env=xsd.env, capture_output=True, timeout=60)
     assert r.returncode == 0, r
     assert re.match(rb"OK: MIGRATION image, \d+ records, (\d+) bytes",
                     r.stdout)
-    assert int(r.stdout.split()[-2]) > 200000
+    assert int(r.stdout.split()[-2]) > 1000000
+    # inherited from the home, the nodes are domain 6's: the quota here
+    # must allow them (it is checked)
+    dest.client().call(0, "quota", "set", "nodes", "20000")
+    r = subprocess.run("cat %s | %s import --domid 6 -" % (
+        tmp_path / "dom6.xss", XSS_TOOL), shell=True, env=dest.env,
+        capture_output=True, timeout=60)
+    assert (r.returncode, r.stderr) == (0, b""), r
+    dx = dest.client()
+    assert dx.read(home(6) + "/n/9999") == b"x" * 100
     # quiesced now: the guest's requests wait; resume lets them through
     g.put(pack(XS_READ, (home(6) + "/n/1\0").encode(), 9, 0))
     time.sleep(0.1)
