@@ -143,6 +143,7 @@ demo: deps $(XSD_BIN) $(GUEST_BIN) $(XSS_TOOL)
 bench: deps $(XSD_BIN)
 	@bench/run.sh
 	@$(PY) bench/lu.py
+	@$(PY) bench/migrate.py
 
 clean:
 	rm -rf build xenstored/*.o xenstored/xenstored tests/unit/*.o \

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <talloc.h>
@@ -62,9 +63,20 @@ struct transfer {
 	bool export;
 	bool deferred;			/* the request waits (else answered
 					 * before the handler returns) */
+	struct timespec start;
 	uint8_t *buf;			/* export: the image; import: so far */
 	size_t len, off, cap;
 };
+
+static double
+ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) * 1e3 +
+	       (double)(now.tv_nsec - t->tv_nsec) / 1e6;
+}
 
 static int
 transfer_destroy(struct transfer *t)
@@ -109,8 +121,8 @@ import_done(struct transfer *t)
 		finish_err(t, "", err ? err : strerror(ret));
 		return;
 	}
-	log_info("domain %u imported as %u (%zu bytes)", t->domid, t->as,
-		 t->len);
+	log_info("domain %u imported as %u (%zu bytes) in %.1f ms", t->domid,
+		 t->as, t->len, ms_since(&t->start));
 	finish(t, "OK");
 }
 
@@ -128,8 +140,8 @@ step(struct transfer *t)
 						  strerror(errno)), true);
 		t->off += (size_t)n;
 		if (t->off == t->len) {
-			log_info("domain %u exported (%zu bytes)", t->domid,
-				 t->len);
+			log_info("domain %u exported (%zu bytes) in %.1f ms",
+				 t->domid, t->len, ms_since(&t->start));
 			finish(t, "OK");
 			return true;
 		}
@@ -191,6 +203,7 @@ transfer_new(struct req *r, const char *cmd, unsigned int domid, int fd,
 	t->domid = domid;
 	t->fd = fd;
 	t->export = export;
+	clock_gettime(CLOCK_MONOTONIC, &t->start);
 	talloc_set_destructor(t, transfer_destroy);
 	return t;
 }
@@ -246,11 +259,13 @@ do_export(struct req *r, struct domain *d, int fd)
 {
 	struct xss_sink *sink = xss_sink_memory(r);
 	struct transfer *t;
+	struct timespec start;
 	const uint8_t *data;
 	char *err = NULL;
 	size_t len;
 	int ret;
 
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	d->quiesced = true;
 	ret = sink ? state_dump_domain(r->xsd, d, sink, &err, r) : ENOMEM;
 	if (ret) {
@@ -263,6 +278,7 @@ do_export(struct req *r, struct domain *d, int fd)
 	t = transfer_new(r, "migrate-export", d->domid, fd, true);
 	if (!t)
 		return ENOMEM;
+	t->start = start;	/* from the quiesce */
 	data = xss_sink_data(sink, &len);
 	t->buf = talloc_memdup(t, data, len);
 	t->len = len;

@@ -137,17 +137,31 @@ static int
 import_node(struct restore *rs, const struct node *n)
 {
 	struct store *s = rs->xsd->store;
+	struct node copy = *n;
 	struct gen_map *g;
 	int ret;
 
-	ret = store_add(s, n);
+	if (!rs->bulk) {
+		/* The home: linked below /local/domain, the rest in bulk. */
+		ret = store_add(s, n);
+		if (!ret) {
+			copy.gen = store_gen(s, n->path);
+			rs->bulk = store_bulk_begin_at(rs->bulk_ctx, s,
+						       n->path);
+			if (!rs->bulk)
+				ret = ENOMEM;
+		}
+	} else {
+		copy.gen = store_new_gen(s);
+		ret = store_bulk_add(rs->bulk, &copy);
+	}
 	if (ret)
 		return ret;
 	g = talloc(rs->gens, struct gen_map);
 	if (!g)
 		return ENOMEM;
 	g->src = n->gen;
-	g->dst = store_gen(s, n->path);
+	g->dst = copy.gen;
 	return hash_put(rs->gens, talloc_strdup(g, n->path), g);
 }
 
@@ -489,7 +503,8 @@ apply(struct restore *rs, const struct xss_record *rec)
 	 * The nodes come together: bulk-loaded from the first to where the
 	 * first record of another type follows them.
 	 */
-	if (rec->type == XSS_REC_NODE_DATA && !rs->bulk && !rs->nodes_done)
+	if (rec->type == XSS_REC_NODE_DATA && !rs->bulk && !rs->nodes_done &&
+	    rs->mode != RESTORE_IMPORT)
 		rs->bulk = store_bulk_begin(rs->bulk_ctx, rs->xsd->store);
 	if (rs->bulk && rec->type != XSS_REC_NODE_DATA) {
 		int ret = store_bulk_end(rs->bulk);
@@ -988,8 +1003,7 @@ state_import_as(struct xsd *xsd, const uint8_t *buf, size_t len,
 		TALLOC_CTX *mem_ctx)
 {
 	struct restore rs = { .xsd = xsd, .mode = RESTORE_IMPORT,
-			      .lu_ctx = mem_ctx, .store_fd = -1,
-			      .nodes_done = true };	/* no bulk load */
+			      .lu_ctx = mem_ctx, .store_fd = -1 };
 	struct domain *d = domain_get(xsd, as, false);
 	struct import_check ic = { .xsd = xsd, .domid = domid,
 				   .q = d ? &d->quota : &xsd->quota };
@@ -1014,17 +1028,11 @@ state_import_as(struct xsd *xsd, const uint8_t *buf, size_t len,
 		ret = EEXIST;
 		goto out;
 	}
-	/* 1: the format's rules. */
-	r = xss_reader_new(top, xss_source_memory(top, buf, len));
-	if (!r || xss_verify(r)) {
-		*errmsg = talloc_strdup(mem_ctx, r ? xss_reader_error(r)
-						   : "out of memory");
-		ret = EINVAL;
-		goto out;
-	}
-	/* 2: ours. */
+	/* 1: the format's rules and ours, in one reading. */
 	r = xss_reader_new(top, xss_source_memory(top, buf, len));
 	ret = r ? xss_read_header(r, &h) : ENOMEM;
+	if (ret && r)
+		*errmsg = talloc_strdup(mem_ctx, xss_reader_error(r));
 	if (!ret && h.kind != XSS_KIND_MIGRATION) {
 		*errmsg = talloc_asprintf(mem_ctx, "a %s image, not a "
 					  "MIGRATION one",
@@ -1037,14 +1045,19 @@ state_import_as(struct xsd *xsd, const uint8_t *buf, size_t len,
 	}
 	while (!ret && (got = xss_read_next(r, &rec)) == 1)
 		ret = check_import(&ic, &rec);
+	if (!ret && got < 0) {
+		*errmsg = talloc_strdup(mem_ctx, xss_reader_error(r));
+		ret = EINVAL;
+	}
 	if (ret) {
 		if (!*errmsg)
 			*errmsg = talloc_strdup(mem_ctx, ic.why ? ic.why :
 						strerror(ret));
 		goto out;
 	}
-	/* 3: apply. */
+	/* 2: apply. */
 	rs.gens = hash_new(top);
+	rs.bulk_ctx = top;
 	ret = rs.gens ? ensure_parents(xsd) : ENOMEM;
 	if (!ret) {
 		ret = tree_rm(xsd->internal, NULL, home);

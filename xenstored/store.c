@@ -716,26 +716,36 @@ struct store_bulk {
 };
 
 struct store_bulk *
-store_bulk_begin(TALLOC_CTX *mem_ctx, struct store *s)
+store_bulk_begin_at(TALLOC_CTX *mem_ctx, struct store *s, const char *top)
 {
 	struct store_bulk *b;
-	struct node *root = NULL;
+	struct node *n = NULL;
 
-	if (s->count)
-		return NULL;
 	b = talloc_zero(mem_ctx, struct store_bulk);
 	if (!b)
 		return NULL;
 	b->s = s;
 	b->cap = 16;
 	b->open = talloc_array(b, struct node *, b->cap);
-	if (!b->open || store_get(b, s, "/", &root)) {
+	if (!b->open || store_get(b, s, top, &n) || n->first) {
 		talloc_free(b);
 		return NULL;
 	}
-	b->open[0] = root;
+	b->open[0] = n;
 	b->depth = 1;
 	return b;
+}
+
+struct store_bulk *
+store_bulk_begin(TALLOC_CTX *mem_ctx, struct store *s)
+{
+	return s->count ? NULL : store_bulk_begin_at(mem_ctx, s, "/");
+}
+
+uint64_t
+store_new_gen(struct store *s)
+{
+	return ++s->gen;
 }
 
 /* Write the open nodes from level 'from' down, deepest first. */
@@ -747,8 +757,8 @@ bulk_close(struct store_bulk *b, unsigned int from)
 	while (b->depth > from && !ret) {
 		struct node *n = b->open[--b->depth];
 
-		ret = put(b->s, n, strcmp(n->path, "/") ? TDB_INSERT
-							: TDB_REPLACE);
+		/* The top node exists already: its links are rewritten. */
+		ret = put(b->s, n, b->depth ? TDB_INSERT : TDB_REPLACE);
 		talloc_free(n);
 	}
 	return ret;
@@ -780,10 +790,10 @@ store_bulk_add(struct store_bulk *b, const struct node *n)
 
 	if (n->gen > s->gen)
 		s->gen = n->gen;
-	if (!strcmp(n->path, "/")) {
-		if (b->linked || b->depth != 1 || b->open[0]->nchildren)
+	if (!strcmp(n->path, b->open[0]->path) && !b->linked) {
+		if (b->depth != 1 || b->open[0]->nchildren)
 			return EEXIST;
-		parent = b->open[0];	/* the root: contents only */
+		parent = b->open[0];	/* the top: contents only */
 		if (s->owner_fn && node_owner(parent) != node_owner(n))
 			s->owner_fn(s->owner_arg, (int)node_owner(parent),
 				    (int)node_owner(n));

@@ -74,6 +74,14 @@ int store_restore_node(struct store *s, const struct node *n);
  */
 struct store_bulk;
 struct store_bulk *store_bulk_begin(TALLOC_CTX *mem_ctx, struct store *s);
+/*
+ * The same below an existing node without children (top), in a store
+ * that may hold anything else: what a migration import loads.
+ */
+struct store_bulk *store_bulk_begin_at(TALLOC_CTX *mem_ctx, struct store *s,
+				       const char *top);
+/* A new generation number (for nodes loaded with fresh ones). */
+uint64_t store_new_gen(struct store *s);
 int store_bulk_add(struct store_bulk *b, const struct node *n);
 int store_bulk_end(struct store_bulk *b);
 /*
