@@ -46,6 +46,7 @@ struct guest {
 	struct gmsg_queue events;	/* WATCH_EVENTs not consumed yet */
 	struct gmsg_queue replies;	/* replies not claimed yet */
 	bool dead;		/* the daemon closed the event channel */
+	bool suspended;		/* migrating: the ring is left alone */
 	bool desync;		/* a request went out only in part */
 	bool err_watch;		/* waits fail once error leaves err0 == 0 */
 	uint32_t err0;
@@ -62,6 +63,14 @@ void guest_fail(struct guest *g, const char *name, const char *fmt, ...)
 /* Set-up steps 1 and 2: ring page file and unbound event channel port. */
 int guest_open(struct guest *g, const char *rundir, unsigned int domid,
 	       unsigned int port);
+/*
+ * Migration (docs/migration.md): suspend leaves the ring alone (nothing
+ * taken, no notification) until resume; move takes the domain to
+ * another daemon's run directory: a copy of its page there, its event
+ * channel a new connection announcing the same {domid, port}.
+ */
+void guest_suspend(struct guest *g, bool on);
+int guest_move(struct guest *g, const char *rundir);
 /* Step 4: wait for the daemon's first notification or server_features. */
 int guest_wait_ready(struct guest *g, int timeout_ms);
 /* Close the event channel and unmap the page. */

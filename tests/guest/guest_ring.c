@@ -249,6 +249,8 @@ pump(struct guest *g)
 	size_t want;
 	ssize_t n;
 
+	if (g->suspended)
+		return 0;
 	for (;;) {
 		if (g->in_len < HDR_LEN) {
 			want = HDR_LEN - g->in_len;
@@ -724,6 +726,82 @@ guest_open(struct guest *g, const char *rundir, unsigned int domid,
 		return -1;
 	}
 	return 0;
+}
+
+void
+guest_suspend(struct guest *g, bool on)
+{
+	g->suspended = on;
+	if (!on && !g->dead) {
+		drain(g);
+		(void)pump(g);
+		notify(g);	/* whatever we queued meanwhile */
+	}
+}
+
+/* The event channel: connect to rundir's evtchn, announce {domid, port}. */
+static int
+connect_evtchn(struct guest *g, const char *rundir)
+{
+	struct { uint32_t domid, port; } hello = { g->domid, g->port };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	ssize_t n;
+
+	if (sim_path(g, sa.sun_path, sizeof(sa.sun_path), rundir, "evtchn") < 0)
+		return -1;
+	g->evt_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (g->evt_fd < 0) {
+		guest_fail(g, errno_name(errno), "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (connect(g->evt_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		guest_fail(g, errno_name(errno), "connect %s: %s", sa.sun_path,
+			   strerror(errno));
+		return -1;
+	}
+	n = send(g->evt_fd, &hello, sizeof(hello), MSG_NOSIGNAL);
+	if (n != (ssize_t)sizeof(hello)) {
+		guest_fail(g, n < 0 ? errno_name(errno) : "EIO",
+			   "send {domid, port} on %s: %s", sa.sun_path,
+			   n < 0 ? strerror(errno) : "short write");
+		return -1;
+	}
+	return 0;
+}
+
+int
+guest_move(struct guest *g, const char *rundir)
+{
+	char path[PATH_MAX], name[32];
+	void *page;
+	int fd;
+
+	snprintf(name, sizeof(name), "dom%u.ring", g->domid);
+	if (sim_path(g, path, sizeof(path), rundir, name) < 0)
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, g->intf, PAGE_SIZE) != PAGE_SIZE) {
+		guest_fail(g, errno_name(errno), "copy the page to %s: %s",
+			   path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	page = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (page == MAP_FAILED) {
+		guest_fail(g, errno_name(errno), "mmap %s: %s", path,
+			   strerror(errno));
+		return -1;
+	}
+	munmap(g->intf, PAGE_SIZE);
+	g->intf = page;
+	snprintf(g->ring_path, sizeof(g->ring_path), "%s", path);
+	if (g->evt_fd >= 0)
+		close(g->evt_fd);
+	g->evt_fd = -1;
+	g->dead = false;
+	return connect_evtchn(g, rundir);
 }
 
 int

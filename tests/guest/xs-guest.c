@@ -666,6 +666,16 @@ line_cmd(struct guest *g, char *line)
 		if (request_strs(g, XS_TRANSACTION_END, id, NULL, 1, how) < 0)
 			goto fail;
 		out_line("OK");
+	} else if (!strcmp(cmd, "suspend") && n == 0) {
+		guest_suspend(g, true);
+		out_line("OK");
+	} else if (!strcmp(cmd, "resume") && n == 0) {
+		guest_suspend(g, false);
+		out_line("OK");
+	} else if (!strcmp(cmd, "move") && n == 1) {
+		if (guest_move(g, args[0]) < 0)
+			goto fail;
+		out_line("OK");
 	} else if (!strcmp(cmd, "reconnect") && n == 0) {
 		if (guest_reconnect(g) < 0)
 			goto fail;
@@ -841,6 +851,7 @@ usage(FILE *f)
 "          getperms P | setperms P SPEC... | watch P TOKEN [DEPTH] |\n"
 "          unwatch P TOKEN | wait-event [SECONDS] | tx-start |\n"
 "          tx ID CMD... | tx-end ID commit|abort | reconnect | raw HEX |\n"
+"          suspend | move RUNDIR | resume |\n"
 "          ring-garbage | error [SECONDS] | quit\n"
 "see docs/xs-guest.1.md\n");
 }

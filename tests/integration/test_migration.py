@@ -336,3 +336,35 @@ int main(int argc, char **argv)
 	return 0;
 }
 '''
+
+
+def test_migrate_xs_guest(xsd, xs, dest, tmp_path):
+    """The same with tests/xs-guest taking part (suspend, move, resume;
+    docs/xs-guest.1.md)."""
+    from test_guest_smoke import Guest
+    g = Guest(xsd, 5)
+    try:
+        h = home(5)
+        xs.write(h + "/data", "0")
+        assert g("watch data tok") == "OK"
+        assert g("wait-event") == "EVENT data tok"
+        tx = g("tx-start")
+        assert g("tx %s write t v" % tx) == "OK"
+        assert g("suspend") == "OK"
+        img = str(tmp_path / "dom5.xss")
+        r = tool(xsd, "export", "--domid", "5", "-o", img)
+        assert r.returncode == 0, r
+        r = tool(dest, "import", "--domid", "5", img)
+        assert r.returncode == 0, r
+        xs.ack(XS_RELEASE, "5")
+        assert g("move %s" % dest.rundir) == "OK"
+        dx = dest.client()
+        introduce(dx, 5, 1)
+        assert g("resume") == "OK"
+        dx.write(h + "/data", "2")
+        assert g("wait-event") == "EVENT data tok"
+        assert g("tx-end %s commit" % tx) == "OK"
+        assert dx.read(h + "/t") == b"v"
+        assert g("read data") == "2"
+    finally:
+        g.kill()
