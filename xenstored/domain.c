@@ -50,7 +50,8 @@ domain_init(struct xsd *xsd)
 	struct domain *d;
 
 	xsd->domains = hash_new(xsd);
-	if (!xsd->domains)
+	xsd->ports = hash_new(xsd);
+	if (!xsd->domains || !xsd->ports)
 		return ENOMEM;
 	d = domain_get(xsd, 0, true);
 	if (!d)
@@ -97,6 +98,24 @@ domain_introduced(struct xsd *xsd, unsigned int domid)
 	return d && d->introduced && d->domid ? d : NULL;
 }
 
+int
+domain_set_port(struct domain *d, uint32_t local)
+{
+	struct hash *ports = d->xsd->ports;
+
+	if (d->local_port && hash_get(ports, d->port_key) == d)
+		hash_del(ports, d->port_key);
+	d->local_port = local;
+	if (!local)
+		return 0;
+	snprintf(d->port_key, sizeof(d->port_key), "%u", local);
+	if (hash_put(ports, d->port_key, d)) {
+		d->local_port = 0;
+		return ENOMEM;
+	}
+	return 0;
+}
+
 static void
 unbind(struct domain *d)
 {
@@ -104,7 +123,7 @@ unbind(struct domain *d)
 
 	if (d->local_port)
 		b->ops->unbind(b, d->local_port);
-	d->local_port = 0;
+	domain_set_port(d, 0);
 }
 
 int
@@ -113,7 +132,7 @@ domain_introduce(struct xsd *xsd, unsigned int domid, uint64_t gfn,
 {
 	struct backend *b = xsd->backend;
 	struct domain *d = domain_get(xsd, domid, true);
-	uint32_t features;
+	uint32_t features, local;
 	int ret;
 
 	if (!d)
@@ -122,13 +141,15 @@ domain_introduce(struct xsd *xsd, unsigned int domid, uint64_t gfn,
 	if (d->introduced) {
 		/* Again: a new event channel (the old one stays if that
 		 * fails) and a fresh connection. */
-		uint32_t local;
-
 		ret = b->ops->bind(b, domid, port, &local);
 		if (ret)
 			return ret;
 		unbind(d);
-		d->local_port = local;
+		ret = domain_set_port(d, local);
+		if (ret) {
+			b->ops->unbind(b, local);
+			return ret;
+		}
 		d->remote_port = port;
 		((struct xenstore_domain_interface *)d->page)->server_features =
 			features;
@@ -139,7 +160,12 @@ domain_introduce(struct xsd *xsd, unsigned int domid, uint64_t gfn,
 	ret = b->ops->map(b, domid, gfn, &d->page);
 	if (ret)
 		return ret;
-	ret = b->ops->bind(b, domid, port, &d->local_port);
+	ret = b->ops->bind(b, domid, port, &local);
+	if (!ret) {
+		ret = domain_set_port(d, local);
+		if (ret)
+			b->ops->unbind(b, local);
+	}
 	if (ret) {
 		b->ops->unmap(b, domid, d->page);
 		d->page = NULL;
@@ -192,48 +218,32 @@ domain_release(struct domain *d)
 	log_debug("domain %u released", d->domid);
 }
 
-struct port_search {
-	uint32_t port;
-	struct domain *found;
-};
-
-static int
-match_port(const char *key, void *val, void *arg)
-{
-	struct domain *d = val;
-	struct port_search *ps = arg;
-
-	(void)key;
-	if (d->introduced && d->domid && d->page &&
-	    d->local_port == ps->port) {
-		ps->found = d;
-		return 1;
-	}
-	return 0;
-}
-
+/*
+ * Our end of a channel fired: one lookup, whatever the number of
+ * domains.  A port nobody owns is a late notification for a channel
+ * just unbound; nothing to do.
+ */
 void
 backend_port_fired(struct xsd *xsd, uint32_t local)
 {
-	struct port_search ps = { .port = local };
+	struct domain *d;
+	char key[12];
 
-	hash_foreach(xsd->domains, match_port, &ps);
+	snprintf(key, sizeof(key), "%u", local);
+	d = hash_get(xsd->ports, key);
 	/* A domain restored from a dump has no page: not ours to serve. */
-	if (ps.found && ps.found->conn && ps.found->page)
-		conn_ring_event(ps.found->conn);
+	if (d && d->introduced && d->domid && d->conn && d->page)
+		conn_ring_event(d->conn);
 }
 
-static int
-check_state(const char *key, void *val, void *arg)
+static void
+check_domain(struct domain *d)
 {
-	struct domain *d = val;
 	struct backend *b = d->xsd->backend;
 	enum domain_state st;
 
-	(void)key;
-	(void)arg;
 	if (!d->introduced || !d->domid || !d->page)
-		return 0;	/* a domain restored from a dump stays */
+		return;		/* a domain restored from a dump stays */
 	st = b->ops->state(b, d->domid);
 	if (st == DOMAIN_DYING) {
 		domain_release(d);
@@ -241,6 +251,14 @@ check_state(const char *key, void *val, void *arg)
 		d->shutdown_reported = true;
 		watch_fire_special(d->xsd, "@releaseDomain", d->domid);
 	}
+}
+
+static int
+check_state(const char *key, void *val, void *arg)
+{
+	(void)key;
+	(void)arg;
+	check_domain(val);
 	return 0;
 }
 
@@ -248,4 +266,13 @@ void
 backend_domains_changed(struct xsd *xsd)
 {
 	hash_foreach(xsd->domains, check_state, NULL);
+}
+
+void
+backend_domain_changed(struct xsd *xsd, unsigned int domid)
+{
+	struct domain *d = domain_get(xsd, domid, false);
+
+	if (d)
+		check_domain(d);
 }

@@ -136,7 +136,8 @@ restore_domain(struct restore *rs, const struct xss_domain *rec)
 						  : rec->target;
 	d->gfn = rec->gfn;
 	d->remote_port = rec->remote_port;
-	d->local_port = rec->local_port;
+	if (domain_set_port(d, rec->local_port))
+		return ENOMEM;
 	d->introduced = rec->flags & XSS_DOM_INTRODUCED;
 	if (!(rec->flags & XSS_DOM_CONNECTION))
 		return 0;

@@ -57,6 +57,7 @@ struct xsd {
 	struct list_node conns;		/* every struct conn */
 	struct list_node flush;		/* conns with output to send */
 	struct hash *domains;		/* domid text -> struct domain */
+	struct hash *ports;		/* local port text -> struct domain */
 	struct quota_set quota;		/* defaults for new domains */
 	uint32_t next_conn_id;
 	unsigned int nconns;
