@@ -20,6 +20,7 @@ struct hash;
 struct backend;
 struct conn;
 struct perm;
+struct watch_index;
 
 /* Permissions of the special watch paths @introduceDomain/@releaseDomain. */
 struct special_node {
@@ -58,6 +59,7 @@ struct xsd {
 	struct list_node flush;		/* conns with output to send */
 	struct hash *domains;		/* domid text -> struct domain */
 	struct hash *ports;		/* local port text -> struct domain */
+	struct watch_index *watch_index; /* watches by path; NULL: none */
 	struct quota_set quota;		/* defaults for new domains */
 	uint32_t next_conn_id;
 	unsigned int nconns;
