@@ -27,6 +27,7 @@
 #include <talloc.h>
 
 #include "backend.h"
+#include "fdlimit.h"
 #include "hash.h"
 #include "log.h"
 #include "loop.h"
@@ -174,7 +175,7 @@ accept_event(void *arg, short revents)
 	int fd;
 
 	(void)revents;
-	fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	fd = fdlimit_accept(s->b->xsd, s->listen_fd, "event channel");
 	if (fd < 0)
 		return;
 	ch = talloc_zero(s, struct sim_chan);

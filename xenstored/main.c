@@ -22,6 +22,7 @@
 #include "backend.h"
 #include "conn.h"
 #include "domain.h"
+#include "fdlimit.h"
 #include "log.h"
 #include "loop.h"
 #include "quota.h"
@@ -321,6 +322,12 @@ main(int argc, char **argv)
 	xsd->loop = loop_new(xsd);
 	if (!sock || (on_disk && !db) || !xsd->rbuf || !xsd->loop) {
 		fprintf(stderr, "xenstored: out of memory\n");
+		goto out;
+	}
+	ret = fdlimit_init(xsd);
+	if (ret) {
+		fprintf(stderr, "xenstored: open file limit: %s\n",
+			strerror(ret));
 		goto out;
 	}
 	xsd->store = store_open(xsd, db, &ret);

@@ -21,6 +21,7 @@ struct backend;
 struct conn;
 struct perm;
 struct watch_index;
+struct fdlimit;
 
 /* Permissions of the special watch paths @introduceDomain/@releaseDomain. */
 struct special_node {
@@ -60,6 +61,7 @@ struct xsd {
 	struct hash *domains;		/* domid text -> struct domain */
 	struct hash *ports;		/* local port text -> struct domain */
 	struct watch_index *watch_index; /* watches by path; NULL: none */
+	struct fdlimit *fdlimit;	/* NULL until fdlimit_init */
 	struct quota_set quota;		/* defaults for new domains */
 	uint32_t next_conn_id;
 	unsigned int nconns;

@@ -78,6 +78,7 @@ static struct mguest *guests;
 static unsigned int nguests;
 static int epfd = -1, dom0_fd = -1;
 static uint32_t dom0_req;
+static unsigned int intro_retries;
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
 die(const char *fmt, ...)
@@ -383,6 +384,7 @@ guest_introduce(struct mguest *g)
 			break;
 		if (strcmp(reply, "EINVAL") || tries == 1000)
 			die("INTRODUCE %u: %s", g->domid, reply);
+		intro_retries++;
 		usleep(1000);
 	}
 	snprintf(buf, sizeof(buf), "/local/domain/%u", g->domid);
@@ -683,6 +685,7 @@ main(int argc, char **argv)
 	}
 	qsort(fan, reps, sizeof(*fan), cmp_double);
 
+	fprintf(stderr, "xs-many: INTRODUCE retried %u times\n", intro_retries);
 	printf("guests=%u setup_us=%.1f rr_med_us=%.1f rr_p99_us=%.1f "
 	       "fanout_ms=%.2f %s fds_idle=%ld fds_guests=%ld", nguests, setup,
 	       med, p99, fan[reps / 2], buf, fds_idle, fds_guests);
