@@ -3,7 +3,7 @@
  * scale test and the scale rows of `make bench`.
  *
  *   xs-many [--rundir DIR] [--pid PID] [--first DOMID] [--secs S]
- *           [--reps K] [--pin CPU] [--release] N
+ *           [--reps K] [--pin CPU] [--release] [--lazy-notify] N
  *
  * Speaks the simulated backend directly (docs/sim-backend.md allows a
  * guest of its own): for each of N guests it creates the ring page file,
@@ -28,11 +28,20 @@
  * per write, with the right path and token.  One result line goes to
  * stdout:
  *
- *   guests=N setup_us=.. rr_med_us=.. rr_p99_us=.. fanout_ms=..
- *   rss_kib=.. anon_kib=.. fds_idle=.. fds_guests=.. [fds_after=..]
+ *   guests=N setup_us=.. setup_first_us=.. setup_last_us=..
+ *   setup_all_us=.. rr_med_us=.. rr_p99_us=.. fanout_ms=.. rss_kib=..
+ *   anon_kib=.. fds_idle=.. fds_guests=.. [fds_after=..]
  *
- * (setup_us per guest; rss_kib and anon_kib: the daemon's VmRSS and
- * RssAnon growth per guest, KiB; fds: the daemon's open descriptors.)
+ * (setup_us: median time to bring one guest up, files to INTRODUCE and
+ * watch requests; setup_first_us, setup_last_us: the same for the first
+ * and the last tenth of the guests; setup_all_us: the whole set-up until every guest has
+ * its watch replies and first events, divided by N; rss_kib and
+ * anon_kib: the daemon's VmRSS and RssAnon growth per guest, KiB, the
+ * former including the guest's ring page; fds: the daemon's open
+ * descriptors.)  Guests notify the daemon after every change of the
+ * ring, as docs/sim-backend.md says; with --lazy-notify only after
+ * taking bytes off a full response ring (the daemon writes as much as
+ * fits, so only then may it wait for room).
  * Exit status 0, or 1 with the reason on stderr.
  */
 #include <dirent.h>
@@ -79,6 +88,7 @@ static unsigned int nguests;
 static int epfd = -1, dom0_fd = -1;
 static uint32_t dom0_req;
 static unsigned int intro_retries;
+static bool lazy_notify;
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
 die(const char *fmt, ...)
@@ -259,13 +269,15 @@ guest_serve(struct mguest *g)
 	struct xenstore_domain_interface *in = g->intf;
 	struct xsd_sockmsg h;
 	char junk[64];
-	bool took = false;
+	bool was_full, took = false;
 	ssize_t n;
 
 	while ((n = recv(g->evt_fd, junk, sizeof(junk), MSG_DONTWAIT)) > 0)
 		;
 	if (n == 0)
 		die("dom%u: the daemon closed the event channel", g->domid);
+	was_full = ring_used(in->rsp_cons, __atomic_load_n(&in->rsp_prod,
+		__ATOMIC_ACQUIRE)) == XENSTORE_RING_SIZE;
 	for (;;) {
 		n = ring_take(in->rsp, &in->rsp_cons, &in->rsp_prod,
 			      g->buf + g->len, sizeof(g->buf) - g->len);
@@ -287,8 +299,13 @@ guest_serve(struct mguest *g)
 			memmove(g->buf, g->buf + HDR + h.len, g->len);
 		}
 	}
-	if (took)
-		notify(g);	/* there is room again */
+	/*
+	 * docs/sim-backend.md: every update is followed by a notification.
+	 * With --lazy-notify only after taking bytes off a full ring: the
+	 * daemon writes as much as fits, so only then may it wait for room.
+	 */
+	if (took && (!lazy_notify || was_full))
+		notify(g);
 }
 
 /* Serve notified guests until done() or the timeout. */
@@ -597,7 +614,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: xs-many [--rundir DIR] [--pid PID] "
 		"[--first DOMID] [--secs S] [--reps K] [--pin CPU] "
-		"[--release] N\n");
+		"[--release] [--lazy-notify] N\n");
 	exit(2);
 }
 
@@ -612,11 +629,14 @@ main(int argc, char **argv)
 		{ "reps", required_argument, NULL, 'k' },
 		{ "pin", required_argument, NULL, 'c' },
 		{ "release", no_argument, NULL, 'R' },
+		{ "lazy-notify", no_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 }
 	};
 	long pid = 0, fds_idle = -1, fds_guests = -1, rss0 = 0, anon0 = 0;
 	unsigned int first = 1, reps = 5, i;
-	double secs = 1, setup, med = 0, p99 = 0, *fan;
+	double secs = 1, setup, med = 0, p99 = 0, *fan, *each;
+	double first_tenth, last_tenth;
+	unsigned int tenth;
 	bool release = false;
 	int pin = -1, c;
 	struct rlimit rl;
@@ -632,6 +652,7 @@ main(int argc, char **argv)
 		case 'k': reps = (unsigned int)atoi(optarg); break;
 		case 'c': pin = atoi(optarg); break;
 		case 'R': release = true; break;
+		case 'L': lazy_notify = true; break;
 		default: usage();
 		}
 	}
@@ -647,8 +668,9 @@ main(int argc, char **argv)
 	}
 	guests = calloc(nguests, sizeof(*guests));
 	fan = calloc(reps, sizeof(*fan));
+	each = calloc(nguests, sizeof(*each));
 	epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (!guests || !fan || epfd < 0)
+	if (!guests || !fan || !each || epfd < 0)
 		die("out of memory");
 	dom0_connect();
 	dom0_call(XS_WRITE, FANOUT_PATH "\0" "0", sizeof(FANOUT_PATH) + 1,
@@ -663,11 +685,21 @@ main(int argc, char **argv)
 
 	setup = now_us();
 	for (i = 0; i < nguests; i++) {
+		double t = now_us();
+
 		guest_open(&guests[i], first + i);
 		guest_introduce(&guests[i]);
+		each[i] = now_us() - t;
 	}
 	serve_until(all_set_up, TIMEOUT_MS);
 	setup = (now_us() - setup) / nguests;
+	/* First and last tenth: flat set-up means they cost the same. */
+	tenth = nguests >= 10 ? nguests / 10 : 1;
+	qsort(each, tenth, sizeof(*each), cmp_double);
+	first_tenth = each[tenth / 2];
+	qsort(each + nguests - tenth, tenth, sizeof(*each), cmp_double);
+	last_tenth = each[nguests - tenth + tenth / 2];
+	qsort(each, nguests, sizeof(*each), cmp_double);
 	if (pid) {
 		fds_guests = proc_fds(pid);
 		snprintf(buf, sizeof(buf), "rss_kib=%.2f anon_kib=%.2f",
@@ -685,10 +717,14 @@ main(int argc, char **argv)
 	}
 	qsort(fan, reps, sizeof(*fan), cmp_double);
 
-	fprintf(stderr, "xs-many: INTRODUCE retried %u times\n", intro_retries);
-	printf("guests=%u setup_us=%.1f rr_med_us=%.1f rr_p99_us=%.1f "
-	       "fanout_ms=%.2f %s fds_idle=%ld fds_guests=%ld", nguests, setup,
-	       med, p99, fan[reps / 2], buf, fds_idle, fds_guests);
+	if (intro_retries)
+		fprintf(stderr, "xs-many: INTRODUCE retried %u times\n",
+			intro_retries);
+	printf("guests=%u setup_us=%.1f setup_first_us=%.1f "
+	       "setup_last_us=%.1f setup_all_us=%.1f rr_med_us=%.1f "
+	       "rr_p99_us=%.1f fanout_ms=%.2f %s fds_idle=%ld fds_guests=%ld",
+	       nguests, each[nguests / 2], first_tenth, last_tenth, setup, med,
+	       p99, fan[reps / 2], buf, fds_idle, fds_guests);
 	if (release) {
 		release_all();
 		if (pid) {
