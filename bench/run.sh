@@ -395,7 +395,8 @@ for ((r = 1; r <= SCALE_REPS; r++)); do
 		else
 			progress "  $out"
 			for f in rr_med_us rr_p99_us setup_us setup_first_us \
-				setup_last_us rss_kib anon_kib fanout_ms; do
+				setup_last_us rss_kib anon_kib fanout_ms \
+				fanout_cpu_ms; do
 				printf '%s\n' "$out" | tr ' ' '\n' |
 					sed -n "s/^$f=//p" >>"$SAMPLES/s$n.$f"
 			done
@@ -512,16 +513,16 @@ if [ "$FILL" -gt 0 ]; then
 		"${flat[ours]}" "$([ "$UPSTREAM" = 1 ] && echo "${flat[up]}" || echo n/a)" "-" ""
 fi
 if [ -n "$SCALE" ]; then
-	S='%-3s %7s %12s %12s %22s %15s %12s\n'
+	S='%-3s %7s %11s %11s %22s %15s %17s\n'
 	echo
 	echo "== many idle simulated guests (ours; tests/xs-many; daemon pinned to CPU $PIN_CPU, rundir on ${SCALE_DIR%/*})"
-	printf "$S" "#" "guests" "READ rr us" "READ p99 us" "set-up us/guest (1st/last 10%)" "RSS KiB/guest" "fan-out ms"
+	printf "$S" "#" "guests" "READ rr us" "READ p99 us" "set-up us/guest (1st/last 10%)" "RSS KiB/guest" "fan-out ms (cpu)"
 	for n in $SCALE; do
 		printf "$S" "s" "$n" "$(cell "s$n.rr_med_us" %.1f)" \
 			"$(cell "s$n.rr_p99_us" %.1f)" \
 			"$(cell "s$n.setup_us" %.0f) ($(cell "s$n.setup_first_us" %.0f)/$(cell "s$n.setup_last_us" %.0f))" \
 			"$(cell "s$n.rss_kib" %.2f) ($(cell "s$n.anon_kib" %.2f))" \
-			"$(cell "s$n.fanout_ms" %.2f)"
+			"$(cell "s$n.fanout_ms" %.2f) ($(cell "s$n.fanout_cpu_ms" %.1f))"
 	done
 	set -- $SCALE
 	lo=$1
@@ -531,7 +532,7 @@ if [ -n "$SCALE" ]; then
 		echo "READ round trip with $hi guests / with $lo: $(ratio "s$hi.rr_med_us" "s$lo.rr_med_us") (median), $(ratio "s$hi.rr_p99_us" "s$lo.rr_p99_us") (p99)"
 	fi
 	echo "RSS KiB/guest: daemon VmRSS growth per guest, the guest's 4 KiB ring page included (RssAnon growth in brackets)."
-	echo "fan-out: one dom0 WRITE of a node every guest watches until every guest has taken its event off its ring (median of 5 per run)."
+	echo "fan-out: one dom0 WRITE of a node every guest watches until every guest has taken its event off its ring (median of 5 per run); cpu: the daemon's CPU time per fan-out."
 	echo "scale figures: median of $SCALE_REPS run(s), a fresh daemon per run; READ rr from xs-many pinned with the daemon."
 fi
 echo

@@ -29,13 +29,16 @@
  * stdout:
  *
  *   guests=N setup_us=.. setup_first_us=.. setup_last_us=..
- *   setup_all_us=.. rr_med_us=.. rr_p99_us=.. fanout_ms=.. rss_kib=..
- *   anon_kib=.. fds_idle=.. fds_guests=.. [fds_after=..]
+ *   setup_all_us=.. rr_med_us=.. rr_p99_us=.. fanout_ms=..
+ *   fanout_cpu_ms=.. rss_kib=.. anon_kib=.. fds_idle=.. fds_guests=..
+ *   [fds_after=..]
  *
  * (setup_us: median time to bring one guest up, files to INTRODUCE and
  * watch requests; setup_first_us, setup_last_us: the same for the first
  * and the last tenth of the guests; setup_all_us: the whole set-up until every guest has
- * its watch replies and first events, divided by N; rss_kib and
+ * its watch replies and first events, divided by N; fanout_cpu_ms: the
+ * daemon's CPU time per fan-out (with --pid; 10 ms clock ticks, so only
+ * meaningful with many guests or reps); rss_kib and
  * anon_kib: the daemon's VmRSS and RssAnon growth per guest, KiB, the
  * former including the guest's ring page; fds: the daemon's open
  * descriptors.)  Guests notify the daemon after every change of the
@@ -272,8 +275,8 @@ guest_serve(struct mguest *g)
 	bool was_full, took = false;
 	ssize_t n;
 
-	while ((n = recv(g->evt_fd, junk, sizeof(junk), MSG_DONTWAIT)) > 0)
-		;
+	/* One notification per wake-up: a pending one wakes us again. */
+	n = recv(g->evt_fd, junk, sizeof(junk), MSG_DONTWAIT);
 	if (n == 0)
 		die("dom%u: the daemon closed the event channel", g->domid);
 	was_full = ring_used(in->rsp_cons, __atomic_load_n(&in->rsp_prod,
@@ -451,6 +454,27 @@ proc_kib(long pid, const char *field)
 			v = strtol(line + flen + 1, NULL, 10);
 	fclose(f);
 	return v;
+}
+
+/* The daemon's CPU time so far (user + system), in ms. */
+static double
+proc_cpu_ms(long pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut = 0, st = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "r");
+	if (!f || !fgets(buf, sizeof(buf), f))
+		die("%s: %s", path, strerror(errno));
+	fclose(f);
+	/* After the command's closing parenthesis: state is field 3. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+			 "%lu %lu", &ut, &st) != 2)
+		die("%s: cannot parse", path);
+	return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
 }
 
 static long
@@ -635,7 +659,7 @@ main(int argc, char **argv)
 	long pid = 0, fds_idle = -1, fds_guests = -1, rss0 = 0, anon0 = 0;
 	unsigned int first = 1, reps = 5, i;
 	double secs = 1, setup, med = 0, p99 = 0, *fan, *each;
-	double first_tenth, last_tenth;
+	double first_tenth, last_tenth, cpu0, fan_cpu;
 	unsigned int tenth;
 	bool release = false;
 	int pin = -1, c;
@@ -711,10 +735,12 @@ main(int argc, char **argv)
 
 	if (secs > 0)
 		rr(secs, pin, &med, &p99);
+	cpu0 = pid ? proc_cpu_ms(pid) : 0;
 	for (i = 0; i < reps; i++) {
 		want_all++;
 		fan[i] = fanout(want_all);
 	}
+	fan_cpu = pid ? (proc_cpu_ms(pid) - cpu0) / reps : 0;
 	qsort(fan, reps, sizeof(*fan), cmp_double);
 
 	if (intro_retries)
@@ -722,9 +748,10 @@ main(int argc, char **argv)
 			intro_retries);
 	printf("guests=%u setup_us=%.1f setup_first_us=%.1f "
 	       "setup_last_us=%.1f setup_all_us=%.1f rr_med_us=%.1f "
-	       "rr_p99_us=%.1f fanout_ms=%.2f %s fds_idle=%ld fds_guests=%ld",
+	       "rr_p99_us=%.1f fanout_ms=%.2f fanout_cpu_ms=%.1f %s "
+	       "fds_idle=%ld fds_guests=%ld",
 	       nguests, each[nguests / 2], first_tenth, last_tenth, setup, med,
-	       p99, fan[reps / 2], buf, fds_idle, fds_guests);
+	       p99, fan[reps / 2], fan_cpu, buf, fds_idle, fds_guests);
 	if (release) {
 		release_all();
 		if (pid) {
