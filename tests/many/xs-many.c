@@ -772,5 +772,9 @@ main(int argc, char **argv)
 	}
 	printf("\n");
 	close(dom0_fd);
+	close(epfd);
+	free(each);
+	free(fan);
+	free(guests);
 	return 0;
 }
