@@ -5,6 +5,8 @@
   home and one on a node they all watch: every guest gets its events,
   then all are released (half by RELEASE, half by dying) and the
   daemon's descriptor count is back to its idle value.
+* A guest's ring page is mapped, not kept open: the daemon holds its
+  event channel only, and a state dump says page_fd -1.
 * Running out of descriptors: the daemon raises its soft limit to the
   hard one and says so; past the limit it says once that it cannot serve
   more, turns new connections away, keeps serving the others, and
@@ -22,8 +24,9 @@ import time
 import pytest
 
 import conftest
-from conftest import (IO_TIMEOUT, REPO, XS_IS_DOMAIN_INTRODUCED, ConnClosed,
-                      XsRaw)
+from conftest import (IO_TIMEOUT, REPO, XS_CONTROL, XS_IS_DOMAIN_INTRODUCED,
+                      ConnClosed, XsRaw)
+from test_guest_smoke import Guest
 
 pytestmark = pytest.mark.ours_only("the sim backend is ours")
 
@@ -80,6 +83,41 @@ def test_many_guests_watch_and_release(xsd, xs):
         assert xs.call(XS_IS_DOMAIN_INTRODUCED, str(domid)) == b"F\0"
     assert b"out of file descriptors" not in \
         open(xsd.stderr_path, "rb").read()
+
+
+def _xss_tool():
+    t = os.environ.get("XSS_TOOL") or os.path.join(REPO, "xs-state",
+                                                  "xs-state")
+    if not os.access(t, os.X_OK):
+        pytest.fail("xs-state tool %s missing: run make" % t)
+    return t
+
+
+def test_guest_page_mapped_without_descriptor(xsd, xs, tmp_path):
+    g = Guest(xsd, 7)
+    try:
+        assert g("write x 1") == "OK"
+        ring = os.path.join(xsd.rundir, "sim", "dom7.ring")
+        fds = [os.readlink("/proc/%d/fd/%s" % (xsd.pid, fd))
+               for fd in os.listdir("/proc/%d/fd" % xsd.pid)]
+        assert ring not in fds, fds
+        maps = open("/proc/%d/maps" % xsd.pid).read()
+        assert ring in maps
+        # The image records the channel's descriptor but no page's.
+        img = str(tmp_path / "img.xss")
+        xs.ack(XS_CONTROL, "dump-state", img)
+        r = subprocess.run([_xss_tool(), "dump", img], capture_output=True,
+                           text=True, timeout=IO_TIMEOUT * 4)
+        assert r.returncode == 0, r.stderr
+        line = [ln for ln in r.stdout.splitlines()
+                if "DOMAIN_START" in ln and "domid 7 " in ln]
+        assert len(line) == 1, r.stdout
+        m = re.search(r"evtchn_fd (-?\d+) page_fd (-?\d+)", line[0])
+        assert m and int(m.group(1)) >= 0 and m.group(2) == "-1", line[0]
+        # The guest goes on being served after the dump.
+        assert g("read x") == "1"
+    finally:
+        g.kill()
 
 
 @pytest.fixture
