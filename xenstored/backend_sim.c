@@ -52,7 +52,7 @@ struct sim_chan {
 	uint32_t local;		/* 0 while unbound */
 	struct loop_io *io;
 	char key[24];
-	char dkey[12];
+	char dkey[HASH_KEY_UINT];
 };
 
 struct sim {
@@ -96,10 +96,9 @@ chan_destroy(struct sim_chan *ch)
 static struct sim_chan *
 chan_by_local(struct sim *s, uint32_t local)
 {
-	char key[12];
+	char key[HASH_KEY_UINT];
 
-	snprintf(key, sizeof(key), "%u", local);
-	return hash_get(s->bound, key);
+	return hash_get(s->bound, hash_key_uint(key, local));
 }
 
 static void
@@ -302,8 +301,8 @@ sim_bind(struct backend *b, unsigned int domid, uint32_t remote,
 		return EINVAL;
 	hash_del(s->unbound, ch->key);
 	ch->local = s->next_local++;
-	snprintf(ch->key, sizeof(ch->key), "%u", ch->local);
-	snprintf(ch->dkey, sizeof(ch->dkey), "%u", ch->domid);
+	hash_key_uint(ch->key, ch->local);
+	hash_key_uint(ch->dkey, ch->domid);
 	if (hash_put(s->bound, ch->key, ch)) {
 		talloc_free(ch);
 		return ENOMEM;
@@ -345,10 +344,9 @@ sim_state(struct backend *b, unsigned int domid)
 {
 	struct sim *s = b->priv;
 	struct sim_chan *ch;
-	char key[12];
+	char key[HASH_KEY_UINT];
 
-	snprintf(key, sizeof(key), "%u", domid);
-	ch = hash_get(s->doms, key);
+	ch = hash_get(s->doms, hash_key_uint(key, domid));
 	return ch && !ch->dead ? DOMAIN_RUNNING : DOMAIN_DYING;
 }
 

@@ -23,10 +23,9 @@ struct domain *
 domain_get(struct xsd *xsd, unsigned int domid, bool create)
 {
 	struct domain *d;
-	char key[12];
+	char key[HASH_KEY_UINT];
 
-	snprintf(key, sizeof(key), "%u", domid);
-	d = hash_get(xsd->domains, key);
+	d = hash_get(xsd->domains, hash_key_uint(key, domid));
 	if (d || !create)
 		return d;
 	d = talloc_zero(xsd->domains, struct domain);
@@ -35,7 +34,7 @@ domain_get(struct xsd *xsd, unsigned int domid, bool create)
 	d->xsd = xsd;
 	d->domid = domid;
 	d->target = PERM_NO_TARGET;
-	snprintf(d->key, sizeof(d->key), "%u", domid);
+	hash_key_uint(d->key, domid);
 	d->quota = xsd->quota;
 	if (hash_put(xsd->domains, d->key, d)) {
 		talloc_free(d);
@@ -108,7 +107,7 @@ domain_set_port(struct domain *d, uint32_t local)
 	d->local_port = local;
 	if (!local)
 		return 0;
-	snprintf(d->port_key, sizeof(d->port_key), "%u", local);
+	hash_key_uint(d->port_key, local);
 	if (hash_put(ports, d->port_key, d)) {
 		d->local_port = 0;
 		return ENOMEM;
@@ -226,11 +225,9 @@ domain_release(struct domain *d)
 void
 backend_port_fired(struct xsd *xsd, uint32_t local)
 {
-	struct domain *d;
-	char key[12];
+	char key[HASH_KEY_UINT];
+	struct domain *d = hash_get(xsd->ports, hash_key_uint(key, local));
 
-	snprintf(key, sizeof(key), "%u", local);
-	d = hash_get(xsd->ports, key);
 	/* A domain restored from a dump has no page: not ours to serve. */
 	if (d && d->introduced && d->domid && d->conn && d->page)
 		conn_ring_event(d->conn);

@@ -41,7 +41,7 @@ struct domain {
 	uint64_t gfn;
 	uint32_t remote_port;		/* the guest's end */
 	uint32_t local_port;		/* ours: set with domain_set_port */
-	char port_key[12];		/* its key in xsd->ports */
+	char port_key[11];		/* its key in xsd->ports */
 	uint32_t target;		/* SET_TARGET, or PERM_NO_TARGET */
 	bool shutdown_reported;		/* @releaseDomain sent for shutdown */
 };

@@ -39,13 +39,15 @@ static void
 send_event(struct watch *w, const char *path)
 {
 	size_t plen, tlen;
-	char *buf;
+	char small[256], *buf = small;
 
 	if (w->rel_off && strlen(path) > w->rel_off)
 		path += w->rel_off;
 	plen = strlen(path) + 1;
 	tlen = strlen(w->token) + 1;
-	buf = talloc_size(NULL, plen + tlen);
+	/* Most events are short: no allocation for them (fan-out). */
+	if (plen + tlen > sizeof(small))
+		buf = talloc_size(NULL, plen + tlen);
 	if (!buf) {
 		w->conn->closing = true;	/* a lost event is fatal */
 		return;
@@ -53,7 +55,8 @@ send_event(struct watch *w, const char *path)
 	memcpy(buf, path, plen);
 	memcpy(buf + plen, w->token, tlen);
 	conn_queue(w->conn, XS_WATCH_EVENT, 0, 0, buf, plen + tlen);
-	talloc_free(buf);
+	if (buf != small)
+		talloc_free(buf);
 }
 
 static struct watch *

@@ -365,6 +365,22 @@ test_hash_string(void **state)
 	assert_int_not_equal(hash_string("/a/b"), hash_string("/a/c"));
 }
 
+static void
+test_key_uint(void **state)
+{
+	char key[HASH_KEY_UINT], ref[16];
+	static const unsigned int v[] = { 0, 7, 10, 99, 100, 12345,
+					  4294967295u };
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		snprintf(ref, sizeof(ref), "%u", v[i]);
+		assert_ptr_equal(hash_key_uint(key, v[i]), key);
+		assert_string_equal(key, ref);
+	}
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -382,6 +398,7 @@ main(void)
 		T(test_many_collisions),
 		T(test_free_table),
 		T(test_hash_string),
+		T(test_key_uint),
 	};
 
 	int ret;
