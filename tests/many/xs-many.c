@@ -31,14 +31,15 @@
  *   guests=N setup_us=.. setup_first_us=.. setup_last_us=..
  *   setup_all_us=.. rr_med_us=.. rr_p99_us=.. fanout_ms=..
  *   fanout_cpu_ms=.. rss_kib=.. anon_kib=.. fds_idle=.. fds_guests=..
- *   [fds_after=..]
+ *   [release_us=.. fds_after=..]
  *
  * (setup_us: median time to bring one guest up, files to INTRODUCE and
  * watch requests; setup_first_us, setup_last_us: the same for the first
  * and the last tenth of the guests; setup_all_us: the whole set-up until every guest has
  * its watch replies and first events, divided by N; fanout_cpu_ms: the
  * daemon's CPU time per fan-out (with --pid; 10 ms clock ticks, so only
- * meaningful with many guests or reps); rss_kib and
+ * meaningful with many guests or reps); release_us: the release of all
+ * guests (until each is gone and its home removed) per guest; rss_kib and
  * anon_kib: the daemon's VmRSS and RssAnon growth per guest, KiB, the
  * former including the guest's ring page; fds: the daemon's open
  * descriptors.)  Guests notify the daemon after every change of the
@@ -753,7 +754,10 @@ main(int argc, char **argv)
 	       nguests, each[nguests / 2], first_tenth, last_tenth, setup, med,
 	       p99, fan[reps / 2], fan_cpu, buf, fds_idle, fds_guests);
 	if (release) {
+		double t = now_us();
+
 		release_all();
+		printf(" release_us=%.1f", (now_us() - t) / nguests);
 		if (pid) {
 			/* Deaths are noticed in the daemon's own time. */
 			double deadline = now_us() + TIMEOUT_MS * 1e3;
