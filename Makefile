@@ -48,11 +48,14 @@ ifneq ($(wildcard tests/guest/xs-guest.c),)
 GUEST_BIN := $(O)/tests/xs-guest
 endif
 
+# Thousands of simulated guests from one process (tests/many).
+MANY_BIN := $(O)/tests/xs-many
+
 ifneq ($(wildcard tests/golden/mkgolden.c),)
 MKGOLDEN := $(O)/tests/golden/mkgolden
 endif
 
-all: $(XSD_BIN) $(UNIT_BINS) $(GUEST_BIN) $(XSS_TOOL) $(MKGOLDEN)
+all: $(XSD_BIN) $(UNIT_BINS) $(GUEST_BIN) $(MANY_BIN) $(XSS_TOOL) $(MKGOLDEN)
 
 $(O)/%.o: %.c $(wildcard xenstored/*.h include/*.h tests/guest/*.h xs-state/*.h) | deps-build
 	@mkdir -p $(dir $@)
@@ -76,6 +79,9 @@ $(MKGOLDEN): tests/golden/mkgolden.c $(XSS_LIB) $(wildcard include/*.h)
 
 $(GUEST_BIN): $(GUEST_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ -ltalloc
+
+$(MANY_BIN): $(O)/tests/many/xs-many.o $(O)/xenstored/ring.o
+	$(CC) $(LDFLAGS) -o $@ $^
 
 $(O)/tests/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(XSD_OBJS) \
 		$(XSS_LIB)
@@ -110,8 +116,9 @@ deps: deps-build
 unit: $(UNIT_BINS)
 	@scripts/run-unit $(UNIT_BINS)
 
-integration: $(XSD_BIN) $(GUEST_BIN) $(XSS_TOOL) $(MKGOLDEN) deps
+integration: $(XSD_BIN) $(GUEST_BIN) $(MANY_BIN) $(XSS_TOOL) $(MKGOLDEN) deps
 	XSD_BINARY=$(abspath $(XSD_BIN)) XSD_GUEST=$(abspath $(GUEST_BIN)) \
+	XSD_MANY=$(abspath $(MANY_BIN)) \
 	XSS_TOOL=$(abspath $(XSS_TOOL)) XSS_MKGOLDEN=$(abspath $(MKGOLDEN)) \
 		$(PY) -m pytest -q tests/integration
 
@@ -140,7 +147,7 @@ demo: deps $(XSD_BIN) $(GUEST_BIN) $(XSS_TOOL)
 	@scripts/demo $(abspath $(XSD_BIN)) $(abspath $(GUEST_BIN)) \
 		$(abspath $(XSS_TOOL))
 
-bench: deps $(XSD_BIN)
+bench: deps $(XSD_BIN) $(GUEST_BIN) $(MANY_BIN)
 	@bench/run.sh
 	@$(PY) bench/lu.py
 	@$(PY) bench/migrate.py
@@ -148,7 +155,8 @@ bench: deps $(XSD_BIN)
 clean:
 	rm -rf build xenstored/*.o xenstored/xenstored tests/unit/*.o \
 		xs-state/*.o xs-state/*.a xs-state/xs-state \
-		tests/guest/*.o tests/xs-guest $(UNIT_SRCS:%.c=%)
+		tests/guest/*.o tests/xs-guest tests/many/*.o tests/xs-many \
+		$(UNIT_SRCS:%.c=%)
 
 .PHONY: all check unit integration check-valgrind check-asan demo bench \
 	clean deps deps-build fuzz

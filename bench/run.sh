@@ -15,6 +15,8 @@
 #
 # Knobs (environment):
 #   REPS SECS FILL QUICK   repetitions, seconds per figure, children to fill
+#   SCALE SCALE_REPS       idle simulated guests per scale row ("10 1000
+#                          5000"), runs of each (REPS)
 #   FILL_CHUNK             size of the first/last insert window (10000)
 #   CLIENTS WINDOW PIN_CPU 8 clients, 64 in flight, CPU 0 for pinned rows
 #   XSD_BINARY             our daemon (default <repo>/xenstored/xenstored)
@@ -31,8 +33,11 @@ ANCHORS=$BENCH/../../shared/anchors
 
 if [ "${QUICK:-0}" = 1 ]; then
 	REPS=${REPS:-1} SECS=${SECS:-1} FILL=${FILL:-10000}
+	SCALE=${SCALE-10 1000}
 fi
+SCALE=${SCALE-10 1000 5000}
 REPS=${REPS:-5}
+SCALE_REPS=${SCALE_REPS:-$REPS}
 SECS=${SECS:-3}
 FILL=${FILL:-100000}
 CLIENTS=${CLIENTS:-8}
@@ -41,6 +46,7 @@ PIN_CPU=${PIN_CPU:-0}
 FILL_TIMEOUT=${FILL_TIMEOUT:-1800}
 XSD_BINARY=${XSD_BINARY:-$REPO/xenstored/xenstored}
 XSD_GUEST=${XSD_GUEST:-$REPO/tests/xs-guest}
+XSD_MANY=${XSD_MANY:-$REPO/tests/xs-many}
 OURS=${OURS:-xsd}
 UPSTREAM=${UPSTREAM:-1}
 UPSTREAM_BIN=${XENSTORED:-/usr/lib/xen-4.17/bin/xenstored}
@@ -58,8 +64,12 @@ is_uint() {
 	case $1 in '' | *[!0-9]*) return 1 ;; esac
 }
 
-for v in REPS FILL CLIENTS WINDOW PIN_CPU FILL_TIMEOUT; do
+for v in REPS FILL CLIENTS WINDOW PIN_CPU FILL_TIMEOUT SCALE_REPS; do
 	is_uint "${!v}" || die "$v must be a whole number (got '${!v}')"
+done
+for n in $SCALE; do
+	is_uint "$n" && [ "$n" -ge 1 ] && [ "$n" -le 30000 ] ||
+		die "SCALE must list guest counts from 1 to 30000 (got '$n')"
 done
 [ "$REPS" -ge 1 ] || die "REPS must be >= 1"
 case $SECS in
@@ -83,6 +93,9 @@ cleanup() {
 		stop_daemon "$n"
 	done
 	rm -rf "$WORK"
+	if [ -n "${SCALE_DIR:-}" ] && [ "$SCALE_DIR" != "$WORK" ]; then
+		rm -rf "$SCALE_DIR"
+	fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -349,6 +362,51 @@ if [ "$FILL" -gt 0 ]; then
 	done
 fi
 
+# Scale rows: N idle simulated guests (tests/xs-many, one process), each
+# watching its home and one node all watch, on a fresh daemon pinned like
+# rows 2-3; xs-many pins itself to the same CPU for the dom0 round trips
+# only.  The run directory goes to tmpfs when there is one (/dev/shm), as
+# /run is on a real host: guest set-up creates a ring page file each.
+SCALE_DIR=$WORK
+if [ -n "$SCALE" ] && [ "$OURS" = xsd ]; then
+	if ! [ -x "$XSD_MANY" ]; then
+		NOTES+=("$XSD_MANY not found (make tests/xs-many): no scale rows")
+		SCALE=
+	elif [ -d /dev/shm ] && [ -w /dev/shm ]; then
+		SCALE_DIR=$(mktemp -d /dev/shm/xsbench.XXXXXX) || SCALE_DIR=$WORK
+	fi
+fi
+[ "$OURS" = xsd ] || SCALE=
+for ((r = 1; r <= SCALE_REPS; r++)); do
+	for n in $SCALE; do
+		name=scale-$n
+		WORK_SAVED=$WORK WORK=$SCALE_DIR
+		start_daemon "$name" ours pin
+		WORK=$WORK_SAVED
+		[ -n "${PID[$name]:-}" ] || continue
+		progress "scale $n guests (rep $r/$SCALE_REPS)"
+		out=$(timeout --foreground -k 5 $((TMO + n / 20 + 60)) \
+			"$XSD_MANY" --rundir "$SCALE_DIR/$name" \
+			--pid "${PID[$name]}" --pin "$PIN_CPU" --secs "$SECS" \
+			--reps 5 "$n" 2>"$WORK/stderr")
+		rc=$?
+		if [ $rc != 0 ]; then
+			fail "scale $n: xs-many exit $rc: $(tail -n 3 "$WORK/stderr" | tr '\n' ' ')"
+		else
+			progress "  $out"
+			for f in rr_med_us rr_p99_us setup_us setup_first_us \
+				setup_last_us rss_kib anon_kib fanout_ms \
+				fanout_cpu_ms; do
+				printf '%s\n' "$out" | tr ' ' '\n' |
+					sed -n "s/^$f=//p" >>"$SAMPLES/s$n.$f"
+			done
+		fi
+		alive "${PID[$name]}" || fail "daemon died with $n guests"
+		stop_daemon "$name"
+	done
+done
+[ "$SCALE_DIR" != "$WORK" ] && rm -rf "$SCALE_DIR"
+
 # --- report ----------------------------------------------------------------
 
 # stats KEY: prints "median min max n" of the samples, or nothing
@@ -453,6 +511,29 @@ if [ "$FILL" -gt 0 ]; then
 	done
 	printf "$W" "8c" "  last/first (1.00 = no slowdown with siblings)" \
 		"${flat[ours]}" "$([ "$UPSTREAM" = 1 ] && echo "${flat[up]}" || echo n/a)" "-" ""
+fi
+if [ -n "$SCALE" ]; then
+	S='%-3s %7s %11s %11s %22s %15s %17s\n'
+	echo
+	echo "== many idle simulated guests (ours; tests/xs-many; daemon pinned to CPU $PIN_CPU, rundir on ${SCALE_DIR%/*})"
+	printf "$S" "#" "guests" "READ rr us" "READ p99 us" "set-up us/guest (1st/last 10%)" "RSS KiB/guest" "fan-out ms (cpu)"
+	for n in $SCALE; do
+		printf "$S" "s" "$n" "$(cell "s$n.rr_med_us" %.1f)" \
+			"$(cell "s$n.rr_p99_us" %.1f)" \
+			"$(cell "s$n.setup_us" %.0f) ($(cell "s$n.setup_first_us" %.0f)/$(cell "s$n.setup_last_us" %.0f))" \
+			"$(cell "s$n.rss_kib" %.2f) ($(cell "s$n.anon_kib" %.2f))" \
+			"$(cell "s$n.fanout_ms" %.2f) ($(cell "s$n.fanout_cpu_ms" %.1f))"
+	done
+	set -- $SCALE
+	lo=$1
+	shift $(($# - 1))
+	hi=$1
+	if [ "$lo" != "$hi" ]; then
+		echo "READ round trip with $hi guests / with $lo: $(ratio "s$hi.rr_med_us" "s$lo.rr_med_us") (median), $(ratio "s$hi.rr_p99_us" "s$lo.rr_p99_us") (p99)"
+	fi
+	echo "RSS KiB/guest: daemon VmRSS growth per guest, the guest's 4 KiB ring page included (RssAnon growth in brackets)."
+	echo "fan-out: one dom0 WRITE of a node every guest watches until every guest has taken its event off its ring (median of 5 per run); cpu: the daemon's CPU time per fan-out."
+	echo "scale figures: median of $SCALE_REPS run(s), a fresh daemon per run; READ rr from xs-many pinned with the daemon."
 fi
 echo
 echo "ours/up > 1: ours is faster (row 8t: < 1 is faster). spread: half the min-max range of the runs, % of the median."

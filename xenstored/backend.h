@@ -28,7 +28,11 @@ struct backend_ops {
 	const char *name;
 	/* Set up and register with the loop.  0 or an errno. */
 	int (*open)(struct backend *b);
-	/* Map the ring page of domid.  0 or an errno. */
+	/*
+	 * Map the ring page of domid.  0 or an errno.  Needs no state from
+	 * an earlier map: after a live update the new binary maps the pages
+	 * of the domains it restores the same way.
+	 */
 	int (*map)(struct backend *b, unsigned int domid, uint64_t gfn,
 		   void **page);
 	void (*unmap)(struct backend *b, unsigned int domid, void *page);
@@ -40,7 +44,10 @@ struct backend_ops {
 	enum domain_state (*state)(struct backend *b, unsigned int domid);
 	/* Descriptors saved in a state image (-1: none): the backend's own, */
 	int (*fd)(struct backend *b);
-	/* and a domain's event channel and ring page. */
+	/*
+	 * and a domain's event channel and ring page (page_fd -1 when no
+	 * descriptor is kept: map() maps the page again).
+	 */
 	void (*domain_fds)(struct backend *b, unsigned int domid,
 			   uint32_t local, int *evtchn_fd, int *page_fd);
 	/*
@@ -76,6 +83,9 @@ extern const struct backend_ops backend_xen_ops;
 
 /* Reports from implementations (domain.c handles them). */
 void backend_port_fired(struct xsd *xsd, uint32_t local);
+/* Some domains may have changed state (VIRQ_DOM_EXC): look at all. */
 void backend_domains_changed(struct xsd *xsd);
+/* This domain may have changed state: look at it alone. */
+void backend_domain_changed(struct xsd *xsd, unsigned int domid);
 
 #endif /* XSD_BACKEND_H */

@@ -6,6 +6,11 @@
  * names its (domid, port) in an 8-byte hello, and the connection waits
  * as an unbound port until INTRODUCE binds it.  One byte either way is a
  * notification.  End of file on a bound channel means the domain died.
+ *
+ * A guest costs the daemon one descriptor, its channel: the page file is
+ * closed once mapped.  Every lookup (a port to bind, a local port to
+ * notify, a domain's state) is a hash lookup, so the n-th guest costs
+ * what the first did.
  */
 #include <errno.h>
 #include <limits.h>
@@ -22,7 +27,8 @@
 #include <talloc.h>
 
 #include "backend.h"
-#include "list.h"
+#include "fdlimit.h"
+#include "hash.h"
 #include "log.h"
 #include "loop.h"
 #include "xs_wire_ext.h"
@@ -30,8 +36,13 @@
 
 #define PAGE_SIZE 4096
 
+/*
+ * An event channel connection.  Indexed while it can be found: unbound
+ * ports (after their hello) by "<domid>:<remote>" in sim->unbound, bound
+ * ones by their local port in sim->bound and by domid in sim->doms (the
+ * domain's newest channel).  key and dkey are those hash keys.
+ */
 struct sim_chan {
-	struct list_node link;
 	struct sim *sim;
 	int fd;
 	bool hello;		/* hello received: domid and remote valid */
@@ -40,13 +51,8 @@ struct sim_chan {
 	uint32_t remote;
 	uint32_t local;		/* 0 while unbound */
 	struct loop_io *io;
-};
-
-struct sim_page {
-	struct list_node link;
-	unsigned int domid;
-	int fd;
-	void *page;
+	char key[24];
+	char dkey[HASH_KEY_UINT];
 };
 
 struct sim {
@@ -54,14 +60,34 @@ struct sim {
 	char *dir;
 	int listen_fd;
 	uint32_t next_local;
-	struct list_node chans;
-	struct list_node pages;
+	struct hash *unbound;	/* "<domid>:<remote>" -> helloed, unbound */
+	struct hash *bound;	/* "<local>" -> bound channel */
+	struct hash *doms;	/* "<domid>" -> its newest bound channel */
+	bool closing;		/* being freed: indexes go with it */
 };
+
+/* Drop ch from an index, unless a newer channel took its key. */
+static void
+unindex(struct hash *h, const char *key, struct sim_chan *ch)
+{
+	if (hash_get(h, key) == ch)
+		hash_del(h, key);
+}
 
 static int
 chan_destroy(struct sim_chan *ch)
 {
-	list_del(&ch->link);
+	struct sim *s = ch->sim;
+
+	if (s->closing) {
+		/* nothing to unindex */
+	} else if (ch->local) {
+		unindex(s->bound, ch->key, ch);
+		unindex(s->doms, ch->dkey, ch);
+	} else if (ch->hello) {
+		unindex(s->unbound, ch->key, ch);
+	}
+	TALLOC_FREE(ch->io);
 	if (ch->fd >= 0)
 		close(ch->fd);
 	return 0;
@@ -70,12 +96,9 @@ chan_destroy(struct sim_chan *ch)
 static struct sim_chan *
 chan_by_local(struct sim *s, uint32_t local)
 {
-	struct sim_chan *ch;
+	char key[HASH_KEY_UINT];
 
-	list_for_each(ch, &s->chans, link)
-		if (ch->local == local)
-			return ch;
-	return NULL;
+	return hash_get(s->bound, hash_key_uint(key, local));
 }
 
 static void
@@ -86,7 +109,7 @@ chan_dead(struct sim_chan *ch)
 	close(ch->fd);
 	ch->fd = -1;
 	if (ch->local) {
-		backend_domains_changed(ch->sim->b->xsd);
+		backend_domain_changed(ch->sim->b->xsd, ch->domid);
 	} else {
 		talloc_free(ch);	/* never bound: nobody cares */
 	}
@@ -126,6 +149,16 @@ chan_event(void *arg, short revents)
 		}
 		ch->domid = hello[0];
 		ch->remote = hello[1];
+		snprintf(ch->key, sizeof(ch->key), "%u:%u", ch->domid,
+			 ch->remote);
+		/* The newest hello for a port wins; an older connection
+		 * stays unbound until it closes. */
+		if (hash_put(ch->sim->unbound, ch->key, ch)) {
+			log_warnx("sim: out of memory for port %u of domain %u",
+				  ch->remote, ch->domid);
+			chan_dead(ch);
+			return;
+		}
 		ch->hello = true;
 		return;
 	}
@@ -141,7 +174,7 @@ accept_event(void *arg, short revents)
 	int fd;
 
 	(void)revents;
-	fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	fd = fdlimit_accept(s->b->xsd, s->listen_fd, "event channel");
 	if (fd < 0)
 		return;
 	ch = talloc_zero(s, struct sim_chan);
@@ -151,17 +184,17 @@ accept_event(void *arg, short revents)
 	}
 	ch->sim = s;
 	ch->fd = fd;
-	list_add_tail(&s->chans, &ch->link);
 	talloc_set_destructor(ch, chan_destroy);
 	ch->io = loop_add(s->b->xsd->loop, ch, fd, POLLIN, chan_event, ch);
 	if (!ch->io)
 		talloc_free(ch);
 }
 
-/* Channels and pages are talloc children: they close themselves. */
+/* Channels are talloc children: they close themselves. */
 static int
 listener_destroy(struct sim *s)
 {
+	s->closing = true;
 	if (s->listen_fd >= 0)
 		close(s->listen_fd);
 	return 0;
@@ -177,12 +210,15 @@ sim_new(struct backend *b)
 	s->b = b;
 	s->listen_fd = -1;
 	s->next_local = 1;
-	list_init(&s->chans);
-	list_init(&s->pages);
 	talloc_set_destructor(s, listener_destroy);
+	s->unbound = hash_new(s);
+	s->bound = hash_new(s);
+	s->doms = hash_new(s);
 	b->priv = s;
 	s->dir = talloc_asprintf(s, "%s/sim", b->xsd->opt.rundir);
-	return s->dir ? s : NULL;
+	if (!s->unbound || !s->bound || !s->doms || !s->dir)
+		return NULL;
+	return s;
 }
 
 static int
@@ -232,84 +268,50 @@ sim_adopt(struct backend *b, int fd)
 	return 0;
 }
 
-static int
-page_destroy(struct sim_page *p)
-{
-	list_del(&p->link);
-	munmap(p->page, PAGE_SIZE);
-	close(p->fd);
-	return 0;
-}
-
 /*
- * Map the page file fd, owned from now on.  When that fails, fd is
- * closed if opened here, and left alone if inherited (a live update
- * that fails hands it back to the previous binary).
+ * Map domain domid's page by its documented path.  No descriptor is
+ * kept: the mapping holds the file, and anyone (a new binary after a
+ * live update included) maps the page again the same way.
  */
 static int
-map_fd(struct sim *s, unsigned int domid, int fd, bool inherited,
-       void **page)
+sim_map_page(struct sim *s, unsigned int domid, void **page)
 {
-	struct sim_page *p;
+	char path[PATH_MAX];
 	struct stat st;
-	int err;
+	void *p;
+	int fd, err;
 
+	snprintf(path, sizeof(path), "%s/dom%u.ring", s->dir, domid);
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? EINVAL : errno;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    st.st_size != PAGE_SIZE) {
-		err = EINVAL;
-		goto fail;
-	}
-	p = talloc_zero(s, struct sim_page);
-	if (!p) {
-		err = ENOMEM;
-		goto fail;
-	}
-	p->page = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       fd, 0);
-	if (p->page == MAP_FAILED) {
-		err = errno;
-		talloc_free(p);
-		goto fail;
-	}
-	p->domid = domid;
-	p->fd = fd;
-	list_add_tail(&s->pages, &p->link);
-	talloc_set_destructor(p, page_destroy);
-	*page = p->page;
-	return 0;
-fail:
-	if (!inherited)
 		close(fd);
-	return err;
+		return EINVAL;
+	}
+	p = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	err = errno;
+	close(fd);
+	if (p == MAP_FAILED)
+		return err;
+	*page = p;
+	return 0;
 }
 
 static int
 sim_map(struct backend *b, unsigned int domid, uint64_t gfn, void **page)
 {
-	struct sim *s = b->priv;
-	char path[PATH_MAX];
-	int fd;
-
 	(void)gfn;	/* the file stands for the page */
-	snprintf(path, sizeof(path), "%s/dom%u.ring", s->dir, domid);
-	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return errno == ENOENT ? EINVAL : errno;
-	return map_fd(s, domid, fd, false, page);
+	return sim_map_page(b->priv, domid, page);
 }
 
 static void
 sim_unmap(struct backend *b, unsigned int domid, void *page)
 {
-	struct sim *s = b->priv;
-	struct sim_page *p;
-
-	list_for_each(p, &s->pages, link) {
-		if (p->domid == domid && p->page == page) {
-			talloc_free(p);
-			return;
-		}
-	}
+	(void)b;
+	(void)domid;
+	munmap(page, PAGE_SIZE);
 }
 
 static int
@@ -318,16 +320,26 @@ sim_bind(struct backend *b, unsigned int domid, uint32_t remote,
 {
 	struct sim *s = b->priv;
 	struct sim_chan *ch;
+	char key[24];
 
-	list_for_each(ch, &s->chans, link) {
-		if (ch->hello && !ch->dead && !ch->local &&
-		    ch->domid == domid && ch->remote == remote) {
-			ch->local = s->next_local++;
-			*local = ch->local;
-			return 0;
-		}
+	snprintf(key, sizeof(key), "%u:%u", domid, remote);
+	ch = hash_get(s->unbound, key);
+	if (!ch || ch->dead)
+		return EINVAL;
+	hash_del(s->unbound, ch->key);
+	ch->local = s->next_local++;
+	hash_key_uint(ch->key, ch->local);
+	hash_key_uint(ch->dkey, ch->domid);
+	if (hash_put(s->bound, ch->key, ch)) {
+		talloc_free(ch);
+		return ENOMEM;
 	}
-	return EINVAL;
+	if (hash_put(s->doms, ch->dkey, ch)) {
+		talloc_free(ch);
+		return ENOMEM;
+	}
+	*local = ch->local;
+	return 0;
 }
 
 static void
@@ -359,11 +371,10 @@ sim_state(struct backend *b, unsigned int domid)
 {
 	struct sim *s = b->priv;
 	struct sim_chan *ch;
+	char key[HASH_KEY_UINT];
 
-	list_for_each(ch, &s->chans, link)
-		if (ch->domid == domid && ch->local)
-			return ch->dead ? DOMAIN_DYING : DOMAIN_RUNNING;
-	return DOMAIN_DYING;
+	ch = hash_get(s->doms, hash_key_uint(key, domid));
+	return ch && !ch->dead ? DOMAIN_RUNNING : DOMAIN_DYING;
 }
 
 static int
@@ -374,24 +385,24 @@ sim_fd(struct backend *b)
 	return s->listen_fd;
 }
 
+/* The page has no descriptor (sim_map_page maps it again by path). */
 static void
 sim_domain_fds(struct backend *b, unsigned int domid, uint32_t local,
 	       int *evtchn_fd, int *page_fd)
 {
-	struct sim *s = b->priv;
-	struct sim_chan *ch = chan_by_local(s, local);
-	struct sim_page *p;
+	struct sim_chan *ch = chan_by_local(b->priv, local);
 
+	(void)domid;
 	*evtchn_fd = ch && !ch->dead ? ch->fd : -1;
 	*page_fd = -1;
-	list_for_each(p, &s->pages, link)
-		if (p->domid == domid)
-			*page_fd = p->fd;
 }
 
 /*
- * Live update: the bound channel and the page of a domain, from the
- * descriptors the previous process kept open for us.
+ * Live update: a domain's bound channel from the descriptor the previous
+ * process kept open for us, and its page mapped again (by path: no
+ * descriptor is kept; one saved by an older daemon is used and closed).
+ * Nothing inherited is closed when this fails: the previous binary gets
+ * it all back.
  */
 static int
 sim_restore_domain(struct backend *b, unsigned int domid, uint64_t gfn,
@@ -401,15 +412,24 @@ sim_restore_domain(struct backend *b, unsigned int domid, uint64_t gfn,
 	struct sim *s = b->priv;
 	struct sim_chan *ch;
 	struct stat st;
+	void *p = MAP_FAILED;
 	int ret;
 
+	(void)gfn;
 	if (evtchn_fd < 0 || fstat(evtchn_fd, &st) < 0 ||
 	    !S_ISSOCK(st.st_mode) || !local || chan_by_local(s, local))
 		return EBADF;
-	ret = page_fd >= 0 ? map_fd(s, domid, page_fd, true, page)
-			   : sim_map(b, domid, gfn, page);
-	if (ret)
-		return ret;
+	if (page_fd >= 0 && fstat(page_fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size == PAGE_SIZE)
+		p = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 page_fd, 0);
+	if (p != MAP_FAILED) {
+		*page = p;
+	} else {
+		ret = sim_map_page(s, domid, page);
+		if (ret)
+			return ret;
+	}
 	ch = talloc_zero(s, struct sim_chan);
 	if (!ch)
 		return ENOMEM;
@@ -419,14 +439,19 @@ sim_restore_domain(struct backend *b, unsigned int domid, uint64_t gfn,
 	ch->domid = domid;
 	ch->remote = remote;
 	ch->local = local;
-	list_add_tail(&s->chans, &ch->link);
+	hash_key_uint(ch->key, local);
+	hash_key_uint(ch->dkey, domid);
 	talloc_set_destructor(ch, chan_destroy);
+	if (hash_put(s->bound, ch->key, ch) || hash_put(s->doms, ch->dkey, ch))
+		return ENOMEM;
 	ch->io = loop_add(b->xsd->loop, ch, evtchn_fd, POLLIN, chan_event,
 			  ch);
 	if (!ch->io)
 		return ENOMEM;
 	if (local >= s->next_local)
 		s->next_local = local + 1;
+	if (p != MAP_FAILED)
+		close(page_fd);
 	return 0;
 }
 

@@ -357,7 +357,10 @@ conn_flush(struct conn *c)
 		c->out_off += (size_t)n;
 	}
 	if (c->out_off == c->out_len) {
+		/* Idle connections hold no buffers (thousands of guests). */
 		c->out_off = c->out_len = c->out_partial = 0;
+		TALLOC_FREE(c->out);
+		c->out_size = 0;
 		list_del(&c->flush_link);
 		if (c->closing) {
 			conn_close(c, "closed after error");
@@ -450,8 +453,12 @@ conn_read_once(struct conn *c)
 		conn_fail(c, XENSTORE_ERROR_COMM, "out of memory");
 		return false;
 	}
-	if (len)
+	if (len) {
 		memmove(c->in, buf + used, len);
+	} else if (c->in) {
+		TALLOC_FREE(c->in);
+		c->in_size = 0;
+	}
 	c->in_len = len;
 	return !c->closing && !c->ignored;
 }

@@ -15,6 +15,7 @@
 #include <talloc.h>
 
 #include "conn.h"
+#include "fdlimit.h"
 #include "log.h"
 #include "loop.h"
 #include "xsd.h"
@@ -77,9 +78,10 @@ accept_event(void *arg, short revents)
 	int fd;
 
 	(void)revents;
-	fd = accept4(xsd->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	fd = fdlimit_accept(xsd, xsd->listen_fd, "dom0 connection");
 	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR)
+		if (errno != EAGAIN && errno != EINTR && errno != EMFILE &&
+		    errno != ENFILE)
 			log_warn("accept");
 		return;
 	}

@@ -23,10 +23,9 @@ struct domain *
 domain_get(struct xsd *xsd, unsigned int domid, bool create)
 {
 	struct domain *d;
-	char key[12];
+	char key[HASH_KEY_UINT];
 
-	snprintf(key, sizeof(key), "%u", domid);
-	d = hash_get(xsd->domains, key);
+	d = hash_get(xsd->domains, hash_key_uint(key, domid));
 	if (d || !create)
 		return d;
 	d = talloc_zero(xsd->domains, struct domain);
@@ -35,7 +34,7 @@ domain_get(struct xsd *xsd, unsigned int domid, bool create)
 	d->xsd = xsd;
 	d->domid = domid;
 	d->target = PERM_NO_TARGET;
-	snprintf(d->key, sizeof(d->key), "%u", domid);
+	hash_key_uint(d->key, domid);
 	d->quota = xsd->quota;
 	if (hash_put(xsd->domains, d->key, d)) {
 		talloc_free(d);
@@ -50,7 +49,8 @@ domain_init(struct xsd *xsd)
 	struct domain *d;
 
 	xsd->domains = hash_new(xsd);
-	if (!xsd->domains)
+	xsd->ports = hash_new(xsd);
+	if (!xsd->domains || !xsd->ports)
 		return ENOMEM;
 	d = domain_get(xsd, 0, true);
 	if (!d)
@@ -97,6 +97,24 @@ domain_introduced(struct xsd *xsd, unsigned int domid)
 	return d && d->introduced && d->domid ? d : NULL;
 }
 
+int
+domain_set_port(struct domain *d, uint32_t local)
+{
+	struct hash *ports = d->xsd->ports;
+
+	if (d->local_port && hash_get(ports, d->port_key) == d)
+		hash_del(ports, d->port_key);
+	d->local_port = local;
+	if (!local)
+		return 0;
+	hash_key_uint(d->port_key, local);
+	if (hash_put(ports, d->port_key, d)) {
+		d->local_port = 0;
+		return ENOMEM;
+	}
+	return 0;
+}
+
 /*
  * Only a port this process bound is ours to unbind: a domain restored
  * from a debug dump keeps its saved port number for the record (no
@@ -109,7 +127,7 @@ unbind(struct domain *d)
 
 	if (d->local_port && d->page)
 		b->ops->unbind(b, d->local_port);
-	d->local_port = 0;
+	domain_set_port(d, 0);
 }
 
 /*
@@ -124,11 +142,14 @@ introduce_imported(struct xsd *xsd, struct domain *d, uint64_t gfn,
 {
 	struct backend *b = xsd->backend;
 	int ret;
+	uint32_t local;
 
 	ret = b->ops->map(b, d->domid, gfn, &d->page);
 	if (ret)
 		return ret;
-	ret = b->ops->bind(b, d->domid, port, &d->local_port);
+	ret = b->ops->bind(b, d->domid, port, &local);
+	if (!ret && (ret = domain_set_port(d, local)))
+		b->ops->unbind(b, local);
 	if (ret) {
 		b->ops->unmap(b, d->domid, d->page);
 		d->page = NULL;
@@ -156,7 +177,7 @@ domain_introduce(struct xsd *xsd, unsigned int domid, uint64_t gfn,
 {
 	struct backend *b = xsd->backend;
 	struct domain *d = domain_get(xsd, domid, true);
-	uint32_t features;
+	uint32_t features, local;
 	int ret;
 
 	if (!d)
@@ -167,19 +188,21 @@ domain_introduce(struct xsd *xsd, unsigned int domid, uint64_t gfn,
 	if (d->introduced && !d->page) {
 		/* Restored from a debug dump, never served: start afresh. */
 		TALLOC_FREE(d->conn);
-		d->local_port = 0;
+		domain_set_port(d, 0);
 		d->introduced = false;
 	}
 	if (d->introduced) {
 		/* Again: a new event channel (the old one stays if that
 		 * fails) and a fresh connection. */
-		uint32_t local;
-
 		ret = b->ops->bind(b, domid, port, &local);
 		if (ret)
 			return ret;
 		unbind(d);
-		d->local_port = local;
+		ret = domain_set_port(d, local);
+		if (ret) {
+			b->ops->unbind(b, local);
+			return ret;
+		}
 		d->remote_port = port;
 		((struct xenstore_domain_interface *)d->page)->server_features =
 			features;
@@ -190,7 +213,12 @@ domain_introduce(struct xsd *xsd, unsigned int domid, uint64_t gfn,
 	ret = b->ops->map(b, domid, gfn, &d->page);
 	if (ret)
 		return ret;
-	ret = b->ops->bind(b, domid, port, &d->local_port);
+	ret = b->ops->bind(b, domid, port, &local);
+	if (!ret) {
+		ret = domain_set_port(d, local);
+		if (ret)
+			b->ops->unbind(b, local);
+	}
 	if (ret) {
 		b->ops->unmap(b, domid, d->page);
 		d->page = NULL;
@@ -254,48 +282,30 @@ domain_release(struct domain *d)
 	log_debug("domain %u released", d->domid);
 }
 
-struct port_search {
-	uint32_t port;
-	struct domain *found;
-};
-
-static int
-match_port(const char *key, void *val, void *arg)
-{
-	struct domain *d = val;
-	struct port_search *ps = arg;
-
-	(void)key;
-	if (d->introduced && d->domid && d->page &&
-	    d->local_port == ps->port) {
-		ps->found = d;
-		return 1;
-	}
-	return 0;
-}
-
+/*
+ * Our end of a channel fired: one lookup, whatever the number of
+ * domains.  A port nobody owns is a late notification for a channel
+ * just unbound; nothing to do.
+ */
 void
 backend_port_fired(struct xsd *xsd, uint32_t local)
 {
-	struct port_search ps = { .port = local };
+	char key[HASH_KEY_UINT];
+	struct domain *d = hash_get(xsd->ports, hash_key_uint(key, local));
 
-	hash_foreach(xsd->domains, match_port, &ps);
 	/* A domain restored from a dump has no page: not ours to serve. */
-	if (ps.found && ps.found->conn && ps.found->page)
-		conn_ring_event(ps.found->conn);
+	if (d && d->introduced && d->domid && d->conn && d->page)
+		conn_ring_event(d->conn);
 }
 
-static int
-check_state(const char *key, void *val, void *arg)
+static void
+check_domain(struct domain *d)
 {
-	struct domain *d = val;
 	struct backend *b = d->xsd->backend;
 	enum domain_state st;
 
-	(void)key;
-	(void)arg;
 	if (!d->introduced || !d->domid || !d->page)
-		return 0;	/* a domain restored from a dump stays */
+		return;		/* a domain restored from a dump stays */
 	st = b->ops->state(b, d->domid);
 	if (st == DOMAIN_DYING) {
 		domain_release(d);
@@ -303,6 +313,14 @@ check_state(const char *key, void *val, void *arg)
 		d->shutdown_reported = true;
 		watch_fire_special(d->xsd, "@releaseDomain", d->domid);
 	}
+}
+
+static int
+check_state(const char *key, void *val, void *arg)
+{
+	(void)key;
+	(void)arg;
+	check_domain(val);
 	return 0;
 }
 
@@ -310,4 +328,13 @@ void
 backend_domains_changed(struct xsd *xsd)
 {
 	hash_foreach(xsd->domains, check_state, NULL);
+}
+
+void
+backend_domain_changed(struct xsd *xsd, unsigned int domid)
+{
+	struct domain *d = domain_get(xsd, domid, false);
+
+	if (d)
+		check_domain(d);
 }

@@ -40,7 +40,8 @@ struct domain {
 	void *page;			/* struct xenstore_domain_interface */
 	uint64_t gfn;
 	uint32_t remote_port;		/* the guest's end */
-	uint32_t local_port;		/* ours */
+	uint32_t local_port;		/* ours: set with domain_set_port */
+	char port_key[11];		/* its key in xsd->ports */
 	uint32_t target;		/* SET_TARGET, or PERM_NO_TARGET */
 	bool shutdown_reported;		/* @releaseDomain sent for shutdown */
 
@@ -68,6 +69,11 @@ int domain_introduce(struct xsd *xsd, unsigned int domid, uint64_t gfn,
 		     uint32_t port);
 /* RELEASE (or death): stop serving, drop its nodes, @releaseDomain. */
 void domain_release(struct domain *d);
+/*
+ * Set (0: clear) our end of the domain's event channel, keeping the
+ * port -> domain index right.  0 or ENOMEM (then the port is clear).
+ */
+int domain_set_port(struct domain *d, uint32_t local);
 /* The introduced domain with that domid, or NULL. */
 struct domain *domain_introduced(struct xsd *xsd, unsigned int domid);
 

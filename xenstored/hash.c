@@ -37,6 +37,22 @@ hash_string(const char *s)
 	return h;
 }
 
+char *
+hash_key_uint(char *key, unsigned int v)
+{
+	char tmp[HASH_KEY_UINT];
+	unsigned int n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		key[i] = tmp[n - 1 - i];
+	key[n] = 0;
+	return key;
+}
+
 struct hash *
 hash_new(TALLOC_CTX *mem_ctx)
 {

@@ -27,6 +27,14 @@ unsigned int hash_count(const struct hash *h);
 int hash_foreach(struct hash *h, int (*fn)(const char *key, void *val,
 					   void *arg), void *arg);
 
+/*
+ * A number as a key: decimal, no leading zeros, into key (which needs
+ * HASH_KEY_UINT bytes).  Returns key.  For the hot paths that look up
+ * ports and domids: cheaper than snprintf.
+ */
+#define HASH_KEY_UINT 11
+char *hash_key_uint(char *key, unsigned int v);
+
 /* The hash function itself, exported for tests. */
 unsigned int hash_string(const char *s);
 

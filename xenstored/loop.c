@@ -1,20 +1,32 @@
 /*
- * loop.c - poll(2) over a set of registrations.
+ * loop.c - epoll(7) over a set of registrations.
  *
- * Registrations live in an array; unregistering clears the slot, and the
- * array is compacted between iterations, so callbacks may free any
- * registration (their own included) while the loop runs.
+ * The kernel keeps the interest list, so a turn costs what the ready
+ * descriptors cost, not what the idle ones do.  Each epoll event carries
+ * its descriptor number, and the loop maps numbers to registrations with
+ * a table indexed by fd: a registration freed by an earlier callback of
+ * the same turn (its slot is cleared) is simply not called, which is
+ * what lets callbacks free any registration, their own included.  A
+ * descriptor number reused within the turn may get one spurious call;
+ * every callback reads and writes without blocking, so that is harmless.
+ *
+ * The epoll descriptor is close-on-exec: a new binary after a live
+ * update builds its own loop from the descriptors it inherits.
  */
 #include <errno.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 #include "loop.h"
 
+/* Events taken from the kernel per epoll_wait. */
+#define LOOP_BATCH 256
+
 struct loop_io {
 	struct loop *loop;
-	unsigned int slot;
 	int fd;
 	short events;
 	loop_fn *fn;
@@ -22,20 +34,45 @@ struct loop_io {
 };
 
 struct loop {
-	struct loop_io **ios;
-	unsigned int num, size;
-	struct pollfd *pfds;
-	unsigned int pfd_size;
-	bool holes;
+	int epfd;
+	struct loop_io **by_fd;		/* by_fd[fd]: NULL if unregistered */
+	unsigned int nslots;
+	unsigned int count;
+	struct epoll_event evs[LOOP_BATCH];
 };
+
+static uint32_t
+to_epoll(short events)
+{
+	return (events & POLLIN ? EPOLLIN : 0) |
+	       (events & POLLOUT ? EPOLLOUT : 0) |
+	       (events & POLLPRI ? EPOLLPRI : 0);
+}
+
+static short
+from_epoll(uint32_t ev)
+{
+	return (short)((ev & EPOLLIN ? POLLIN : 0) |
+		       (ev & EPOLLOUT ? POLLOUT : 0) |
+		       (ev & EPOLLPRI ? POLLPRI : 0) |
+		       (ev & EPOLLERR ? POLLERR : 0) |
+		       (ev & EPOLLHUP ? POLLHUP : 0));
+}
 
 static int
 loop_io_destroy(struct loop_io *io)
 {
-	if (!io->loop)
+	struct loop *l = io->loop;
+
+	if (!l)
 		return 0;	/* the loop went first */
-	io->loop->ios[io->slot] = NULL;
-	io->loop->holes = true;
+	/*
+	 * The owner may have closed fd already, which removed it from the
+	 * epoll set: then this fails with EBADF and that is fine.
+	 */
+	epoll_ctl(l->epfd, EPOLL_CTL_DEL, io->fd, NULL);
+	l->by_fd[io->fd] = NULL;
+	l->count--;
 	return 0;
 }
 
@@ -44,9 +81,11 @@ loop_destroy(struct loop *l)
 {
 	unsigned int i;
 
-	for (i = 0; i < l->num; i++)
-		if (l->ios[i])
-			l->ios[i]->loop = NULL;
+	for (i = 0; i < l->nslots; i++)
+		if (l->by_fd[i])
+			l->by_fd[i]->loop = NULL;
+	if (l->epfd >= 0)
+		close(l->epfd);
 	return 0;
 }
 
@@ -55,32 +94,77 @@ loop_new(TALLOC_CTX *mem_ctx)
 {
 	struct loop *l = talloc_zero(mem_ctx, struct loop);
 
-	if (l)
-		talloc_set_destructor(l, loop_destroy);
+	if (!l) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (l->epfd < 0) {
+		int err = errno;
+
+		talloc_free(l);
+		errno = err;
+		return NULL;
+	}
+	talloc_set_destructor(l, loop_destroy);
 	return l;
+}
+
+/* Make by_fd[fd] exist. */
+static int
+grow(struct loop *l, int fd)
+{
+	unsigned int n = l->nslots ? l->nslots : 64;
+	struct loop_io **v;
+
+	while (n <= (unsigned int)fd)
+		n *= 2;
+	if (n == l->nslots)
+		return 0;
+	v = talloc_realloc(l, l->by_fd, struct loop_io *, n);
+	if (!v)
+		return ENOMEM;
+	memset(v + l->nslots, 0, (n - l->nslots) * sizeof(*v));
+	l->by_fd = v;
+	l->nslots = n;
+	return 0;
 }
 
 struct loop_io *
 loop_add(struct loop *l, TALLOC_CTX *owner, int fd, short events,
 	 loop_fn *fn, void *arg)
 {
+	struct epoll_event ev = { .events = to_epoll(events), .data.u64 = 0 };
 	struct loop_io *io;
 
-	if (l->num == l->size) {
-		unsigned int size = l->size ? l->size * 2 : 64;
-		struct loop_io **ios = talloc_realloc(l, l->ios,
-						      struct loop_io *, size);
-
-		if (!ios)
-			return NULL;
-		l->ios = ios;
-		l->size = size;
+	if (fd < 0) {
+		errno = EBADF;
+		return NULL;
+	}
+	if (grow(l, fd)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (l->by_fd[fd]) {
+		errno = EEXIST;
+		return NULL;
 	}
 	io = talloc(owner, struct loop_io);
-	if (!io)
+	if (!io) {
+		errno = ENOMEM;
 		return NULL;
-	*io = (struct loop_io){ l, l->num, fd, events, fn, arg };
-	l->ios[l->num++] = io;
+	}
+	*io = (struct loop_io){ l, fd, events, fn, arg };
+	ev.data.fd = fd;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		int err = errno;
+
+		talloc_free(io);
+		errno = err;
+		return NULL;
+	}
+	l->by_fd[fd] = io;
+	l->count++;
 	talloc_set_destructor(io, loop_io_destroy);
 	return io;
 }
@@ -88,59 +172,39 @@ loop_add(struct loop *l, TALLOC_CTX *owner, int fd, short events,
 void
 loop_set_events(struct loop_io *io, short events)
 {
-	io->events = events;
-}
+	struct epoll_event ev = { .events = to_epoll(events) };
 
-static void
-compact(struct loop *l)
-{
-	unsigned int i, j = 0;
-
-	for (i = 0; i < l->num; i++) {
-		if (!l->ios[i])
-			continue;
-		l->ios[j] = l->ios[i];
-		l->ios[j]->slot = j;
-		j++;
-	}
-	l->num = j;
-	l->holes = false;
+	/* Called after every flush: only a change costs a system call. */
+	if (io->events == events || !io->loop)
+		return;
+	ev.data.fd = io->fd;
+	if (epoll_ctl(io->loop->epfd, EPOLL_CTL_MOD, io->fd, &ev) == 0)
+		io->events = events;
 }
 
 int
 loop_once(struct loop *l, int timeout_ms)
 {
-	unsigned int i, n;
-	int ret;
+	int i, n;
 
-	if (l->holes)
-		compact(l);
-	if (l->pfd_size < l->num) {
-		struct pollfd *p = talloc_realloc(l, l->pfds, struct pollfd,
-						  l->size);
-
-		if (!p)
-			return ENOMEM;
-		l->pfds = p;
-		l->pfd_size = l->size;
-	}
-	n = l->num;
-	for (i = 0; i < n; i++) {
-		l->pfds[i].fd = l->ios[i]->fd;
-		l->pfds[i].events = l->ios[i]->events;
-		l->pfds[i].revents = 0;
-	}
-	ret = poll(l->pfds, n, timeout_ms);
-	if (ret < 0)
+	n = epoll_wait(l->epfd, l->evs, LOOP_BATCH, timeout_ms);
+	if (n < 0)
 		return errno == EINTR ? 0 : errno;
-	for (i = 0; i < n && ret > 0; i++) {
-		struct loop_io *io = l->ios[i];
+	for (i = 0; i < n; i++) {
+		int fd = l->evs[i].data.fd;
+		struct loop_io *io;
 
-		if (!l->pfds[i].revents)
+		if (fd < 0 || (unsigned int)fd >= l->nslots)
 			continue;
-		ret--;
+		io = l->by_fd[fd];
 		if (io)		/* not freed by an earlier callback */
-			io->fn(io->arg, l->pfds[i].revents);
+			io->fn(io->arg, from_epoll(l->evs[i].events));
 	}
 	return 0;
+}
+
+unsigned int
+loop_count(const struct loop *l)
+{
+	return l->count;
 }

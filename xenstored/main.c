@@ -23,6 +23,7 @@
 #include "conn.h"
 #include "domain.h"
 #include "live_update.h"
+#include "fdlimit.h"
 #include "log.h"
 #include "loop.h"
 #include "quota.h"
@@ -397,6 +398,12 @@ main(int argc, char **argv)
 		      xsd->opt.live_restore_fd < 0) ||
 	    !xsd->rbuf || !xsd->loop) {
 		fprintf(stderr, "xenstored: out of memory\n");
+		goto out;
+	}
+	ret = fdlimit_init(xsd);
+	if (ret) {
+		fprintf(stderr, "xenstored: open file limit: %s\n",
+			strerror(ret));
 		goto out;
 	}
 	xsd->store = store_open(xsd, db, &ret);

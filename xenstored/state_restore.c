@@ -219,13 +219,12 @@ restore_domain(struct restore *rs, const struct xss_domain *rec)
 						  : rec->target;
 	d->gfn = rec->gfn;
 	d->remote_port = rec->remote_port;
-	d->local_port = rec->local_port;
 	d->introduced = rec->flags & XSS_DOM_INTRODUCED;
 	if (rs->mode == RESTORE_IMPORT) {
 		/* Here, the domain comes with its INTRODUCE. */
 		d->introduced = false;
 		d->shutdown_reported = false;
-		d->local_port = d->remote_port = 0;
+		d->remote_port = 0;
 		if (d->target != PERM_NO_TARGET &&
 		    !domain_introduced(rs->xsd, d->target))
 			d->target = PERM_NO_TARGET;
@@ -240,6 +239,8 @@ restore_domain(struct restore *rs, const struct xss_domain *rec)
 		rs->conn = c;
 		return 0;
 	}
+	if (domain_set_port(d, rec->local_port))
+		return ENOMEM;
 	if (!(rec->flags & XSS_DOM_CONNECTION))
 		return 0;
 	if (rs->mode == RESTORE_LIVE) {

@@ -1,8 +1,10 @@
 /*
  * watch.c - watch registration and event matching.
  *
- * Matching is a scan of every connection's watches: cheap for the tens
- * of watches a host has per connection, and it keeps the event order per
+ * Every watch sits in the daemon's index by path (watch_index.c), so a
+ * change looks only at the watches on its path, its parents and (for a
+ * removal) below it, however many watches the other connections hold.
+ * Events are queued as changes happen, which keeps the event order per
  * connection the order of the changes.
  */
 #include <errno.h>
@@ -17,13 +19,16 @@
 #include "hash.h"
 #include "node.h"
 #include "path.h"
+#include "log.h"
 #include "watch.h"
+#include "watch_index.h"
 #include "xsd.h"
 
 static int
 watch_destroy(struct watch *w)
 {
 	list_del(&w->link);
+	watch_index_del(w->conn->xsd, w);
 	w->conn->nwatches--;
 	if (w->conn->domain->watches)
 		w->conn->domain->watches--;
@@ -34,13 +39,15 @@ static void
 send_event(struct watch *w, const char *path)
 {
 	size_t plen, tlen;
-	char *buf;
+	char small[256], *buf = small;
 
 	if (w->rel_off && strlen(path) > w->rel_off)
 		path += w->rel_off;
 	plen = strlen(path) + 1;
 	tlen = strlen(w->token) + 1;
-	buf = talloc_size(NULL, plen + tlen);
+	/* Most events are short: no allocation for them (fan-out). */
+	if (plen + tlen > sizeof(small))
+		buf = talloc_size(NULL, plen + tlen);
 	if (!buf) {
 		w->conn->closing = true;	/* a lost event is fatal */
 		return;
@@ -48,7 +55,8 @@ send_event(struct watch *w, const char *path)
 	memcpy(buf, path, plen);
 	memcpy(buf + plen, w->token, tlen);
 	conn_queue(w->conn, XS_WATCH_EVENT, 0, 0, buf, plen + tlen);
-	talloc_free(buf);
+	if (buf != small)
+		talloc_free(buf);
 }
 
 static struct watch *
@@ -81,28 +89,33 @@ watch_restore(struct conn *c, const char *path, bool relative,
 	      const char *token, int depth)
 {
 	struct domain *d = c->domain;
+	size_t plen = strlen(path) + 1, tlen = strlen(token) + 1;
 	struct watch *w;
 
-	w = talloc_zero(c, struct watch);
+	/* One allocation: an idle guest's watches are most of its memory. */
+	w = talloc_size(c, sizeof(*w) + plen + tlen);
 	if (!w)
 		return ENOMEM;
+	memset(w, 0, sizeof(*w));
+	talloc_set_name_const(w, "struct watch");
 	w->conn = c;
-	w->path = talloc_strdup(w, path);
-	w->token = talloc_strdup(w, token);
-	if (!w->path || !w->token) {
-		talloc_free(w);
-		return ENOMEM;
-	}
+	w->path = (char *)(w + 1);
+	w->token = w->path + plen;
+	memcpy(w->path, path, plen);
+	memcpy(w->token, token, tlen);
 	w->depth = depth;
 	if (relative) {
 		/* strip "/local/domain/<domid>/" */
-		char *base = path_domain(w, c->domid);
+		char base[32];
 
-		if (!base) {
-			talloc_free(w);
-			return ENOMEM;
-		}
-		w->rel_off = (unsigned int)strlen(base) + 1;
+		w->rel_off = (unsigned int)snprintf(base, sizeof(base),
+						    "/local/domain/%u/",
+						    c->domid);
+	}
+	list_init(&w->link);
+	if (watch_index_add(c->xsd, w)) {
+		talloc_free(w);
+		return ENOMEM;
 	}
 	list_add_tail(&c->watches, &w->link);
 	c->nwatches++;
@@ -206,29 +219,31 @@ removed_above(const struct watch_event *ev, const char *wpath)
 	}
 }
 
+static void
+fire_one(struct watch *w, bool below, void *arg)
+{
+	const struct watch_event *ev = arg;
+	struct conn *c = w->conn;
+	const struct node *n;
+
+	if (c->ignored)
+		return;
+	if (!below) {
+		if (within_depth(w, ev->path) && may_see_event(c, ev))
+			send_event(w, ev->path);
+	} else {
+		n = removed_above(ev, w->path);
+		if (!n || may_see(c, n->perms, n->nperms))
+			send_event(w, w->path);
+	}
+}
+
 void
 watch_fire(struct xsd *xsd, const struct watch_event *ev)
 {
-	const struct node *n;
-	struct conn *c, *ctmp;
-	struct watch *w;
-
-	list_for_each_safe(c, ctmp, &xsd->conns, link) {
-		if (list_empty(&c->watches) || c->ignored)
-			continue;
-		list_for_each(w, &c->watches, link) {
-			if (path_is_child(ev->path, w->path)) {
-				if (within_depth(w, ev->path) &&
-				    may_see_event(c, ev))
-					send_event(w, ev->path);
-			} else if (ev->removed &&
-				   path_is_child(w->path, ev->path)) {
-				n = removed_above(ev, w->path);
-				if (!n || may_see(c, n->perms, n->nperms))
-					send_event(w, w->path);
-			}
-		}
-	}
+	if (watch_index_match(xsd, ev->path, ev->removed != NULL, fire_one,
+			      (void *)ev))
+		log_warnx("out of memory: no watch event for %s", ev->path);
 }
 
 int
@@ -262,24 +277,36 @@ watch_special(struct xsd *xsd, const char *path)
 	return NULL;
 }
 
+struct special_event {
+	const struct special_node *sp;
+	const char *base, *full;
+};
+
+static void
+fire_special_one(struct watch *w, bool below, void *arg)
+{
+	const struct special_event *se = arg;
+	const struct special_node *sp = se->sp;
+	struct conn *c = w->conn;
+
+	(void)below;
+	if (c->ignored ||
+	    !may_see(c, sp ? sp->perms : NULL, sp ? sp->nperms : 0))
+		return;
+	/* On base itself, or on base/<domid>. */
+	if (!strcmp(w->path, se->base))
+		send_event(w, w->depth >= 1 ? se->full : se->base);
+	else
+		send_event(w, se->full);
+}
+
 void
 watch_fire_special(struct xsd *xsd, const char *base, unsigned int domid)
 {
-	struct special_node *sp = watch_special(xsd, base);
-	struct conn *c, *ctmp;
-	struct watch *w;
 	char full[64];
+	struct special_event se = { watch_special(xsd, base), base, full };
 
 	snprintf(full, sizeof(full), "%s/%u", base, domid);
-	list_for_each_safe(c, ctmp, &xsd->conns, link) {
-		if (list_empty(&c->watches) || c->ignored ||
-		    !may_see(c, sp ? sp->perms : NULL, sp ? sp->nperms : 0))
-			continue;
-		list_for_each(w, &c->watches, link) {
-			if (!strcmp(w->path, base))
-				send_event(w, w->depth >= 1 ? full : base);
-			else if (!strcmp(w->path, full))
-				send_event(w, full);
-		}
-	}
+	if (watch_index_match(xsd, full, false, fire_special_one, &se))
+		log_warnx("out of memory: no watch event for %s", full);
 }

@@ -12,6 +12,7 @@
 #define XSD_WATCH_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "list.h"
 #include "perms.h"
@@ -25,9 +26,13 @@ struct watch {
 	struct list_node link;		/* conn->watches */
 	struct conn *conn;
 	char *path;			/* absolute, or special "@..." */
-	char *token;
+	char *token;			/* path and token live after the struct */
 	unsigned int rel_off;		/* bytes to strip for a relative watch */
 	int depth;			/* WATCH_NO_DEPTH or >= 0 */
+	/* In the daemon's index of watches by path (watch_index.c): */
+	struct list_node index_link;
+	struct watch_node *index_node;
+	uint64_t seq;			/* order of setting, daemon-wide */
 };
 
 /*

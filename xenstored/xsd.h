@@ -21,6 +21,8 @@ struct backend;
 struct conn;
 struct perm;
 struct lu;
+struct watch_index;
+struct fdlimit;
 
 /* Permissions of the special watch paths @introduceDomain/@releaseDomain. */
 struct special_node {
@@ -61,6 +63,9 @@ struct xsd {
 	struct list_node conns;		/* every struct conn */
 	struct list_node flush;		/* conns with output to send */
 	struct hash *domains;		/* domid text -> struct domain */
+	struct hash *ports;		/* local port text -> struct domain */
+	struct watch_index *watch_index; /* watches by path; NULL: none */
+	struct fdlimit *fdlimit;	/* NULL until fdlimit_init */
 	struct quota_set quota;		/* defaults for new domains */
 	uint32_t next_conn_id;
 	unsigned int nconns;

@@ -273,6 +273,69 @@ test_foreach_delete_current(void **state)
 	assert_int_equal(talloc_total_blocks(f->h), 2);
 }
 
+/* Delete the current entry when it is in the upper half of the keys. */
+static int
+drop_odd(const char *key, void *val, void *arg)
+{
+	struct hash *h = arg;
+	unsigned int i = (unsigned int)(uintptr_t)val;
+
+	(void)key;
+	if (i % 2)
+		assert_ptr_equal(hash_del(h, key), val);
+	return 0;
+}
+
+/*
+ * Keys chosen so that their hashes agree in the low 12 bits: with 300
+ * entries (512 buckets) they all share one chain.  Lookups, deletion from
+ * the middle of the chain and deletion while iterating stay exact.
+ */
+static void
+test_many_collisions(void **state)
+{
+	struct fix *f = *state;
+	const unsigned int n = 300;
+	char **k = talloc_array(f->rf.root, char *, n);
+	unsigned int i = 0, j, target = 0;
+	char buf[32];
+
+	assert_non_null(k);
+	for (j = 0; i < n; j++) {
+		snprintf(buf, sizeof(buf), "c%u", j);
+		if (i == 0)
+			target = hash_string(buf) & 0xfff;
+		if ((hash_string(buf) & 0xfff) != target)
+			continue;
+		k[i] = talloc_strdup(k, buf);
+		assert_non_null(k[i]);
+		i++;
+	}
+	for (i = 0; i < n; i++)
+		assert_int_equal(hash_put(f->h, k[i], (void *)(uintptr_t)i), 0);
+	assert_int_equal(hash_count(f->h), n);
+	for (i = 0; i < n; i++)
+		assert_ptr_equal(hash_get(f->h, k[i]), (void *)(uintptr_t)i);
+	/* Every third, from anywhere in the chain. */
+	for (i = 0; i < n; i += 3)
+		assert_ptr_equal(hash_del(f->h, k[i]), (void *)(uintptr_t)i);
+	for (i = 0; i < n; i++)
+		assert_ptr_equal(hash_get(f->h, k[i]),
+				 i % 3 ? (void *)(uintptr_t)i : NULL);
+	assert_int_equal(hash_count(f->h), n - n / 3);
+	assert_int_equal(hash_foreach(f->h, drop_odd, f->h), 0);
+	for (i = 0; i < n; i++)
+		assert_ptr_equal(hash_get(f->h, k[i]),
+				 i % 3 && i % 2 == 0 ? (void *)(uintptr_t)i
+						     : NULL);
+	/* Put back a deleted key: found again, once. */
+	assert_int_equal(hash_put(f->h, k[3], k), 0);
+	assert_ptr_equal(hash_get(f->h, k[3]), k);
+	talloc_free(f->h);
+	f->h = NULL;
+	talloc_free(k);
+}
+
 static void
 test_free_table(void **state)
 {
@@ -302,6 +365,22 @@ test_hash_string(void **state)
 	assert_int_not_equal(hash_string("/a/b"), hash_string("/a/c"));
 }
 
+static void
+test_key_uint(void **state)
+{
+	char key[HASH_KEY_UINT], ref[16];
+	static const unsigned int v[] = { 0, 7, 10, 99, 100, 12345,
+					  4294967295u };
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		snprintf(ref, sizeof(ref), "%u", v[i]);
+		assert_ptr_equal(hash_key_uint(key, v[i]), key);
+		assert_string_equal(key, ref);
+	}
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -316,8 +395,10 @@ main(void)
 		T(test_growth),
 		T(test_foreach),
 		T(test_foreach_delete_current),
+		T(test_many_collisions),
 		T(test_free_table),
 		T(test_hash_string),
+		T(test_key_uint),
 	};
 
 	int ret;
