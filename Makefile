@@ -15,7 +15,7 @@ CFLAGS ?= -O2 -g
 # the command line without losing them.
 XCFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	  -Wmissing-prototypes -D_GNU_SOURCE -Iinclude -Ixenstored
-LDLIBS = -ltalloc -ltdb -lxenevtchn -lxengnttab -lxenctrl
+LDLIBS = -ltalloc -ltdb -lxenevtchn -lxengnttab -lxenctrl -lsystemd
 ifdef SANITIZE
 XCFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	  -fno-sanitize-recover=undefined
@@ -99,7 +99,8 @@ fuzz: deps-build
 		-max_len=65536 build/fuzz/corpus tests/fuzz/corpus
 
 # Debian packages: build needs the first line, tests and demo the rest.
-BUILD_PKGS := gcc make libtalloc-dev libtdb-dev libcmocka-dev libxen-dev
+BUILD_PKGS := gcc make libtalloc-dev libtdb-dev libcmocka-dev libxen-dev \
+	      libsystemd-dev pkg-config
 RUN_PKGS := xenstore-utils python3-pyxs python3-pytest xen-utils-4.17 \
 	    valgrind
 deps-build:
