@@ -28,6 +28,13 @@ struct backend_ops {
 	const char *name;
 	/* Set up and register with the loop.  0 or an errno. */
 	int (*open)(struct backend *b);
+	/*
+	 * dom0's own ring, as dom0's kernel set it up before the daemon
+	 * started: map its page (*page, released with unmap(b, 0, page))
+	 * and tell the unbound port dom0 allocated for us (*remote; bind
+	 * it with bind(b, 0, *remote, ...)).  0 or an errno.
+	 */
+	int (*dom0_ring)(struct backend *b, void **page, uint32_t *remote);
 	/* Map the ring page of domid.  0 or an errno. */
 	int (*map)(struct backend *b, unsigned int domid, uint64_t gfn,
 		   void **page);

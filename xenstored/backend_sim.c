@@ -6,12 +6,19 @@
  * names its (domid, port) in an 8-byte hello, and the connection waits
  * as an unbound port until INTRODUCE binds it.  One byte either way is a
  * notification.  End of file on a bound channel means the domain died.
+ *
+ * dom0's ring is set up by the daemon itself at start-up, standing in
+ * for dom0's kernel: dom0.ring and xsd_port.  Its port is bound before
+ * anyone connects (a channel without a descriptor); a dom0 process that
+ * says hello with that port takes the binding over, and its end of file
+ * only unplugs it again: dom0 does not die.
  */
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -81,15 +88,41 @@ chan_by_local(struct sim *s, uint32_t local)
 static void
 chan_dead(struct sim_chan *ch)
 {
-	ch->dead = true;
 	TALLOC_FREE(ch->io);
 	close(ch->fd);
 	ch->fd = -1;
+	if (ch->local && ch->domid == 0)
+		return;		/* dom0's process went; the port stays */
+	ch->dead = true;
 	if (ch->local) {
 		backend_domains_changed(ch->sim->b->xsd);
 	} else {
 		talloc_free(ch);	/* never bound: nobody cares */
 	}
+}
+
+/*
+ * A dom0 process says hello on dom0's port: it takes over the binding
+ * (from the placeholder, or from an earlier dom0 process).  0, or EINVAL
+ * when the port is not dom0's bound one.
+ */
+static int
+dom0_plug(struct sim_chan *ch)
+{
+	struct sim_chan *old;
+
+	list_for_each(old, &ch->sim->chans, link) {
+		if (old != ch && old->domid == 0 && old->local &&
+		    old->remote == ch->remote) {
+			ch->local = old->local;
+			old->local = 0;
+			talloc_free(old);
+			return 0;
+		}
+	}
+	log_warnx("sim: dom0 hello for port %u, not dom0's ring port",
+		  ch->remote);
+	return EINVAL;
 }
 
 static void
@@ -117,7 +150,7 @@ chan_event(void *arg, short revents)
 			return;
 		}
 		memcpy(hello, buf, sizeof(hello));
-		if (hello[0] == 0 || hello[0] > 0x7fef || hello[1] == 0 ||
+		if (hello[0] > 0x7fef || hello[1] == 0 ||
 		    hello[1] > 0x7fffffff) {
 			log_warnx("sim: bad hello domid %u port %u", hello[0],
 				  hello[1]);
@@ -127,6 +160,8 @@ chan_event(void *arg, short revents)
 		ch->domid = hello[0];
 		ch->remote = hello[1];
 		ch->hello = true;
+		if (ch->domid == 0 && dom0_plug(ch))
+			chan_dead(ch);
 		return;
 	}
 	if (ch->local)
@@ -255,6 +290,48 @@ sim_map(struct backend *b, unsigned int domid, uint64_t gfn, void **page)
 	return 0;
 }
 
+/* What dom0's kernel would have made: dom0.ring, xsd_port (port 1). */
+static int
+sim_dom0_ring(struct backend *b, void **page, uint32_t *remote)
+{
+	struct sim *s = b->priv;
+	char path[PATH_MAX], buf[16];
+	unsigned long v;
+	char *end;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/dom0.ring", s->dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return errno;
+	if (ftruncate(fd, PAGE_SIZE) < 0) {
+		int err = errno;
+
+		close(fd);
+		return err;
+	}
+	close(fd);
+	snprintf(path, sizeof(path), "%s/xsd_port", s->dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n == 0 && write(fd, "1\n", 2) == 2) {
+		strcpy(buf, "1\n");
+		n = 2;
+	}
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? errno : EIO;
+	buf[n] = 0;
+	v = strtoul(buf, &end, 10);
+	if (end == buf || (*end && *end != '\n') || v == 0 || v > 0x7fffffff)
+		return EINVAL;
+	*remote = (uint32_t)v;
+	return sim_map(b, 0, 0, page);
+}
+
 static void
 sim_unmap(struct backend *b, unsigned int domid, void *page)
 {
@@ -284,7 +361,21 @@ sim_bind(struct backend *b, unsigned int domid, uint32_t remote,
 			return 0;
 		}
 	}
-	return EINVAL;
+	if (domid != 0)
+		return EINVAL;
+	/* dom0's port: bound now, plugged when a dom0 process says hello. */
+	ch = talloc_zero(s, struct sim_chan);
+	if (!ch)
+		return ENOMEM;
+	ch->sim = s;
+	ch->fd = -1;
+	ch->hello = true;
+	ch->remote = remote;
+	ch->local = s->next_local++;
+	list_add_tail(&s->chans, &ch->link);
+	talloc_set_destructor(ch, chan_destroy);
+	*local = ch->local;
+	return 0;
 }
 
 static void
@@ -304,6 +395,8 @@ sim_notify(struct backend *b, uint32_t local)
 
 	if (!ch || ch->dead)
 		return EINVAL;
+	if (ch->fd < 0)
+		return 0;	/* dom0's port, nobody plugged in */
 	/* A full socket already holds a pending notification. */
 	if (send(ch->fd, &one, 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
 	    errno != EAGAIN)
@@ -317,6 +410,8 @@ sim_state(struct backend *b, unsigned int domid)
 	struct sim *s = b->priv;
 	struct sim_chan *ch;
 
+	if (domid == 0)
+		return DOMAIN_RUNNING;
 	list_for_each(ch, &s->chans, link)
 		if (ch->domid == domid && ch->local)
 			return ch->dead ? DOMAIN_DYING : DOMAIN_RUNNING;
@@ -349,6 +444,7 @@ sim_domain_fds(struct backend *b, unsigned int domid, uint32_t local,
 const struct backend_ops backend_sim_ops = {
 	.name = "sim",
 	.open = sim_open,
+	.dom0_ring = sim_dom0_ring,
 	.map = sim_map,
 	.unmap = sim_unmap,
 	.bind = sim_bind,

@@ -134,6 +134,15 @@ conn_ring_new(struct xsd *xsd, struct domain *d, uint32_t features)
 }
 
 void
+conn_ring_attach(struct conn *c, uint32_t features)
+{
+	c->ops = &ring_ops;
+	intf_of(c)->server_features = features;
+	trace("%s ATTACH\n", c->name);
+	kick(c);
+}
+
+void
 conn_ring_reset(struct conn *c)
 {
 	conn_reset(c);

@@ -13,6 +13,12 @@ struct xsd;
 /* The connection of a newly introduced domain (page mapped, port bound). */
 struct conn *conn_ring_new(struct xsd *xsd, struct domain *d,
 			   uint32_t features);
+/*
+ * A ring connection restored without its transport (conn_new_detached)
+ * served again over the domain's page, keeping its watches,
+ * transactions and buffers; the page's queues are left as they are.
+ */
+void conn_ring_attach(struct conn *c, uint32_t features);
 /* The domain's event channel fired. */
 void conn_ring_event(struct conn *c);
 /* Back to a fresh connection: nothing queued, no watches or txns. */

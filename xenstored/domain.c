@@ -97,6 +97,58 @@ domain_introduced(struct xsd *xsd, unsigned int domid)
 	return d && d->introduced && d->domid ? d : NULL;
 }
 
+static void unbind(struct domain *d);
+
+/* dom0's home, as the toolstack would make a guest's (owner dom0). */
+static int
+dom0_home(struct xsd *xsd)
+{
+	int ret = tree_mkdir(xsd->internal, NULL, "/local/domain/0");
+
+	return ret == EEXIST ? 0 : ret;
+}
+
+int
+domain_dom0_init(struct xsd *xsd)
+{
+	struct backend *b = xsd->backend;
+	struct domain *d = domain_get(xsd, 0, false);
+	uint32_t remote, local;
+	void *page;
+	int ret;
+
+	if (!d)
+		return ENOENT;
+	ret = b->ops->dom0_ring(b, &page, &remote);
+	if (ret)
+		return ret;
+	ret = b->ops->bind(b, 0, remote, &local);
+	if (ret) {
+		b->ops->unmap(b, 0, page);
+		return ret;
+	}
+	d->page = page;
+	d->gfn = 0;
+	d->remote_port = remote;
+	d->local_port = local;
+	if (d->conn) {
+		/* Restored from an image: dom0's kernel carries on with it. */
+		conn_ring_attach(d->conn, XSD_FEATURES);
+		return dom0_home(xsd);
+	}
+	d->conn = conn_ring_new(xsd, d, XSD_FEATURES);
+	if (!d->conn) {
+		unbind(d);
+		b->ops->unmap(b, 0, page);
+		d->page = NULL;
+		return ENOMEM;
+	}
+	d->conn->privileged = true;
+	b->ops->notify(b, local);
+	log_debug("dom0's ring served (port %u)", remote);
+	return dom0_home(xsd);
+}
+
 static void
 unbind(struct domain *d)
 {
@@ -204,8 +256,7 @@ match_port(const char *key, void *val, void *arg)
 	struct port_search *ps = arg;
 
 	(void)key;
-	if (d->introduced && d->domid && d->page &&
-	    d->local_port == ps->port) {
+	if (d->introduced && d->page && d->local_port == ps->port) {
 		ps->found = d;
 		return 1;
 	}

@@ -46,7 +46,7 @@ usage(FILE *f)
 "  -P, --output-pid           print the daemon's pid on stdout\n"
 "  -T, --trace-file FILE      trace every message and connection to FILE\n"
 "  -V, --verbose              log debugging detail\n"
-"  -D, --no-domain-init       do not set up dom0's ring (accepted; no-op)\n"
+"  -D, --no-domain-init       do not serve dom0's ring (as upstream)\n"
 "  -I, --internal-db [on|off] keep the store in memory (default) or in\n"
 "                             $XENSTORED_RUNDIR/tdb\n"
 "  -K, --keep-orphans         keep a released domain's nodes\n"
@@ -361,6 +361,11 @@ main(int argc, char **argv)
 				err ? err : strerror(ret));
 			goto out;
 		}
+	}
+	if (!xsd->opt.no_domain_init && (ret = domain_dom0_init(xsd))) {
+		fprintf(stderr, "xenstored: dom0's ring (%s backend): %s\n",
+			xsd->backend->ops->name, strerror(ret));
+		goto out;
 	}
 	ret = conn_socket_listen(xsd, sock);
 	if (ret) {

@@ -143,7 +143,7 @@ restore_domain(struct restore *rs, const struct xss_domain *rec)
 	c = conn_new_detached(rs->xsd, true, rec->domid, rec->conn_id);
 	if (!c)
 		return ENOMEM;
-	c->privileged = false;
+	c->privileged = rec->domid == 0;	/* dom0's ring */
 	c->next_txid = rec->next_txid;
 	c->target = d->target;
 	c->ignored = rec->flags & XSS_DOM_IGNORED;
