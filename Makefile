@@ -14,7 +14,8 @@ CFLAGS ?= -O2 -g
 # The flags every build needs; CFLAGS (optimisation, debug) may be set on
 # the command line without losing them.
 XCFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-	  -Wmissing-prototypes -D_GNU_SOURCE -Iinclude -Ixenstored
+	  -Wmissing-prototypes -D_GNU_SOURCE -Iinclude -Ixenstored \
+	  -Itests/fakexen
 LDLIBS = -ltalloc -ltdb -lxenevtchn -lxengnttab -lxenctrl -lsystemd
 ifdef SANITIZE
 XCFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -43,7 +44,14 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(O)/%)
 
 GUEST_SRCS := $(wildcard tests/guest/*.c)
-GUEST_OBJS := $(GUEST_SRCS:%.c=$(O)/%.o) $(O)/xenstored/ring.o
+GUEST_OBJS := $(GUEST_SRCS:%.c=$(O)/%.o) $(O)/xenstored/ring.o \
+	      $(O)/tests/fakexen/fx.o
+
+# The fake hypervisor (tests/fakexen/README.md): a preload library and
+# its control tool.  Built without sanitizers: it is preloaded into
+# programs that have none (Debian's upstream xenstored).
+FAKEXEN_LIB := $(O)/tests/fakexen/libfakexen.so
+FAKEXEN_CTL := $(O)/tests/fakexen/fakexen-ctl
 ifneq ($(wildcard tests/guest/xs-guest.c),)
 GUEST_BIN := $(O)/tests/xs-guest
 endif
@@ -52,9 +60,11 @@ ifneq ($(wildcard tests/golden/mkgolden.c),)
 MKGOLDEN := $(O)/tests/golden/mkgolden
 endif
 
-all: $(XSD_BIN) $(UNIT_BINS) $(GUEST_BIN) $(XSS_TOOL) $(MKGOLDEN)
+all: $(XSD_BIN) $(UNIT_BINS) $(GUEST_BIN) $(XSS_TOOL) $(MKGOLDEN) \
+	$(FAKEXEN_LIB) $(FAKEXEN_CTL)
 
-$(O)/%.o: %.c $(wildcard xenstored/*.h include/*.h tests/guest/*.h xs-state/*.h) | deps-build
+$(O)/%.o: %.c $(wildcard xenstored/*.h include/*.h tests/guest/*.h xs-state/*.h \
+		tests/fakexen/*.h) | deps-build
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -76,6 +86,16 @@ $(MKGOLDEN): tests/golden/mkgolden.c $(XSS_LIB) $(wildcard include/*.h)
 
 $(GUEST_BIN): $(GUEST_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ -ltalloc
+
+$(FAKEXEN_LIB): tests/fakexen/fakexen.c tests/fakexen/fx.c tests/fakexen/fx.h \
+		| deps-build
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(filter-out -fsanitize%,$(XCFLAGS)) -Itests/fakexen \
+		-fPIC -shared -fvisibility=hidden -o $@ tests/fakexen/fakexen.c \
+		tests/fakexen/fx.c -ldl
+
+$(FAKEXEN_CTL): $(O)/tests/fakexen/fakexen-ctl.o $(O)/tests/fakexen/fx.o
+	$(CC) $(LDFLAGS) -o $@ $^
 
 $(O)/tests/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(XSD_OBJS) \
 		$(XSS_LIB)
@@ -111,10 +131,21 @@ deps: deps-build
 unit: $(UNIT_BINS)
 	@scripts/run-unit $(UNIT_BINS)
 
-integration: $(XSD_BIN) $(GUEST_BIN) $(XSS_TOOL) $(MKGOLDEN) deps
+integration: $(XSD_BIN) $(GUEST_BIN) $(XSS_TOOL) $(MKGOLDEN) $(FAKEXEN_LIB) \
+		$(FAKEXEN_CTL) deps
 	XSD_BINARY=$(abspath $(XSD_BIN)) XSD_GUEST=$(abspath $(GUEST_BIN)) \
 	XSS_TOOL=$(abspath $(XSS_TOOL)) XSS_MKGOLDEN=$(abspath $(MKGOLDEN)) \
+	XSD_FAKEXEN=$(abspath $(dir $(FAKEXEN_LIB))) \
 		$(PY) -m pytest -q tests/integration
+
+# The guest suites again with the daemon's Xen backend under the fake
+# hypervisor of tests/fakexen.
+integration-fakexen: $(XSD_BIN) $(GUEST_BIN) $(FAKEXEN_LIB) $(FAKEXEN_CTL) deps
+	XSD_BACKEND=fakexen XSD_BINARY=$(abspath $(XSD_BIN)) \
+	XSD_GUEST=$(abspath $(GUEST_BIN)) \
+	XSD_FAKEXEN=$(abspath $(dir $(FAKEXEN_LIB))) \
+		$(PY) -m pytest -q tests/integration/test_guest_smoke.py \
+		tests/integration/test_guests.py tests/integration/test_dom0_ring.py
 
 # Everything: unit and integration tests, the integration tests again
 # with the daemon under valgrind, all of it built with ASan/UBSan, and a
@@ -122,10 +153,11 @@ integration: $(XSD_BIN) $(GUEST_BIN) $(XSS_TOOL) $(MKGOLDEN) deps
 check: deps all
 	$(MAKE) unit
 	$(MAKE) integration
+	$(MAKE) integration-fakexen
 	$(MAKE) check-valgrind
 	$(MAKE) check-asan
 	$(MAKE) fuzz FUZZ_SECONDS=20
-	@echo "check: 5 passed, 0 failed (unit, integration, valgrind, asan, fuzz)"
+	@echo "check: 6 passed, 0 failed (unit, integration, fakexen, valgrind, asan, fuzz)"
 
 check-valgrind: deps all
 	XSD_BINARY=$(abspath $(XSD_BIN)) \
@@ -147,7 +179,9 @@ bench: deps $(XSD_BIN)
 clean:
 	rm -rf build xenstored/*.o xenstored/xenstored tests/unit/*.o \
 		xs-state/*.o xs-state/*.a xs-state/xs-state \
-		tests/guest/*.o tests/xs-guest $(UNIT_SRCS:%.c=%)
+		tests/guest/*.o tests/xs-guest $(UNIT_SRCS:%.c=%) \
+		tests/fakexen/*.o tests/fakexen/*.so tests/fakexen/fakexen-ctl
 
-.PHONY: all check unit integration check-valgrind check-asan demo bench \
+.PHONY: all check unit integration integration-fakexen check-valgrind \
+	check-asan demo bench \
 	clean deps deps-build fuzz
