@@ -118,13 +118,90 @@ fuzz: deps-build
 	build/fuzz/fuzz_reader -max_total_time=$(FUZZ_SECONDS) \
 		-max_len=65536 build/fuzz/corpus tests/fuzz/corpus
 
+# -- install and package -------------------------------------------
+# Installed names do not clash with Debian's xen-utils files: the
+# daemon is xenstored-xss (select it with XENSTORED= in /etc/default/xen).
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/xenstored-xss
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+MAN_PAGES := $(O)/man/xenstored-xss.8 $(O)/man/xs-state.1
+
+# Man pages from docs/*.md: the "# NAME(S)" title line becomes pandoc's
+# title metadata; the daemon's page is renamed for its installed name.
+$(O)/man/xenstored-xss.8: docs/xenstored.8.md | deps-man
+	@mkdir -p $(dir $@)
+	sed -e 1d -e 's/^xenstored - /xenstored-xss - /' \
+		-e 's/^\*\*xenstored\*\* \[/**xenstored-xss** [/' $< | \
+		pandoc -s -f markdown -t man -M title=XENSTORED-XSS -M section=8 \
+		-M header="System Administration" -M footer=xenstored-xss -o $@
+
+$(O)/man/xs-state.1: docs/xs-state.1.md | deps-man
+	@mkdir -p $(dir $@)
+	sed -e 1d $< | pandoc -s -f markdown -t man -M title=XS-STATE \
+		-M section=1 -M header="User Commands" -M footer=xenstored-xss \
+		-o $@
+
+man: $(MAN_PAGES)
+
+programs: $(XSD_BIN) $(XSS_TOOL)
+
+install: programs man
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(XSD_BIN) $(DESTDIR)$(SBINDIR)/xenstored-xss
+	install -m 0755 $(XSS_TOOL) $(DESTDIR)$(BINDIR)/xs-state
+	install -m 0644 $(O)/man/xenstored-xss.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(O)/man/xs-state.1 $(DESTDIR)$(MANDIR)/man1/
+	sed 's|/usr/sbin/xenstored-xss|$(SBINDIR)/xenstored-xss|' \
+		systemd/xenstored-xss.service > \
+		$(DESTDIR)$(UNITDIR)/xenstored-xss.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/xenstored-xss.service
+	install -m 0644 docs/xs-state-format.md docs/protocol.md \
+		$(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/xenstored-xss $(DESTDIR)$(BINDIR)/xs-state \
+		$(DESTDIR)$(MANDIR)/man8/xenstored-xss.8 \
+		$(DESTDIR)$(MANDIR)/man1/xs-state.1 \
+		$(DESTDIR)$(UNITDIR)/xenstored-xss.service
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+# The Debian package (debian/), built from a copy of the working tree in
+# build/deb so that dpkg-buildpackage's outputs (written to the parent
+# directory) stay below build/.
+DEB_DIR := build/deb
+deb: deps-deb
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/src
+	git ls-files -co --exclude-standard -z | \
+		xargs -0 tar cf - | tar xf - -C $(DEB_DIR)/src
+	cd $(DEB_DIR)/src && dpkg-buildpackage -us -uc -b -j2
+	lintian --fail-on error $(DEB_DIR)/*.deb
+
+# make deb, then install the package on this machine, run the installed
+# daemon, remove the package (tests/package).
+check-package: deb
+	XSD_DEB_DIR=$(abspath $(DEB_DIR)) $(PY) -m pytest -q tests/package
+
 # Debian packages: build needs the first line, tests and demo the rest.
 BUILD_PKGS := gcc make libtalloc-dev libtdb-dev libcmocka-dev libxen-dev \
 	      libsystemd-dev pkg-config
 RUN_PKGS := xenstore-utils python3-pyxs python3-pytest xen-utils-4.17 \
 	    valgrind
+MAN_PKGS := pandoc
+DEB_PKGS := debhelper dpkg-dev fakeroot lintian $(MAN_PKGS) \
+	    xenstore-utils python3-pytest systemd
+# XSD_NO_ENSURE=1 (the package build): Build-Depends took care of it.
 deps-build:
-	@scripts/ensure-packages $(BUILD_PKGS)
+	@[ -n "$(XSD_NO_ENSURE)" ] || scripts/ensure-packages $(BUILD_PKGS)
+deps-man:
+	@[ -n "$(XSD_NO_ENSURE)" ] || scripts/ensure-packages $(MAN_PKGS)
+deps-deb: deps-build
+	@scripts/ensure-packages $(DEB_PKGS)
 deps: deps-build
 	@scripts/ensure-packages $(RUN_PKGS)
 
@@ -157,7 +234,8 @@ check: deps all
 	$(MAKE) check-valgrind
 	$(MAKE) check-asan
 	$(MAKE) fuzz FUZZ_SECONDS=20
-	@echo "check: 6 passed, 0 failed (unit, integration, fakexen, valgrind, asan, fuzz)"
+	$(MAKE) check-package
+	@echo "check: 7 passed, 0 failed (unit, integration, fakexen, valgrind, asan, fuzz, package)"
 
 check-valgrind: deps all
 	XSD_BINARY=$(abspath $(XSD_BIN)) \
@@ -180,8 +258,10 @@ clean:
 	rm -rf build xenstored/*.o xenstored/xenstored tests/unit/*.o \
 		xs-state/*.o xs-state/*.a xs-state/xs-state \
 		tests/guest/*.o tests/xs-guest $(UNIT_SRCS:%.c=%) \
-		tests/fakexen/*.o tests/fakexen/*.so tests/fakexen/fakexen-ctl
+		tests/fakexen/*.o tests/fakexen/*.so tests/fakexen/fakexen-ctl \
+		man
 
 .PHONY: all check unit integration integration-fakexen check-valgrind \
-	check-asan demo bench \
+	check-asan demo bench man programs install uninstall deb \
+	check-package deps-man deps-deb \
 	clean deps deps-build fuzz
