@@ -194,7 +194,7 @@ RUN_PKGS := xenstore-utils python3-pyxs python3-pytest xen-utils-4.17 \
 	    valgrind
 MAN_PKGS := pandoc
 DEB_PKGS := debhelper dpkg-dev fakeroot lintian $(MAN_PKGS) \
-	    xenstore-utils python3-pytest systemd
+	    xenstore-utils python3-pytest
 # XSD_NO_ENSURE=1 (the package build): Build-Depends took care of it.
 deps-build:
 	@[ -n "$(XSD_NO_ENSURE)" ] || scripts/ensure-packages $(BUILD_PKGS)
