@@ -48,7 +48,7 @@ usage(FILE *f)
 "  -V, --verbose              log debugging detail\n"
 "  -D, --no-domain-init       do not serve dom0's ring (as upstream)\n"
 "  -I, --internal-db [on|off] keep the store in memory (default) or in\n"
-"                             $XENSTORED_RUNDIR/tdb\n"
+"                             the file tdb of the database directory\n"
 "  -K, --keep-orphans         keep a released domain's nodes\n"
 "  -E, --entry-nb N           nodes per domain\n"
 "  -S, --entry-size N         bytes per node\n"

@@ -172,11 +172,26 @@ guest_open_dom0(struct guest *g, const char *rundir, const char *xen_dir)
 		if (fx_path(path, sizeof(path), xen_dir, "xsd_kva") < 0 ||
 		    map_page(g, path, false) < 0)
 			return -1;
-		/* The kernel's port: bound by the daemon, we only listen. */
-		if (fx_port_read(xen_dir, 0, port, &p) < 0) {
-			guest_fail(g, errno_name(errno), "dom0 port %u: %s",
-				   port, strerror(errno));
-			return -1;
+		/*
+		 * The kernel's port: bound by the daemon, we only listen.
+		 * A daemon that is still starting has not bound it yet:
+		 * wait for that, as dom0's kernel waits for xenstored.
+		 */
+		for (int ms = 0;; ms += 10) {
+			if (fx_port_read(xen_dir, 0, port, &p) < 0) {
+				guest_fail(g, errno_name(errno),
+					   "dom0 port %u: %s", port,
+					   strerror(errno));
+				return -1;
+			}
+			if (p.kind == FX_INTERDOMAIN)
+				break;
+			if (ms >= GUEST_TIMEOUT_MS || guest_stop) {
+				guest_fail(g, "TIMEOUT", "no xenstored bound "
+					   "dom0's port %u", port);
+				return -1;
+			}
+			usleep(10000);
 		}
 		g->evt_fd = fx_socket(xen_dir, p.sock);
 		if (g->evt_fd < 0) {

@@ -78,8 +78,8 @@ def test_reconnect_and_reintroduce(fxd):
     assert g("read x") == "1"
 
 
-def _fx_lib(dir):
-    os.environ["FAKEXEN_DIR"] = dir
+def _fx_lib(dir, monkeypatch):
+    monkeypatch.setenv("FAKEXEN_DIR", dir)     # read by the library
     lib = ctypes.CDLL(os.path.join(conftest.fakexen_dir(), "libfakexen.so"))
     lib.xenevtchn_open.restype = ctypes.c_void_p
     lib.xenevtchn_open.argtypes = [ctypes.c_void_p, ctypes.c_uint]
@@ -110,7 +110,7 @@ print("pending", lib.xenevtchn_pending(h), flush=True)
 """
 
 
-def test_evtchn_handle_survives_exec(tmp_path):
+def test_evtchn_handle_survives_exec(tmp_path, monkeypatch):
     """A handle's descriptor inherited across exec (live update) gives
     back the same handle with xenevtchn_fdopen: its ports stay bound,
     notifications go both ways."""
@@ -121,7 +121,7 @@ def test_evtchn_handle_survives_exec(tmp_path):
         guest.bind(os.path.join(fx.dir, "evtchn", "9.3.sock"))
         with open(os.path.join(fx.dir, "evtchn", "9.3"), "w") as f:
             f.write("9.3.sock unbound\n")
-        lib = _fx_lib(fx.dir)
+        lib = _fx_lib(fx.dir, monkeypatch)
         h = lib.xenevtchn_open(None, 0)
         assert h
         local = lib.xenevtchn_bind_interdomain(h, 9, 3)
