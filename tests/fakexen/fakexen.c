@@ -41,7 +41,9 @@ struct xenevtchn_handle {
 	int pend_fd;			/* evtchn/<sock>.pend */
 	char sock[FX_SOCK_MAX];
 	uint32_t queue[FX_MAX_PORT + 1];	/* taken from .pend, unread */
+	bool queued[FX_MAX_PORT + 1];	/* each port once in the queue */
 	unsigned int head, count;
+	bool wake_sent;			/* an FX_WAKE is on its way */
 };
 
 struct xengnttab_handle {
@@ -224,7 +226,7 @@ xenevtchn_fdopen(struct xentoollog_logger *logger, int fd,
 	}
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	/* Whatever was pending before exec is still in .pend: wake up. */
-	fx_send(fx_dir(), h->sock, FX_CLOSED);
+	h->wake_sent = fx_send(fx_dir(), h->sock, FX_WAKE) == 0;
 	return h;
 }
 
@@ -372,44 +374,57 @@ xenevtchn_unbind(xenevtchn_handle *h, evtchn_port_t port)
 }
 
 /*
- * Wake-ups first, then the pending bytes (a sender sets the byte before
- * it sends): a byte set after the scan comes with a datagram after the
- * drain, so the descriptor is readable again.  One port per call, as
- * the real device; while more are queued the descriptor stays readable
- * (a wake-up to ourselves).
+ * The port a datagram names is returned as it is; the pending bytes
+ * (set before each datagram, and the only record when a full queue
+ * dropped it) go to a queue served when no datagram names a port.
+ * Every datagram read gives a port, so a descriptor that polled
+ * readable never answers EAGAIN (upstream xenstored treats that as
+ * fatal): a wake-up to ourselves (FX_WAKE) keeps it readable while the
+ * queue holds ports, and a closing notice names our own port (an event
+ * on it is harmless: a receiver looks at its ring).
  */
 EXPORT xenevtchn_port_or_error_t
 xenevtchn_pending(xenevtchn_handle *h)
 {
 	static const char zero;
 	unsigned char bytes[FX_MAX_PORT + 1];
-	uint32_t word, port;
+	const char *dir = fx_dir();
+	uint32_t word = FX_WAKE, port;
+	bool got = false;
 	ssize_t n;
 
-	while (recv(h->fd, &word, sizeof(word), MSG_DONTWAIT) >= 0)
-		;
+	do
+		n = recv(h->fd, &word, sizeof(word), MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n == sizeof(word)) {
+		got = word != FX_WAKE;
+		if (!got)
+			h->wake_sent = false;
+	}
 	n = pread(h->pend_fd, bytes, sizeof(bytes), 0);
 	for (port = 0; n > 0 && port < (uint32_t)n; port++) {
 		if (!bytes[port])
 			continue;
 		(void)pwrite(h->pend_fd, &zero, 1, port);
-		if (h->count < FX_MAX_PORT + 1)
-			h->queue[(h->head + h->count++) % (FX_MAX_PORT + 1)] =
-				port;
+		if (h->queued[port])
+			continue;	/* so the queue never overflows */
+		h->queued[port] = true;
+		h->queue[(h->head + h->count++) % (FX_MAX_PORT + 1)] = port;
 	}
-	if (!h->count) {
+	if (got) {
+		port = word & ~FX_CLOSED;
+	} else if (h->count) {
+		port = h->queue[h->head];
+		h->queued[port] = false;
+		h->head = (h->head + 1) % (FX_MAX_PORT + 1);
+		h->count--;
+	} else {
 		errno = EAGAIN;
 		return -1;
 	}
-	port = h->queue[h->head];
-	h->head = (h->head + 1) % (FX_MAX_PORT + 1);
-	h->count--;
-	if (h->count) {
-		const char *dir = fx_dir();
-
-		if (dir)
-			fx_send(dir, h->sock, FX_CLOSED);
-	}
+	/* Not sent (queue full): the queue's datagrams wake us anyway. */
+	if (h->count && !h->wake_sent && dir)
+		h->wake_sent = fx_send(dir, h->sock, FX_WAKE) == 0;
 	return (xenevtchn_port_or_error_t)port;
 }
 

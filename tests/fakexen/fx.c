@@ -174,15 +174,16 @@ fx_port_alloc(const char *dir, uint32_t dom, const struct fx_port *p)
 	return -1;
 }
 
-void
+int
 fx_send(const char *dir, const char *sock, uint32_t word)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	ssize_t n;
 	int fd;
 
 	if (fx_path(sa.sun_path, sizeof(sa.sun_path), dir, "evtchn/%s",
 		    sock) < 0)
-		return;
+		return -1;
 	if (!(word & FX_CLOSED) && word <= FX_MAX_PORT) {
 		char pend[4096];
 		static const char one = 1;
@@ -196,11 +197,12 @@ fx_send(const char *dir, const char *sock, uint32_t word)
 	}
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return;
+		return -1;
 	/* Like an event channel: nobody listening, nothing delivered. */
-	(void)sendto(fd, &word, sizeof(word), MSG_DONTWAIT | MSG_NOSIGNAL,
-		     (struct sockaddr *)&sa, sizeof(sa));
+	n = sendto(fd, &word, sizeof(word), MSG_DONTWAIT | MSG_NOSIGNAL,
+		   (struct sockaddr *)&sa, sizeof(sa));
 	close(fd);
+	return n == sizeof(word) ? 0 : -1;
 }
 
 int

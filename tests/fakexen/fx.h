@@ -30,6 +30,7 @@
 
 #define FX_PAGE 4096
 #define FX_CLOSED 0x80000000u
+#define FX_WAKE 0xffffffffu		/* a handle's wake-up to itself */
 #define FX_MAX_PORT 4095
 #define FX_SOCK_MAX 64
 
@@ -57,8 +58,9 @@ int fx_port_remove(const char *dir, uint32_t dom, uint32_t port);
 int fx_port_alloc(const char *dir, uint32_t dom, const struct fx_port *p);
 
 /* Send word to the socket evtchn/<sock> (its pending byte first, if it
- * has a .pend file); a missing reader loses it. */
-void fx_send(const char *dir, const char *sock, uint32_t word);
+ * has a .pend file); a missing reader loses it.  0 when the datagram
+ * went out, -1 when not (queue full, nobody there). */
+int fx_send(const char *dir, const char *sock, uint32_t word);
 /* Notify the other end of (dom, port).  0 or -1 with errno. */
 int fx_notify(const char *dir, uint32_t dom, uint32_t port);
 /* Unbind (dom, port): the peer's end becomes unbound and is told. */

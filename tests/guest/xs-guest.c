@@ -850,7 +850,8 @@ usage(FILE *f)
 "       xs-guest --domid N [--rundir DIR] [--port P] [--no-introduce]\n"
 "                [--keep] --stdin\n"
 "--domid 0: dom0's own ring (no INTRODUCE); --xen DIR (or $FAKEXEN_DIR):\n"
-"over the fake hypervisor of tests/fakexen instead of the sim backend\n"
+"over the fake hypervisor of tests/fakexen instead of the sim backend;\n"
+"--no-wait: no wait for the daemon's first notification\n"
 "commands: read P | write P V | mkdir P | rm P | ls P | getperms P |\n"
 "          setperms P SPEC... | watch P [TOKEN]\n"
 "--stdin line commands: read P | write P V | mkdir P | rm P | dir P |\n"
@@ -892,7 +893,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_DOMID = 256, O_RUNDIR, O_PORT, O_NOINTRO, O_STDIN, O_KEEP,
-	       O_COUNT, O_HELP, O_XEN };
+	       O_COUNT, O_HELP, O_XEN, O_NOWAIT };
 	static const struct option lopts[] = {
 		{ "domid", required_argument, NULL, O_DOMID },
 		{ "rundir", required_argument, NULL, O_RUNDIR },
@@ -903,10 +904,12 @@ main(int argc, char **argv)
 		{ "count", required_argument, NULL, O_COUNT },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "xen", required_argument, NULL, O_XEN },
+		{ "no-wait", no_argument, NULL, O_NOWAIT },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long domid = 0, port = 1, count = 0;
 	bool have_domid = false, no_intro = false, keep = false;
+	bool no_wait = false;
 	const char *rundir = getenv("XENSTORED_RUNDIR");
 	const char *sockpath = getenv("XENSTORED_PATH");
 	const char *xen_dir = getenv("FAKEXEN_DIR");
@@ -952,6 +955,9 @@ main(int argc, char **argv)
 			return 0;
 		case O_XEN:
 			xen_dir = optarg;
+			break;
+		case O_NOWAIT:
+			no_wait = true;
 			break;
 		default:
 			fprintf(stderr, "xs-guest: bad option %s\n",
@@ -1058,7 +1064,13 @@ main(int argc, char **argv)
 		snprintf(g.err, sizeof(g.err), "%s", err);
 		goto setup_failed;
 	}
-	if (domid != 0 && guest_wait_ready(&g, GUEST_TIMEOUT_MS) < 0)
+	/*
+	 * --no-wait: talk at once, as Linux's xenbus does, to a daemon that
+	 * neither notifies nor sets server_features at INTRODUCE (upstream
+	 * 4.17's C xenstored).
+	 */
+	if (domid != 0 && !no_wait &&
+	    guest_wait_ready(&g, GUEST_TIMEOUT_MS) < 0)
 		goto setup_failed;
 
 	if (line_mode)

@@ -159,8 +159,9 @@ def test_evtchn_handle_survives_exec(tmp_path, monkeypatch):
 @pytest.mark.skipif(not os.access(UPSTREAM_XENSTORED, os.X_OK),
                     reason="xen-utils-4.17 not installed")
 def test_upstream_xenstored_serves_dom0_under_the_fake(tmp_path):
-    """Debian's upstream 4.17 xenstored starts under the same fake and
-    serves dom0's ring (the take-over of a later issue starts here)."""
+    """Debian's upstream 4.17 xenstored starts under the same fake,
+    serves dom0's ring and a guest, and releases the guest when the fake
+    destroys it (the take-over of a later issue starts here)."""
     rundir = str(tmp_path)
     fx = FakeXen(os.path.join(rundir, "fx"))
     env = dict(os.environ, FAKEXEN_DIR=fx.dir, XENSTORED_RUNDIR=rundir,
@@ -171,10 +172,14 @@ def test_upstream_xenstored_serves_dom0_under_the_fake(tmp_path):
                          stderr=subprocess.STDOUT)
     try:
         sock = os.path.join(rundir, "socket")
-        wait_for(lambda: p.poll() is not None or os.path.exists(sock),
-                 "upstream's socket")
+        def listening():
+            try:
+                connect_unix(sock, 1.0).close()
+                return True
+            except OSError:
+                return p.poll() is not None
+        wait_for(listening, "upstream's socket")
         assert p.poll() is None, p.stdout.read()
-        connect_unix(sock, 1.0).close()
         genv = dict(env, XENSTORED_PATH=sock)
         genv.pop("LD_PRELOAD")
         r = subprocess.run([_guest_binary(), "--domid", "0", "--stdin"],
@@ -186,7 +191,29 @@ def test_upstream_xenstored_serves_dom0_under_the_fake(tmp_path):
         r = subprocess.run(["xenstore-read", "/local/domain/0/name"],
                            env=genv, capture_output=True, timeout=IO_TIMEOUT)
         assert r.stdout == b"Domain-0\n", r.stderr
+        # a guest too (upstream neither notifies nor sets features at
+        # INTRODUCE: --no-wait); its end destroys the domain through the
+        # fake's lifeline and VIRQ_DOM_EXC, and upstream releases it
+        xs = conftest.XsRaw(sock, IO_TIMEOUT)
+        xs.watch("@releaseDomain", "r")
+        assert xs.wait_event() == (b"@releaseDomain", b"r")
+        r = subprocess.run([_guest_binary(), "--domid", "5", "--port", "2",
+                            "--no-wait", "--stdin"],
+                           input="write name five\nread name\nquit\n",
+                           env=genv, capture_output=True, text=True,
+                           timeout=IO_TIMEOUT * 2)
+        assert r.stdout == "OK\nfive\nOK\n", r.stderr
+        assert xs.wait_event() == (b"@releaseDomain", b"r")
+        wait_for(lambda: b"5" not in xs.directory("/local/domain"),
+                 "upstream to release domain 5")
+        xs.close()
+    except BaseException:
+        if p.poll() is not None:
+            print("upstream xenstored exited %s:\n%s" % (
+                p.returncode, p.stdout.read().decode(errors="replace")))
+        raise
     finally:
-        p.terminate()
+        if p.poll() is None:
+            p.terminate()
         p.wait(10)
         fx.stop()

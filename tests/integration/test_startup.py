@@ -62,6 +62,19 @@ def _read_pid(path):
     return int(text)
 
 
+def _wait_listening(p, rundir):
+    """Until the foreground daemon p accepts connections."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        try:
+            connect_unix(os.path.join(rundir, "socket"), 1.0).close()
+            return
+        except OSError:
+            assert p.poll() is None, "daemon exited: %s" % p.stderr.read()
+            assert time.monotonic() < deadline, "socket not listening"
+            time.sleep(0.02)
+
+
 def _wait_gone(pid, timeout=STOP_TIMEOUT):
     deadline = time.monotonic() + timeout
     while _pid_alive(pid) and time.monotonic() < deadline:
@@ -118,10 +131,7 @@ def test_rootdir_unset_uses_rundir(rundir):
     p = subprocess.Popen([_binary(), "-N", "-I", "off"], env=_env(rundir),
                          stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not os.path.exists(os.path.join(rundir, "socket")):
-            assert p.poll() is None and time.monotonic() < deadline
-            time.sleep(0.02)
+        _wait_listening(p, rundir)
         assert os.path.exists(os.path.join(rundir, "tdb"))
     finally:
         p.send_signal(signal.SIGTERM)
@@ -171,10 +181,7 @@ def test_sighup_reopens_trace_file(rundir):
                          stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)
     client_env = dict(env, XENSTORED_PATH=rundir + "/socket")
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not os.path.exists(os.path.join(rundir, "socket")):
-            assert p.poll() is None and time.monotonic() < deadline
-            time.sleep(0.02)
+        _wait_listening(p, rundir)
         subprocess.run(["xenstore-write", "/before", "1"], env=client_env,
                        check=True, timeout=10)
         os.rename(trace, trace + ".1")            # logrotate
