@@ -14,8 +14,9 @@ CFLAGS ?= -O2 -g
 # The flags every build needs; CFLAGS (optimisation, debug) may be set on
 # the command line without losing them.
 XCFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-	  -Wmissing-prototypes -D_GNU_SOURCE -Iinclude -Ixenstored
-LDLIBS = -ltalloc -ltdb -lxenevtchn -lxengnttab -lxenctrl
+	  -Wmissing-prototypes -D_GNU_SOURCE -Iinclude -Ixenstored \
+	  -Itests/fakexen
+LDLIBS = -ltalloc -ltdb -lxenevtchn -lxengnttab -lxenctrl -lsystemd
 ifdef SANITIZE
 XCFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	  -fno-sanitize-recover=undefined
@@ -43,7 +44,14 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(O)/%)
 
 GUEST_SRCS := $(wildcard tests/guest/*.c)
-GUEST_OBJS := $(GUEST_SRCS:%.c=$(O)/%.o) $(O)/xenstored/ring.o
+GUEST_OBJS := $(GUEST_SRCS:%.c=$(O)/%.o) $(O)/xenstored/ring.o \
+	      $(O)/tests/fakexen/fx.o
+
+# The fake hypervisor (tests/fakexen/README.md): a preload library and
+# its control tool.  Built without sanitizers: it is preloaded into
+# programs that have none (Debian's upstream xenstored).
+FAKEXEN_LIB := $(O)/tests/fakexen/libfakexen.so
+FAKEXEN_CTL := $(O)/tests/fakexen/fakexen-ctl
 ifneq ($(wildcard tests/guest/xs-guest.c),)
 GUEST_BIN := $(O)/tests/xs-guest
 endif
@@ -55,9 +63,11 @@ ifneq ($(wildcard tests/golden/mkgolden.c),)
 MKGOLDEN := $(O)/tests/golden/mkgolden
 endif
 
-all: $(XSD_BIN) $(UNIT_BINS) $(GUEST_BIN) $(MANY_BIN) $(XSS_TOOL) $(MKGOLDEN)
+all: $(XSD_BIN) $(UNIT_BINS) $(GUEST_BIN) $(MANY_BIN) $(XSS_TOOL) $(MKGOLDEN) \
+	$(FAKEXEN_LIB) $(FAKEXEN_CTL)
 
-$(O)/%.o: %.c $(wildcard xenstored/*.h include/*.h tests/guest/*.h xs-state/*.h) | deps-build
+$(O)/%.o: %.c $(wildcard xenstored/*.h include/*.h tests/guest/*.h xs-state/*.h \
+		tests/fakexen/*.h) | deps-build
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -83,6 +93,16 @@ $(GUEST_BIN): $(GUEST_OBJS)
 $(MANY_BIN): $(O)/tests/many/xs-many.o $(O)/xenstored/ring.o
 	$(CC) $(LDFLAGS) -o $@ $^
 
+$(FAKEXEN_LIB): tests/fakexen/fakexen.c tests/fakexen/fx.c tests/fakexen/fx.h \
+		| deps-build
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(filter-out -fsanitize%,$(XCFLAGS)) -Itests/fakexen \
+		-fPIC -shared -fvisibility=hidden -o $@ tests/fakexen/fakexen.c \
+		tests/fakexen/fx.c -ldl
+
+$(FAKEXEN_CTL): $(O)/tests/fakexen/fakexen-ctl.o $(O)/tests/fakexen/fx.o
+	$(CC) $(LDFLAGS) -o $@ $^
+
 $(O)/tests/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(XSD_OBJS) \
 		$(XSS_LIB)
 	@mkdir -p $(dir $@)
@@ -104,23 +124,112 @@ fuzz: deps-build
 	build/fuzz/fuzz_reader -max_total_time=$(FUZZ_SECONDS) \
 		-max_len=65536 build/fuzz/corpus tests/fuzz/corpus
 
+# -- install and package -------------------------------------------
+# Installed names do not clash with Debian's xen-utils files: the
+# daemon is xenstored-xss (select it with XENSTORED= in /etc/default/xen).
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/xenstored-xss
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+MAN_PAGES := $(O)/man/xenstored-xss.8 $(O)/man/xs-state.1
+
+# Man pages from docs/*.md: the "# NAME(S)" title line becomes pandoc's
+# title metadata; the daemon's page is renamed for its installed name.
+$(O)/man/xenstored-xss.8: docs/xenstored.8.md | deps-man
+	@mkdir -p $(dir $@)
+	sed -e 1d -e 's/^xenstored - /xenstored-xss - /' \
+		-e 's/^\*\*xenstored\*\* \[/**xenstored-xss** [/' $< | \
+		pandoc -s -f markdown -t man -M title=XENSTORED-XSS -M section=8 \
+		-M header="System Administration" -M footer=xenstored-xss -o $@
+
+$(O)/man/xs-state.1: docs/xs-state.1.md | deps-man
+	@mkdir -p $(dir $@)
+	sed -e 1d $< | pandoc -s -f markdown -t man -M title=XS-STATE \
+		-M section=1 -M header="User Commands" -M footer=xenstored-xss \
+		-o $@
+
+man: $(MAN_PAGES)
+
+programs: $(XSD_BIN) $(XSS_TOOL)
+
+install: programs man
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(XSD_BIN) $(DESTDIR)$(SBINDIR)/xenstored-xss
+	install -m 0755 $(XSS_TOOL) $(DESTDIR)$(BINDIR)/xs-state
+	install -m 0644 $(O)/man/xenstored-xss.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(O)/man/xs-state.1 $(DESTDIR)$(MANDIR)/man1/
+	sed 's|/usr/sbin/xenstored-xss|$(SBINDIR)/xenstored-xss|' \
+		systemd/xenstored-xss.service > \
+		$(DESTDIR)$(UNITDIR)/xenstored-xss.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/xenstored-xss.service
+	install -m 0644 docs/xs-state-format.md docs/protocol.md \
+		$(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/xenstored-xss $(DESTDIR)$(BINDIR)/xs-state \
+		$(DESTDIR)$(MANDIR)/man8/xenstored-xss.8 \
+		$(DESTDIR)$(MANDIR)/man1/xs-state.1 \
+		$(DESTDIR)$(UNITDIR)/xenstored-xss.service
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+# The Debian package (debian/), built from a copy of the working tree in
+# build/deb so that dpkg-buildpackage's outputs (written to the parent
+# directory) stay below build/.
+DEB_DIR := build/deb
+deb: deps-deb
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/src
+	git ls-files -co --exclude-standard -z | \
+		xargs -0 tar cf - | tar xf - -C $(DEB_DIR)/src
+	cd $(DEB_DIR)/src && dpkg-buildpackage -us -uc -b -j2
+	lintian --fail-on error $(DEB_DIR)/*.deb
+
+# make deb, then install the package on this machine, run the installed
+# daemon, remove the package (tests/package).
+check-package: deb
+	XSD_DEB_DIR=$(abspath $(DEB_DIR)) $(PY) -m pytest -q tests/package
+
 # Debian packages: build needs the first line, tests and demo the rest.
-BUILD_PKGS := gcc make libtalloc-dev libtdb-dev libcmocka-dev libxen-dev
+BUILD_PKGS := gcc make libtalloc-dev libtdb-dev libcmocka-dev libxen-dev \
+	      libsystemd-dev pkg-config
 RUN_PKGS := xenstore-utils python3-pyxs python3-pytest xen-utils-4.17 \
 	    valgrind
+MAN_PKGS := pandoc
+DEB_PKGS := debhelper dpkg-dev fakeroot lintian $(MAN_PKGS) \
+	    xenstore-utils python3-pytest
+# XSD_NO_ENSURE=1 (the package build): Build-Depends took care of it.
 deps-build:
-	@scripts/ensure-packages $(BUILD_PKGS)
+	@[ -n "$(XSD_NO_ENSURE)" ] || scripts/ensure-packages $(BUILD_PKGS)
+deps-man:
+	@[ -n "$(XSD_NO_ENSURE)" ] || scripts/ensure-packages $(MAN_PKGS)
+deps-deb: deps-build
+	@scripts/ensure-packages $(DEB_PKGS)
 deps: deps-build
 	@scripts/ensure-packages $(RUN_PKGS)
 
 unit: $(UNIT_BINS)
 	@scripts/run-unit $(UNIT_BINS)
 
-integration: $(XSD_BIN) $(GUEST_BIN) $(MANY_BIN) $(XSS_TOOL) $(MKGOLDEN) deps
+integration: $(XSD_BIN) $(GUEST_BIN) $(MANY_BIN) $(XSS_TOOL) $(MKGOLDEN) \
+		$(FAKEXEN_LIB) $(FAKEXEN_CTL) deps
 	XSD_BINARY=$(abspath $(XSD_BIN)) XSD_GUEST=$(abspath $(GUEST_BIN)) \
 	XSD_MANY=$(abspath $(MANY_BIN)) \
 	XSS_TOOL=$(abspath $(XSS_TOOL)) XSS_MKGOLDEN=$(abspath $(MKGOLDEN)) \
+	XSD_FAKEXEN=$(abspath $(dir $(FAKEXEN_LIB))) \
 		$(PY) -m pytest -q tests/integration
+
+# The guest suites again with the daemon's Xen backend under the fake
+# hypervisor of tests/fakexen.
+integration-fakexen: $(XSD_BIN) $(GUEST_BIN) $(FAKEXEN_LIB) $(FAKEXEN_CTL) deps
+	XSD_BACKEND=fakexen XSD_BINARY=$(abspath $(XSD_BIN)) \
+	XSD_GUEST=$(abspath $(GUEST_BIN)) \
+	XSD_FAKEXEN=$(abspath $(dir $(FAKEXEN_LIB))) \
+		$(PY) -m pytest -q tests/integration/test_guest_smoke.py \
+		tests/integration/test_guests.py tests/integration/test_dom0_ring.py
 
 # Everything: unit and integration tests, the integration tests again
 # with the daemon under valgrind, all of it built with ASan/UBSan, and a
@@ -128,10 +237,12 @@ integration: $(XSD_BIN) $(GUEST_BIN) $(MANY_BIN) $(XSS_TOOL) $(MKGOLDEN) deps
 check: deps all
 	$(MAKE) unit
 	$(MAKE) integration
+	$(MAKE) integration-fakexen
 	$(MAKE) check-valgrind
 	$(MAKE) check-asan
 	$(MAKE) fuzz FUZZ_SECONDS=20
-	@echo "check: 5 passed, 0 failed (unit, integration, valgrind, asan, fuzz)"
+	$(MAKE) check-package
+	@echo "check: 7 passed, 0 failed (unit, integration, fakexen, valgrind, asan, fuzz, package)"
 
 check-valgrind: deps all
 	XSD_BINARY=$(abspath $(XSD_BIN)) \
@@ -156,7 +267,11 @@ clean:
 	rm -rf build xenstored/*.o xenstored/xenstored tests/unit/*.o \
 		xs-state/*.o xs-state/*.a xs-state/xs-state \
 		tests/guest/*.o tests/xs-guest tests/many/*.o tests/xs-many \
-		$(UNIT_SRCS:%.c=%)
+		$(UNIT_SRCS:%.c=%) \
+		tests/fakexen/*.o tests/fakexen/*.so tests/fakexen/fakexen-ctl \
+		man
 
-.PHONY: all check unit integration check-valgrind check-asan demo bench \
+.PHONY: all check unit integration integration-fakexen check-valgrind \
+	check-asan demo bench man programs install uninstall deb \
+	check-package deps-man deps-deb \
 	clean deps deps-build fuzz

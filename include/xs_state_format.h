@@ -106,6 +106,8 @@
 #define XSS_DOM_FEATURES_SET 0x10u
 #define XSS_DOM_FLAGS_KNOWN 0x1fu
 #define XSS_NO_TARGET 0xffffffffu
+/* A DOMAIN_START of domid 0 (dom0's ring) has at least these flags. */
+#define XSS_DOM_DOM0_REQUIRED (XSS_DOM_INTRODUCED | XSS_DOM_CONNECTION)
 
 /* SOCKET_START flags */
 #define XSS_SOCK_PRIVILEGED 0x1u

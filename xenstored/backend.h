@@ -29,6 +29,13 @@ struct backend_ops {
 	/* Set up and register with the loop.  0 or an errno. */
 	int (*open)(struct backend *b);
 	/*
+	 * dom0's own ring, as dom0's kernel set it up before the daemon
+	 * started: map its page (*page, released with unmap(b, 0, page))
+	 * and tell the unbound port dom0 allocated for us (*remote; bind
+	 * it with bind(b, 0, *remote, ...)).  0 or an errno.
+	 */
+	int (*dom0_ring)(struct backend *b, void **page, uint32_t *remote);
+	/*
 	 * Map the ring page of domid.  0 or an errno.  Needs no state from
 	 * an earlier map: after a live update the new binary maps the pages
 	 * of the domains it restores the same way.

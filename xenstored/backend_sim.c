@@ -11,12 +11,19 @@
  * closed once mapped.  Every lookup (a port to bind, a local port to
  * notify, a domain's state) is a hash lookup, so the n-th guest costs
  * what the first did.
+ *
+ * dom0's ring is set up by the daemon itself at start-up, standing in
+ * for dom0's kernel: dom0.ring and xsd_port.  Its port is bound before
+ * anyone connects (a channel without a descriptor); a dom0 process that
+ * says hello with that port takes the binding over, and its end of file
+ * only unplugs it again: dom0 does not die.
  */
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -104,15 +111,56 @@ chan_by_local(struct sim *s, uint32_t local)
 static void
 chan_dead(struct sim_chan *ch)
 {
-	ch->dead = true;
 	TALLOC_FREE(ch->io);
 	close(ch->fd);
 	ch->fd = -1;
+	if (ch->local && ch->domid == 0)
+		return;		/* dom0's process went; the port stays */
+	ch->dead = true;
 	if (ch->local) {
 		backend_domain_changed(ch->sim->b->xsd, ch->domid);
 	} else {
 		talloc_free(ch);	/* never bound: nobody cares */
 	}
+}
+
+/* Index a bound channel by its local port and its domain. */
+static int
+index_bound(struct sim *s, struct sim_chan *ch)
+{
+	hash_key_uint(ch->key, ch->local);
+	hash_key_uint(ch->dkey, ch->domid);
+	if (hash_put(s->bound, ch->key, ch) || hash_put(s->doms, ch->dkey, ch))
+		return ENOMEM;
+	return 0;
+}
+
+/*
+ * A dom0 process says hello on dom0's port: it takes over the binding
+ * (from the placeholder, or from an earlier dom0 process).  0, or EINVAL
+ * when the port is not dom0's bound one.
+ */
+static int
+dom0_plug(struct sim_chan *ch)
+{
+	struct sim *s = ch->sim;
+	char key[HASH_KEY_UINT];
+	struct sim_chan *old = hash_get(s->doms, hash_key_uint(key, 0));
+
+	if (!old || old == ch || !old->local || old->remote != ch->remote) {
+		log_warnx("sim: dom0 hello for port %u, not dom0's ring port",
+			  ch->remote);
+		return EINVAL;
+	}
+	unindex(s->unbound, ch->key, ch);
+	ch->local = old->local;
+	/* The indexes point at ch (and its keys) before old goes. */
+	if (index_bound(s, ch))
+		return ENOMEM;
+	old->local = 0;		/* its destructor leaves the indexes alone */
+	old->hello = false;
+	talloc_free(old);
+	return 0;
 }
 
 static void
@@ -140,7 +188,7 @@ chan_event(void *arg, short revents)
 			return;
 		}
 		memcpy(hello, buf, sizeof(hello));
-		if (hello[0] == 0 || hello[0] > 0x7fef || hello[1] == 0 ||
+		if (hello[0] > 0x7fef || hello[1] == 0 ||
 		    hello[1] > 0x7fffffff) {
 			log_warnx("sim: bad hello domid %u port %u", hello[0],
 				  hello[1]);
@@ -160,6 +208,8 @@ chan_event(void *arg, short revents)
 			return;
 		}
 		ch->hello = true;
+		if (ch->domid == 0 && dom0_plug(ch))
+			chan_dead(ch);
 		return;
 	}
 	if (ch->local)
@@ -306,6 +356,48 @@ sim_map(struct backend *b, unsigned int domid, uint64_t gfn, void **page)
 	return sim_map_page(b->priv, domid, page);
 }
 
+/* What dom0's kernel would have made: dom0.ring, xsd_port (port 1). */
+static int
+sim_dom0_ring(struct backend *b, void **page, uint32_t *remote)
+{
+	struct sim *s = b->priv;
+	char path[PATH_MAX], buf[16];
+	unsigned long v;
+	char *end;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/dom0.ring", s->dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return errno;
+	if (ftruncate(fd, PAGE_SIZE) < 0) {
+		int err = errno;
+
+		close(fd);
+		return err;
+	}
+	close(fd);
+	snprintf(path, sizeof(path), "%s/xsd_port", s->dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n == 0 && write(fd, "1\n", 2) == 2) {
+		strcpy(buf, "1\n");
+		n = 2;
+	}
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? errno : EIO;
+	buf[n] = 0;
+	v = strtoul(buf, &end, 10);
+	if (end == buf || (*end && *end != '\n') || v == 0 || v > 0x7fffffff)
+		return EINVAL;
+	*remote = (uint32_t)v;
+	return sim_map(b, 0, 0, page);
+}
+
 static void
 sim_unmap(struct backend *b, unsigned int domid, void *page)
 {
@@ -324,17 +416,29 @@ sim_bind(struct backend *b, unsigned int domid, uint32_t remote,
 
 	snprintf(key, sizeof(key), "%u:%u", domid, remote);
 	ch = hash_get(s->unbound, key);
+	if ((!ch || ch->dead) && domid == 0) {
+		/* dom0's port: bound now, plugged when a dom0 process says
+		 * hello. */
+		ch = talloc_zero(s, struct sim_chan);
+		if (!ch)
+			return ENOMEM;
+		ch->sim = s;
+		ch->fd = -1;
+		ch->remote = remote;
+		ch->local = s->next_local++;
+		talloc_set_destructor(ch, chan_destroy);
+		if (index_bound(s, ch)) {
+			talloc_free(ch);
+			return ENOMEM;
+		}
+		*local = ch->local;
+		return 0;
+	}
 	if (!ch || ch->dead)
 		return EINVAL;
 	hash_del(s->unbound, ch->key);
 	ch->local = s->next_local++;
-	hash_key_uint(ch->key, ch->local);
-	hash_key_uint(ch->dkey, ch->domid);
-	if (hash_put(s->bound, ch->key, ch)) {
-		talloc_free(ch);
-		return ENOMEM;
-	}
-	if (hash_put(s->doms, ch->dkey, ch)) {
+	if (index_bound(s, ch)) {
 		talloc_free(ch);
 		return ENOMEM;
 	}
@@ -359,6 +463,8 @@ sim_notify(struct backend *b, uint32_t local)
 
 	if (!ch || ch->dead)
 		return EINVAL;
+	if (ch->fd < 0)
+		return 0;	/* dom0's port, nobody plugged in */
 	/* A full socket already holds a pending notification. */
 	if (send(ch->fd, &one, 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
 	    errno != EAGAIN)
@@ -373,6 +479,8 @@ sim_state(struct backend *b, unsigned int domid)
 	struct sim_chan *ch;
 	char key[HASH_KEY_UINT];
 
+	if (domid == 0)
+		return DOMAIN_RUNNING;
 	ch = hash_get(s->doms, hash_key_uint(key, domid));
 	return ch && !ch->dead ? DOMAIN_RUNNING : DOMAIN_DYING;
 }
@@ -416,8 +524,12 @@ sim_restore_domain(struct backend *b, unsigned int domid, uint64_t gfn,
 	int ret;
 
 	(void)gfn;
-	if (evtchn_fd < 0 || fstat(evtchn_fd, &st) < 0 ||
-	    !S_ISSOCK(st.st_mode) || !local || chan_by_local(s, local))
+	if (!local || chan_by_local(s, local))
+		return EBADF;
+	/* dom0's port may have no process plugged in (a placeholder). */
+	if ((evtchn_fd >= 0 || domid != 0) &&
+	    (evtchn_fd < 0 || fstat(evtchn_fd, &st) < 0 ||
+	     !S_ISSOCK(st.st_mode)))
 		return EBADF;
 	if (page_fd >= 0 && fstat(page_fd, &st) == 0 && S_ISREG(st.st_mode) &&
 	    st.st_size == PAGE_SIZE)
@@ -435,19 +547,19 @@ sim_restore_domain(struct backend *b, unsigned int domid, uint64_t gfn,
 		return ENOMEM;
 	ch->sim = s;
 	ch->fd = evtchn_fd;
-	ch->hello = true;
+	ch->hello = evtchn_fd >= 0;
 	ch->domid = domid;
 	ch->remote = remote;
 	ch->local = local;
-	hash_key_uint(ch->key, local);
-	hash_key_uint(ch->dkey, domid);
 	talloc_set_destructor(ch, chan_destroy);
-	if (hash_put(s->bound, ch->key, ch) || hash_put(s->doms, ch->dkey, ch))
+	if (index_bound(s, ch))
 		return ENOMEM;
-	ch->io = loop_add(b->xsd->loop, ch, evtchn_fd, POLLIN, chan_event,
-			  ch);
-	if (!ch->io)
-		return ENOMEM;
+	if (evtchn_fd >= 0) {
+		ch->io = loop_add(b->xsd->loop, ch, evtchn_fd, POLLIN,
+				  chan_event, ch);
+		if (!ch->io)
+			return ENOMEM;
+	}
 	if (local >= s->next_local)
 		s->next_local = local + 1;
 	if (p != MAP_FAILED)
@@ -458,6 +570,7 @@ sim_restore_domain(struct backend *b, unsigned int domid, uint64_t gfn,
 const struct backend_ops backend_sim_ops = {
 	.name = "sim",
 	.open = sim_open,
+	.dom0_ring = sim_dom0_ring,
 	.map = sim_map,
 	.unmap = sim_unmap,
 	.bind = sim_bind,

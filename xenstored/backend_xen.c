@@ -2,12 +2,28 @@
  * backend_xen.c - the real backend: grant mapping of the xenstore page
  * (grant GNTTAB_RESERVED_XENSTORE, filled in by the domain builder),
  * event channels through /dev/xen/evtchn, and VIRQ_DOM_EXC for domains
- * that shut down or die.  Cannot run without a hypervisor; it is built
- * everywhere and kept to the calls themselves.
+ * that shut down or die.  dom0's own page comes from /proc/xen/xsd_kva
+ * (xenfs; /dev/xen/xsd_kva where that is all there is) and its port
+ * from /proc/xen/xsd_port, as upstream 4.17's dom0_init.
+ *
+ * Without a hypervisor it runs under tests/fakexen (an LD_PRELOAD
+ * library faking these calls on files and sockets).
+ *
+ * Live update (exec of a new daemon) keeps the event channel handle:
+ * its descriptor is saved (backend fd in GLOBAL_DATA) and reopened with
+ * xenevtchn_fdopen, which keeps every bound port, the VIRQ's too; ring
+ * pages are mapped again (grant mappings and dom0's mmap do not survive
+ * exec).  So everything here is either that one descriptor or derived
+ * from saved domain fields: xen_attach() is the one place that takes
+ * handles, fresh or inherited.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <talloc.h>
 #include <xenctrl.h>
@@ -20,17 +36,27 @@
 #include "loop.h"
 #include "xsd.h"
 
+#define XSD_KVA "/proc/xen/xsd_kva"
+#define XSD_KVA_DEV "/dev/xen/xsd_kva"
+#define XSD_PORT "/proc/xen/xsd_port"
+
 struct xen {
 	struct backend *b;
 	xenevtchn_handle *xce;
 	xengnttab_handle *xgt;
 	xc_interface *xch;
 	evtchn_port_t virq_port;
+	void *dom0_page;		/* mmap of XSD_KVA, or NULL */
+	int dom0_fd;			/* XSD_KVA, kept for the state image */
 };
 
 static int
 xen_destroy(struct xen *x)
 {
+	if (x->dom0_page)
+		munmap(x->dom0_page, XC_PAGE_SIZE);
+	if (x->dom0_fd >= 0)
+		close(x->dom0_fd);
 	if (x->xce)
 		xenevtchn_close(x->xce);
 	if (x->xgt)
@@ -57,29 +83,114 @@ evtchn_event(void *arg, short revents)
 		backend_port_fired(x->b->xsd, (uint32_t)port);
 }
 
+/*
+ * Take the handles.  evtchn_fd < 0: open a new event channel handle and
+ * bind VIRQ_DOM_EXC on it; else reopen the handle inherited as that
+ * descriptor (its ports, virq_port among them, are still bound).
+ */
 static int
-xen_open(struct backend *b)
+xen_attach(struct xen *x, int evtchn_fd, evtchn_port_t virq_port)
 {
-	struct xen *x = talloc_zero(b, struct xen);
 	xenevtchn_port_or_error_t port;
 
-	if (!x)
-		return ENOMEM;
-	x->b = b;
-	b->priv = x;
-	talloc_set_destructor(x, xen_destroy);
-	x->xce = xenevtchn_open(NULL, 0);
+	if (evtchn_fd < 0)
+		x->xce = xenevtchn_open(NULL, 0);
+	else
+		x->xce = xenevtchn_fdopen(NULL, evtchn_fd, 0);
 	x->xgt = xengnttab_open(NULL, 0);
 	x->xch = xc_interface_open(NULL, NULL, 0);
 	if (!x->xce || !x->xgt || !x->xch)
 		return errno ? errno : EIO;
-	port = xenevtchn_bind_virq(x->xce, VIRQ_DOM_EXC);
-	if (port < 0)
-		return errno ? errno : EIO;
-	x->virq_port = (evtchn_port_t)port;
-	if (!loop_add(b->xsd->loop, x, xenevtchn_fd(x->xce), POLLIN,
+	if (evtchn_fd < 0) {
+		port = xenevtchn_bind_virq(x->xce, VIRQ_DOM_EXC);
+		if (port < 0)
+			return errno ? errno : EIO;
+		virq_port = (evtchn_port_t)port;
+	}
+	x->virq_port = virq_port;
+	if (!loop_add(x->b->xsd->loop, x, xenevtchn_fd(x->xce), POLLIN,
 		      evtchn_event, x))
 		return ENOMEM;
+	return 0;
+}
+
+static int
+xen_open(struct backend *b)
+{
+	struct xen *x = talloc_zero(b, struct xen);
+
+	if (!x)
+		return ENOMEM;
+	x->b = b;
+	x->dom0_fd = -1;
+	b->priv = x;
+	talloc_set_destructor(x, xen_destroy);
+	return xen_attach(x, -1, 0);
+}
+
+/* Upstream's xenbus_evtchn(): the port as decimal text. */
+static int
+read_xsd_port(uint32_t *port)
+{
+	char buf[32], *end;
+	unsigned long v;
+	ssize_t n;
+	int fd = open(XSD_PORT, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0) {
+		int err = errno;
+
+		close(fd);
+		return err;
+	}
+	close(fd);
+	buf[n] = 0;
+	errno = 0;
+	v = strtoul(buf, &end, 10);
+	if (errno || end == buf || (*end && *end != '\n') || v == 0 ||
+	    v > 0x7fffffff) {
+		log_warnx("%s: not a port: \"%.*s\"", XSD_PORT, (int)n, buf);
+		return EINVAL;
+	}
+	*port = (uint32_t)v;
+	return 0;
+}
+
+static int
+xen_dom0_ring(struct backend *b, void **page, uint32_t *remote)
+{
+	struct xen *x = b->priv;
+	int ret = read_xsd_port(remote);
+
+	if (ret) {
+		log_warnx("dom0's port (%s): %s", XSD_PORT, strerror(ret));
+		return ret;
+	}
+	if (x->dom0_page) {
+		*page = x->dom0_page;
+		return 0;
+	}
+	x->dom0_fd = open(XSD_KVA, O_RDWR | O_CLOEXEC);
+	if (x->dom0_fd < 0 && errno == ENOENT)
+		x->dom0_fd = open(XSD_KVA_DEV, O_RDWR | O_CLOEXEC);
+	if (x->dom0_fd < 0) {
+		ret = errno;
+		log_warnx("dom0's page (%s): %s", XSD_KVA, strerror(ret));
+		return ret;
+	}
+	*page = mmap(NULL, XC_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		     x->dom0_fd, 0);
+	if (*page == MAP_FAILED) {
+		ret = errno;
+		close(x->dom0_fd);
+		x->dom0_fd = -1;
+		*page = NULL;
+		return ret;
+	}
+	x->dom0_page = *page;
 	return 0;
 }
 
@@ -100,7 +211,13 @@ xen_unmap(struct backend *b, unsigned int domid, void *page)
 {
 	struct xen *x = b->priv;
 
-	(void)domid;
+	if (domid == 0 && page == x->dom0_page) {
+		munmap(page, XC_PAGE_SIZE);
+		x->dom0_page = NULL;
+		close(x->dom0_fd);
+		x->dom0_fd = -1;
+		return;
+	}
 	xengnttab_unmap(x->xgt, page, 1);
 }
 
@@ -155,21 +272,26 @@ xen_fd(struct backend *b)
 	return xenevtchn_fd(x->xce);
 }
 
-/* Ports live in the event channel device; pages are grant-mapped anew. */
+/*
+ * Ports live in the event channel handle (the backend's descriptor);
+ * guests' pages are grant-mapped anew, dom0's is mapped again from its
+ * descriptor.
+ */
 static void
 xen_domain_fds(struct backend *b, unsigned int domid, uint32_t local,
 	       int *evtchn_fd, int *page_fd)
 {
-	(void)b;
-	(void)domid;
+	struct xen *x = b->priv;
+
 	(void)local;
 	*evtchn_fd = -1;
-	*page_fd = -1;
+	*page_fd = domid == 0 ? x->dom0_fd : -1;
 }
 
 const struct backend_ops backend_xen_ops = {
 	.name = "xen",
 	.open = xen_open,
+	.dom0_ring = xen_dom0_ring,
 	.map = xen_map,
 	.unmap = xen_unmap,
 	.bind = xen_bind,

@@ -148,10 +148,13 @@ conn_ring_restore(struct xsd *xsd, struct domain *d, uint32_t id)
 }
 
 void
-conn_ring_attach(struct conn *c)
+conn_ring_attach(struct conn *c, uint32_t features)
 {
 	c->ops = &ring_ops;
 	snprintf(c->name, sizeof(c->name), "%s%u", ring_ops.kind, c->domid);
+	intf_of(c)->server_features = features;
+	trace("%s ATTACH\n", c->name);
+	kick(c);
 }
 
 void

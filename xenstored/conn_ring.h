@@ -20,10 +20,12 @@ struct conn *conn_ring_new(struct xsd *xsd, struct domain *d,
 struct conn *conn_ring_restore(struct xsd *xsd, struct domain *d,
 			       uint32_t id);
 /*
- * Migration: the connection imported for a domain (detached until now)
- * starts serving its freshly mapped ring, as it stands.
+ * A ring connection restored without its transport (conn_new_detached:
+ * dom0's after a restore, a guest's imported by a migration) served
+ * again over the domain's page, keeping its watches, transactions and
+ * buffers; the page's queues are left as they are.
  */
-void conn_ring_attach(struct conn *c);
+void conn_ring_attach(struct conn *c, uint32_t features);
 /* The domain's event channel fired. */
 void conn_ring_event(struct conn *c);
 /* Back to a fresh connection: nothing queued, no watches or txns. */

@@ -115,6 +115,64 @@ domain_set_port(struct domain *d, uint32_t local)
 	return 0;
 }
 
+static void unbind(struct domain *d);
+
+/* dom0's home, as the toolstack would make a guest's (owner dom0). */
+static int
+dom0_home(struct xsd *xsd)
+{
+	int ret = tree_mkdir(xsd->internal, NULL, "/local/domain/0");
+
+	return ret == EEXIST ? 0 : ret;
+}
+
+int
+domain_dom0_init(struct xsd *xsd)
+{
+	struct backend *b = xsd->backend;
+	struct domain *d = domain_get(xsd, 0, false);
+	uint32_t remote, local;
+	void *page;
+	int ret;
+
+	if (!d)
+		return ENOENT;
+	ret = b->ops->dom0_ring(b, &page, &remote);
+	if (ret)
+		return ret;
+	ret = b->ops->bind(b, 0, remote, &local);
+	if (ret) {
+		b->ops->unmap(b, 0, page);
+		return ret;
+	}
+	d->page = page;
+	d->gfn = 0;
+	d->remote_port = remote;
+	ret = domain_set_port(d, local);
+	if (ret) {
+		b->ops->unbind(b, local);
+		b->ops->unmap(b, 0, page);
+		d->page = NULL;
+		return ret;
+	}
+	if (d->conn) {
+		/* Restored from an image: dom0's kernel carries on with it. */
+		conn_ring_attach(d->conn, XSD_FEATURES);
+		return dom0_home(xsd);
+	}
+	d->conn = conn_ring_new(xsd, d, XSD_FEATURES);
+	if (!d->conn) {
+		unbind(d);
+		b->ops->unmap(b, 0, page);
+		d->page = NULL;
+		return ENOMEM;
+	}
+	d->conn->privileged = true;
+	b->ops->notify(b, local);
+	log_debug("dom0's ring served (port %u)", remote);
+	return dom0_home(xsd);
+}
+
 /*
  * Only a port this process bound is ours to unbind: a domain restored
  * from a debug dump keeps its saved port number for the record (no
@@ -155,14 +213,12 @@ introduce_imported(struct xsd *xsd, struct domain *d, uint64_t gfn,
 		d->page = NULL;
 		return ret;
 	}
-	((struct xenstore_domain_interface *)d->page)->server_features =
-		features;
 	d->gfn = gfn;
 	d->remote_port = port;
 	d->introduced = true;
 	d->imported = false;
 	d->shutdown_reported = false;
-	conn_ring_attach(d->conn);
+	conn_ring_attach(d->conn, features);
 	watch_fire_special(xsd, "@introduceDomain", d->domid);
 	log_debug("domain %u introduced with imported state (port %u)",
 		  d->domid, port);
@@ -293,8 +349,9 @@ backend_port_fired(struct xsd *xsd, uint32_t local)
 	char key[HASH_KEY_UINT];
 	struct domain *d = hash_get(xsd->ports, hash_key_uint(key, local));
 
-	/* A domain restored from a dump has no page: not ours to serve. */
-	if (d && d->introduced && d->domid && d->conn && d->page)
+	/* A domain restored from a dump has no page: not ours to serve.
+	 * dom0's ring is served like a guest's. */
+	if (d && d->introduced && d->conn && d->page)
 		conn_ring_event(d->conn);
 }
 

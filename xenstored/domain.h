@@ -64,6 +64,13 @@ void domain_nodes_add(struct xsd *xsd, unsigned int owner, int delta);
  */
 void domain_owner_changed(void *arg, int old_owner, int new_owner);
 
+/*
+ * Start-up (unless -D): serve dom0's kernel over its own ring (page and
+ * port from the backend's dom0_ring) as a privileged connection, and
+ * create /local/domain/0.  0 or an errno.
+ */
+int domain_dom0_init(struct xsd *xsd);
+
 /* INTRODUCE: map the page, bind the port, start serving. */
 int domain_introduce(struct xsd *xsd, unsigned int domid, uint64_t gfn,
 		     uint32_t port);

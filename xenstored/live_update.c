@@ -350,7 +350,7 @@ inherit_fds(struct xsd *xsd, bool inherit)
 		int efd = -1, pfd = -1;
 
 		set_cloexec(c->fd, !inherit);
-		if (!c->domid || !d || d->conn != c || !d->page || !b ||
+		if (!d || d->conn != c || !d->page || !b ||
 		    !b->ops->domain_fds)
 			continue;
 		b->ops->domain_fds(b, d->domid, d->local_port, &efd, &pfd);
@@ -715,7 +715,7 @@ lu_restore(struct xsd *xsd, int memfd, const char *rollback_reason,
 	}
 	/* Requests that arrived before the update are handled now. */
 	list_for_each_safe(c, next, &xsd->conns, link) {
-		if (c->domid && c->domain && c->domain->conn == c)
+		if (c->domain && c->domain->conn == c && c->domain->page)
 			conn_ring_event(c);
 		else
 			conn_process_input(c);

@@ -117,6 +117,25 @@ trace_open(const char *path)
 	return 0;
 }
 
+int
+trace_reopen(void)
+{
+	bool on = lg.trace_on;
+	char *p;
+	int ret;
+
+	if (!lg.trace_path)
+		return 0;
+	p = strdup(lg.trace_path);
+	if (!p)
+		return ENOMEM;
+	ret = trace_open(p);
+	free(p);
+	if (!ret)
+		lg.trace_on = on;
+	return ret;
+}
+
 bool
 trace_enabled(void)
 {

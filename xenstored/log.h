@@ -22,6 +22,9 @@ void log_debug(const char *fmt, ...) XSD_PRINTF(1, 2);
 
 /* Open (or with NULL close) the trace file.  Returns 0 or an errno. */
 int trace_open(const char *path);
+/* Open the trace file again under its name (SIGHUP, after logrotate);
+ * tracing stays on or off as it was.  0 or an errno (file unchanged). */
+int trace_reopen(void);
 bool trace_enabled(void);
 const char *trace_path(void);
 void trace_set(bool on);

@@ -27,12 +27,16 @@
 #include "log.h"
 #include "loop.h"
 #include "quota.h"
+#include "startup.h"
 #include "state.h"
 #include "store.h"
 #include "watch.h"
 #include "xsd.h"
 
 #define DEFAULT_RUNDIR "/var/run/xenstored"
+#define XSD_RELEASE "1.0"	/* also debian/changelog */
+
+enum { OPT_VERSION = 256 };
 
 static void
 usage(FILE *f)
@@ -44,9 +48,9 @@ usage(FILE *f)
 "  -P, --output-pid           print the daemon's pid on stdout\n"
 "  -T, --trace-file FILE      trace every message and connection to FILE\n"
 "  -V, --verbose              log debugging detail\n"
-"  -D, --no-domain-init       do not set up dom0's ring (accepted; no-op)\n"
+"  -D, --no-domain-init       do not serve dom0's ring (as upstream)\n"
 "  -I, --internal-db [on|off] keep the store in memory (default) or in\n"
-"                             $XENSTORED_RUNDIR/tdb\n"
+"                             the file tdb of the database directory\n"
 "  -K, --keep-orphans         keep a released domain's nodes\n"
 "  -E, --entry-nb N           nodes per domain\n"
 "  -S, --entry-size N         bytes per node\n"
@@ -65,7 +69,10 @@ usage(FILE *f)
 "      --live-check FD        (live update) only check that the image in\n"
 "                             FD restores, then exit 0\n"
 "  -H, --help                 this text\n"
-"Socket: $XENSTORED_PATH, else $XENSTORED_RUNDIR/socket (default %s).\n",
+"      --version              the version\n"
+"Socket: $XENSTORED_PATH, else $XENSTORED_RUNDIR/socket (default %s).\n"
+"Database and state files: $XENSTORED_ROOTDIR, else the run directory.\n"
+"SIGTERM/SIGINT stop the daemon; SIGHUP reopens the trace file.\n",
 		DEFAULT_RUNDIR);
 }
 
@@ -130,6 +137,7 @@ static const struct option longopts[] = {
 	{ "live-check", required_argument, NULL, 'C' },
 	{ "live-rollback", required_argument, NULL, 'J' },
 	{ "help", no_argument, NULL, 'H' },
+	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -209,6 +217,9 @@ parse_args(struct xsd *xsd, int argc, char **argv, bool *on_disk)
 		case 'H':
 			usage(stdout);
 			return 1;
+		case OPT_VERSION:
+			printf("xenstored (xenstored-xss) %s\n", XSD_RELEASE);
+			return 1;
 		default:
 			usage(stderr);
 			return 2;
@@ -271,15 +282,34 @@ signal_event(void *arg, short revents)
 	struct xsd *xsd = talloc_get_type_abort(talloc_parent(fdp),
 						struct xsd);
 	struct signalfd_siginfo si;
+	const char *path;
+	int ret;
 
 	(void)revents;
 	while (read(*fdp, &si, sizeof(si)) == sizeof(si)) {
-		log_info("signal %u, shutting down", si.ssi_signo);
-		xsd->stop = true;
+		if (si.ssi_signo != SIGHUP) {
+			log_info("signal %u, shutting down", si.ssi_signo);
+			xsd->stop = true;
+			continue;
+		}
+		/*
+		 * As upstream: SIGHUP reopens the trace file (logrotate
+		 * moved it).  Syslog needs no reopening.
+		 */
+		if (!trace_path())
+			continue;
+		ret = trace_reopen();	/* trace_path() changes */
+		path = trace_path();
+		if (ret)
+			log_warnx("SIGHUP: reopening trace file %s: %s", path,
+				  strerror(ret));
+		else
+			log_info("SIGHUP: trace file %s reopened", path);
 	}
 }
 
-/* SIGTERM, SIGINT and SIGHUP stop the loop; SIGPIPE is ignored. */
+/* SIGTERM and SIGINT stop the loop, SIGHUP reopens the trace file;
+ * SIGPIPE is ignored. */
 static int
 setup_signals(struct xsd *xsd)
 {
@@ -304,34 +334,6 @@ setup_signals(struct xsd *xsd)
 	talloc_set_destructor(fdp, close_fd);
 	if (!loop_add(xsd->loop, fdp, *fdp, POLLIN, signal_event, fdp))
 		return ENOMEM;
-	return 0;
-}
-
-static int
-write_pid_file(const char *path)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		return errno;
-	fprintf(f, "%ld\n", (long)getpid());
-	if (fclose(f))
-		return errno;
-	return 0;
-}
-
-/* Fork into the background; the parent exits once the child is ready. */
-static int
-daemonize(void)
-{
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return errno;
-	if (pid > 0)
-		_exit(0);
-	if (setsid() < 0)
-		return errno;
 	return 0;
 }
 
@@ -378,12 +380,13 @@ main(int argc, char **argv)
 	 */
 	if (on_disk && xsd->opt.live_check_fd < 0 &&
 	    xsd->opt.live_restore_fd < 0)
-		db = talloc_asprintf(xsd, "%s/tdb", rundir);
+		db = talloc_asprintf(xsd, "%s/tdb", startup_rootdir(rundir));
 	xsd->opt.rundir = rundir;
 	xsd->opt.socket_path = sock;
 	xsd->opt.db_file = db;
 
-	log_init("xenstored", xsd->opt.no_fork, xsd->opt.verbose);
+	/* Standard error until the daemon serves; syslog once detached. */
+	log_init("xenstored", true, xsd->opt.verbose);
 	/* A pre-flight check leaves the running daemon's trace alone. */
 	if (xsd->opt.trace_file && xsd->opt.live_check_fd < 0 &&
 	    (ret = trace_open(xsd->opt.trace_file))) {
@@ -447,8 +450,7 @@ main(int argc, char **argv)
 				strerror(ret));
 			goto out;
 		}
-		xsd->opt.no_fork = true;
-		goto serve;
+		goto serve;	/* already in the background, if at all */
 	}
 	xsd->backend = backend_open(xsd, xsd->opt.backend, &ret);
 	if (!xsd->backend) {
@@ -467,6 +469,11 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (!xsd->opt.no_domain_init && (ret = domain_dom0_init(xsd))) {
+		fprintf(stderr, "xenstored: dom0's ring (%s backend): %s\n",
+			xsd->backend->ops->name, strerror(ret));
+		goto out;
+	}
 	ret = conn_socket_listen(xsd, sock);
 	if (ret) {
 		fprintf(stderr, "xenstored: cannot listen on %s: %s\n", sock,
@@ -474,7 +481,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 serve:
-	if (!xsd->opt.no_fork && (ret = daemonize())) {
+	if (!xsd->opt.no_fork && xsd->opt.live_restore_fd < 0 &&
+	    (ret = startup_daemonize())) {
 		fprintf(stderr, "xenstored: fork: %s\n", strerror(ret));
 		goto out;
 	}
@@ -483,15 +491,18 @@ serve:
 		fprintf(stderr, "xenstored: signals: %s\n", strerror(ret));
 		goto out;
 	}
-	if (xsd->opt.pid_file && (ret = write_pid_file(xsd->opt.pid_file))) {
-		fprintf(stderr, "xenstored: pid file %s: %s\n",
-			xsd->opt.pid_file, strerror(ret));
-		goto out;
+	{
+		const char *what = NULL;
+
+		ret = startup_ready(xsd, &what);
+		if (ret) {
+			fprintf(stderr, "xenstored: %s: %s\n", what,
+				strerror(ret));
+			goto out;
+		}
 	}
-	if (xsd->opt.output_pid) {
-		printf("%ld\n", (long)getpid());
-		fflush(stdout);
-	}
+	if (!xsd->opt.no_fork)
+		log_init("xenstored", false, xsd->opt.verbose);
 	log_info("serving on %s", sock);
 
 	conn_flush_all(xsd);	/* what a restore queued */
@@ -505,6 +516,7 @@ serve:
 		lu_tick(xsd);
 	}
 	status = 0;
+	startup_stopping();
 out:
 	if (xsd->listen_fd >= 0)
 		unlink(sock);

@@ -290,9 +290,10 @@ write_conn_body(struct walk *wk, struct conn *c)
 static bool
 domain_worth_saving(const struct xsd *xsd, const struct domain *d)
 {
-	return d->domid && (d->introduced || d->features_set ||
-			    memcmp(&d->quota, &xsd->quota,
-				   sizeof(d->quota)));
+	if (!d->domid)		/* dom0: only its ring connection */
+		return d->conn != NULL;
+	return d->introduced || d->features_set ||
+	       memcmp(&d->quota, &xsd->quota, sizeof(d->quota));
 }
 
 static int
@@ -353,7 +354,8 @@ write_domain(struct walk *wk, struct domain *d, bool fds)
 		rec.page_fd = pfd;
 	}
 	ret = xss_write_domain(wk->w, &rec);
-	if (!ret && memcmp(&d->quota, &wk->xsd->quota, sizeof(d->quota)))
+	if (!ret && d->domid &&
+	    memcmp(&d->quota, &wk->xsd->quota, sizeof(d->quota)))
 		ret = write_quota(wk, d->domid, &d->quota);
 	if (!ret && (rec.flags & XSS_DOM_CONNECTION))
 		ret = write_conn_body(wk, d->conn);
@@ -394,7 +396,8 @@ write_sockets(struct walk *wk)
 			.next_txid = c->next_txid,
 		};
 
-		if (c->domid || c == wk->exclude)	/* rings: with domains */
+		/* Rings (dom0's too) go with their domains. */
+		if (c->domain->conn == c || c == wk->exclude)
 			continue;
 		ret = xss_write_socket(wk->w, &rec);
 		if (!ret)

@@ -269,7 +269,7 @@ restore_domain(struct restore *rs, const struct xss_domain *rec)
 	}
 	if (!c)
 		return ENOMEM;
-	c->privileged = false;
+	c->privileged = rec->domid == 0;	/* dom0's ring */
 	c->next_txid = rec->next_txid;
 	c->target = d->target;
 	c->ignored = rec->flags & XSS_DOM_IGNORED;

@@ -413,10 +413,16 @@ dec_domain(struct cur *c, struct xss_domain *d)
 	d->page_fd = get_i32(c, "page_fd");
 	if (cur_end(c))
 		return c->err;
-	if (d->domid < 1 || d->domid > XSS_MAX_DOMID)
-		return bad(c, "domid %u out of range 1..0x7fef", d->domid);
+	if (d->domid > XSS_MAX_DOMID)
+		return bad(c, "domid %u out of range 0..0x7fef", d->domid);
 	if (!flags_known(c, d->flags, XSS_DOM_FLAGS_KNOWN))
 		return c->err;
+	/* dom0 appears only for its ring connection (§4.7). */
+	if (d->domid == 0 && (d->flags & XSS_DOM_DOM0_REQUIRED) !=
+	    XSS_DOM_DOM0_REQUIRED)
+		return bad(c, "domid 0 without INTRODUCED and CONNECTION");
+	if (d->domid == 0 && d->target != XSS_NO_TARGET)
+		return bad(c, "domid 0 with target %u", d->target);
 	if ((d->flags & XSS_DOM_CONNECTION) &&
 	    !(d->flags & XSS_DOM_INTRODUCED))
 		return bad(c, "CONNECTION without INTRODUCED");

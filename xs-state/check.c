@@ -389,6 +389,8 @@ ck_domain(struct ck *k)
 
 	if (ret)
 		return ret;
+	if (c->migration && d->domid == 0)
+		return no(k, "dom0's ring connection in a MIGRATION image");
 	if (c->migration && d->domid != c->domid)
 		return no(k, "DOMAIN_START of domain %u in a MIGRATION image "
 			  "of domain %u", d->domid, c->domid);

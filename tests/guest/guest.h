@@ -39,6 +39,8 @@ struct guest {
 	char ring_path[PATH_MAX];
 	struct xenstore_domain_interface *intf;
 	int evt_fd;		/* the event channel; -1 when closed */
+	const char *xen_dir;	/* fake Xen (tests/fakexen), NULL: sim */
+	int life_fd;		/* fake Xen: dies with us, kills the domain */
 	uint32_t next_req;
 	/* The message being reassembled from the response queue. */
 	unsigned char in[sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX];
@@ -71,6 +73,26 @@ int guest_open(struct guest *g, const char *rundir, unsigned int domid,
  */
 void guest_suspend(struct guest *g, bool on);
 int guest_move(struct guest *g, const char *rundir);
+/*
+ * The same over the fake hypervisor of tests/fakexen (fx.h) below dir:
+ * the domain is created (domains/<N>, grant/<N>), port is bound as an
+ * unbound port of it, and the domain dies (VIRQ_DOM_EXC) when this
+ * process and its --keep child are gone, through the fake's lifeline
+ * server when one runs (fakexen-ctl hv).
+ */
+int guest_open_xen(struct guest *g, const char *dir, unsigned int domid,
+		   unsigned int port);
+/*
+ * dom0's kernel end of dom0's own ring (no INTRODUCE: the daemon serves
+ * it from start-up): sim (rundir/sim/dom0.ring, sim/xsd_port) or, with
+ * xen_dir, the fake's xsd_kva and xsd_port.  Reconnects the ring, so
+ * the conversation starts afresh.
+ */
+int guest_open_dom0(struct guest *g, const char *rundir, const char *xen_dir);
+/* Fake Xen event channel: notify the daemon; read notifications. */
+void guest_xen_notify(struct guest *g);
+/* 1 something read, 0 nothing, -1 the daemon unbound (g->dead set). */
+int guest_xen_drain(struct guest *g);
 /* Step 4: wait for the daemon's first notification or server_features. */
 int guest_wait_ready(struct guest *g, int timeout_ms);
 /* Close the event channel and unmap the page. */

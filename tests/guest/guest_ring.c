@@ -139,6 +139,10 @@ notify(struct guest *g)
 
 	if (g->dead || g->evt_fd < 0)
 		return;
+	if (g->xen_dir) {
+		guest_xen_notify(g);
+		return;
+	}
 	/* A full socket buffer means notifications are pending anyway. */
 	if (send(g->evt_fd, &one, 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
 	    errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
@@ -155,6 +159,10 @@ drain(struct guest *g)
 	char buf[64];
 	ssize_t n;
 
+	if (g->xen_dir) {
+		guest_xen_drain(g);
+		return;
+	}
 	for (;;) {
 		n = recv(g->evt_fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n > 0)
@@ -667,6 +675,7 @@ guest_open(struct guest *g, const char *rundir, unsigned int domid,
 	g->domid = domid;
 	g->port = port;
 	g->evt_fd = -1;
+	g->life_fd = -1;
 	g->next_req = 1;
 	g->events.tail = &g->events.head;
 	g->replies.tail = &g->replies.head;
@@ -842,6 +851,9 @@ guest_close(struct guest *g)
 	if (g->evt_fd >= 0)
 		close(g->evt_fd);
 	g->evt_fd = -1;
+	if (g->life_fd >= 0)
+		close(g->life_fd);
+	g->life_fd = -1;
 	if (g->intf)
 		munmap(g->intf, PAGE_SIZE);
 	g->intf = NULL;

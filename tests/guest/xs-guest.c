@@ -676,6 +676,15 @@ line_cmd(struct guest *g, char *line)
 		if (guest_move(g, args[0]) < 0)
 			goto fail;
 		out_line("OK");
+	} else if (!strcmp(cmd, "introduce") && n == 3) {
+		/* dom0's business: INTRODUCE D GFN PORT over this ring. */
+		if (request_strs(g, XS_INTRODUCE, 0, NULL, n, args) < 0)
+			goto fail;
+		out_line("OK");
+	} else if (!strcmp(cmd, "release") && n == 1) {
+		if (request_strs(g, XS_RELEASE, 0, NULL, n, args) < 0)
+			goto fail;
+		out_line("OK");
 	} else if (!strcmp(cmd, "reconnect") && n == 0) {
 		if (guest_reconnect(g) < 0)
 			goto fail;
@@ -824,6 +833,11 @@ keep_channel(struct guest *g)
 				continue;
 			_exit(1);
 		}
+		if (g->xen_dir) {
+			if (guest_xen_drain(g) < 0)
+				_exit(0);
+			continue;
+		}
 		n = recv(g->evt_fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
 			_exit(0);
@@ -845,6 +859,9 @@ usage(FILE *f)
 "                [--keep] [--count K] CMD ARGS...\n"
 "       xs-guest --domid N [--rundir DIR] [--port P] [--no-introduce]\n"
 "                [--keep] --stdin\n"
+"--domid 0: dom0's own ring (no INTRODUCE); --xen DIR (or $FAKEXEN_DIR):\n"
+"over the fake hypervisor of tests/fakexen instead of the sim backend;\n"
+"--no-wait: no wait for the daemon's first notification\n"
 "commands: read P | write P V | mkdir P | rm P | ls P | getperms P |\n"
 "          setperms P SPEC... | watch P [TOKEN]\n"
 "--stdin line commands: read P | write P V | mkdir P | rm P | dir P |\n"
@@ -852,7 +869,8 @@ usage(FILE *f)
 "          unwatch P TOKEN | wait-event [SECONDS] | tx-start |\n"
 "          tx ID CMD... | tx-end ID commit|abort | reconnect | raw HEX |\n"
 "          suspend | move RUNDIR | resume |\n"
-"          ring-garbage | error [SECONDS] | quit\n"
+"          ring-garbage | error [SECONDS] | introduce D GFN PORT |\n"
+"          release D | quit\n"
 "see docs/xs-guest.1.md\n");
 }
 
@@ -886,7 +904,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_DOMID = 256, O_RUNDIR, O_PORT, O_NOINTRO, O_STDIN, O_KEEP,
-	       O_COUNT, O_HELP };
+	       O_COUNT, O_HELP, O_XEN, O_NOWAIT };
 	static const struct option lopts[] = {
 		{ "domid", required_argument, NULL, O_DOMID },
 		{ "rundir", required_argument, NULL, O_RUNDIR },
@@ -896,12 +914,16 @@ main(int argc, char **argv)
 		{ "keep", no_argument, NULL, O_KEEP },
 		{ "count", required_argument, NULL, O_COUNT },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "xen", required_argument, NULL, O_XEN },
+		{ "no-wait", no_argument, NULL, O_NOWAIT },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long domid = 0, port = 1, count = 0;
 	bool have_domid = false, no_intro = false, keep = false;
+	bool no_wait = false;
 	const char *rundir = getenv("XENSTORED_RUNDIR");
 	const char *sockpath = getenv("XENSTORED_PATH");
+	const char *xen_dir = getenv("FAKEXEN_DIR");
 	char sockbuf[PATH_MAX], err[64];
 	static struct guest g;
 	char **cmdv;
@@ -913,8 +935,9 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+", lopts, NULL)) != -1) {
 		switch (c) {
 		case O_DOMID:
-			/* Real domains: 1 up to DOMID_FIRST_RESERVED - 1. */
-			if (!parse_num(optarg, 1, 0x7fef, &domid))
+			/* dom0 (its own ring), or a real domain: 1 up to
+			 * DOMID_FIRST_RESERVED - 1. */
+			if (!parse_num(optarg, 0, 0x7fef, &domid))
 				goto bad_value;
 			have_domid = true;
 			break;
@@ -941,6 +964,12 @@ main(int argc, char **argv)
 		case O_HELP:
 			usage(stdout);
 			return 0;
+		case O_XEN:
+			xen_dir = optarg;
+			break;
+		case O_NOWAIT:
+			no_wait = true;
+			break;
 		default:
 			fprintf(stderr, "xs-guest: bad option %s\n",
 				argv[optind - 1]);
@@ -1023,11 +1052,22 @@ main(int argc, char **argv)
 		sockpath = sockbuf;
 	}
 
+	if (xen_dir && !*xen_dir)
+		xen_dir = NULL;
 	install_signals();
-	if (guest_open(&g, rundir, (unsigned int)domid,
-		       (unsigned int)port) < 0)
+	if (domid == 0) {
+		/* dom0's own ring: served from the daemon's start-up. */
+		if (guest_open_dom0(&g, rundir, xen_dir) < 0)
+			goto setup_failed;
+	} else if (xen_dir ? guest_open_xen(&g, xen_dir, (unsigned int)domid,
+					    (unsigned int)port) < 0
+			   : guest_open(&g, rundir, (unsigned int)domid,
+					(unsigned int)port) < 0) {
 		goto setup_failed;
-	if (no_intro) {
+	}
+	if (domid == 0) {
+		/* connected already */
+	} else if (no_intro) {
 		fprintf(stderr, "xs-guest: dom%lu port %lu waiting for "
 			"INTRODUCE\n", domid, port);
 	} else if (dom0_introduce(sockpath, (unsigned int)domid,
@@ -1035,7 +1075,13 @@ main(int argc, char **argv)
 		snprintf(g.err, sizeof(g.err), "%s", err);
 		goto setup_failed;
 	}
-	if (guest_wait_ready(&g, GUEST_TIMEOUT_MS) < 0)
+	/*
+	 * --no-wait: talk at once, as Linux's xenbus does, to a daemon that
+	 * neither notifies nor sets server_features at INTRODUCE (upstream
+	 * 4.17's C xenstored).
+	 */
+	if (domid != 0 && !no_wait &&
+	    guest_wait_ready(&g, GUEST_TIMEOUT_MS) < 0)
 		goto setup_failed;
 
 	if (line_mode)

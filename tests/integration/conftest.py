@@ -407,6 +407,55 @@ def _binary():
         os.path.join(REPO, "xenstored", "xenstored")
 
 
+# XSD_BACKEND=fakexen: our daemon runs its Xen backend (--backend xen)
+# under the fake hypervisor of tests/fakexen (LD_PRELOAD), and guests
+# (tests/xs-guest, which reads FAKEXEN_DIR) reach it through the fake.
+BACKEND = os.environ.get("XSD_BACKEND", "sim")
+FAKEXEN = BACKEND == "fakexen"
+
+
+def fakexen_dir():
+    """Where libfakexen.so and fakexen-ctl are (XSD_FAKEXEN, else next
+    to an O=DIR build's xenstored, else the source tree)."""
+    cands = []
+    if os.environ.get("XSD_FAKEXEN"):
+        cands.append(os.environ["XSD_FAKEXEN"])
+    cands.append(os.path.join(REPO, "tests", "fakexen"))
+    for c in cands:
+        if os.access(os.path.join(c, "fakexen-ctl"), os.X_OK):
+            return c
+    pytest.fail("fakexen-ctl not found (tried %s): run `make`"
+                % ", ".join(cands))
+
+
+class FakeXen:
+    """A fake hypervisor below dir: dom0 booted (its ring's page and
+    port), the lifeline server running (guest processes that end take
+    their domain with them, as the sim backend's closed channel does)."""
+
+    def __init__(self, dir):
+        self.dir = dir
+        self.bin = fakexen_dir()
+        self.lib = os.path.join(self.bin, "libfakexen.so")
+        self.ctl(["boot"])
+        self.hv = subprocess.Popen([os.path.join(self.bin, "fakexen-ctl"),
+                                    dir, "hv"], stdout=subprocess.PIPE,
+                                   stdin=subprocess.DEVNULL)
+        assert self.hv.stdout.readline() == b"ready\n"
+
+    def ctl(self, args):
+        r = subprocess.run([os.path.join(self.bin, "fakexen-ctl"),
+                            self.dir] + list(args), capture_output=True,
+                           timeout=IO_TIMEOUT)
+        assert r.returncode == 0, r.stderr
+        return r.stdout.decode()
+
+    def stop(self):
+        if self.hv.poll() is None:
+            self.hv.terminate()
+            self.hv.wait(10)
+
+
 def _tail(path, lines=80, maxbytes=64 * 1024):
     try:
         with open(path, "rb") as f:
@@ -444,6 +493,9 @@ class Daemon:
         self.env = dict(os.environ)
         self.env["XENSTORED_PATH"] = self.socket
         self.env["XENSTORED_RUNDIR"] = self.rundir
+        self.fakexen = None
+        if FAKEXEN and not UPSTREAM:
+            self.env["FAKEXEN_DIR"] = os.path.join(self.rundir, "fx")
 
     # -- lifecycle --------------------------------------------------------
     def start(self):
@@ -476,6 +528,15 @@ class Daemon:
         env.pop("XENSTORED_PATH", None)
         env["XENSTORED_RUNDIR"] = self.rundir
         cmd = WRAPPER + [binary, "-N", "-T", self.trace]
+        if FAKEXEN:
+            self.fakexen = FakeXen(self.env["FAKEXEN_DIR"])
+            env["FAKEXEN_DIR"] = self.fakexen.dir
+            env["LD_PRELOAD"] = self.fakexen.lib
+            # an ASan build: the preloaded fake comes before its runtime
+            env["ASAN_OPTIONS"] = ":".join(
+                o for o in (env.get("ASAN_OPTIONS"),
+                            "verify_asan_link_order=0") if o)
+            cmd += ["--backend", "xen"]
         with open(self.stdout_path, "wb") as out, \
                 open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL,
@@ -562,6 +623,8 @@ class Daemon:
         return 0
 
     def cleanup(self):
+        if self.fakexen is not None:
+            self.fakexen.stop()
         if not os.environ.get("XSD_KEEP_RUNDIR"):
             shutil.rmtree(self.rundir, ignore_errors=True)
 
@@ -633,6 +696,8 @@ def pytest_report_header(config):
         what = "upstream 4.17 xenstored via %s" % UPSTREAM_SCRIPT
     else:
         what = " ".join(WRAPPER + [_binary()])
+    if FAKEXEN:
+        what += " --backend xen under tests/fakexen"
     return ["xenstored under test: %s" % what]
 
 

@@ -188,8 +188,9 @@ def test_many_guests_permissions_and_watches(xsd, xs, guests):
 
     G = dict(zip(ids, parallel(lambda i: guests(xsd, i), ids)))
     assert all(introduced(xs, i) for i in ids)
+    # dom0's home is there from the start (its ring, -D not given)
     assert sorted(xs.directory("/local/domain")) == \
-        sorted(str(i).encode() for i in ids)
+        sorted(str(i).encode() for i in [0] + ids)
     xs.watch("/local/domain", "dom0")
     assert xs.wait_event() == (b"/local/domain", b"dom0")
 
@@ -276,7 +277,7 @@ def test_many_guests_permissions_and_watches(xsd, xs, guests):
     parallel(lambda i: G[i].quit(), ids)
     wait_for(lambda: not any(introduced(xs, i) for i in ids),
              "all domains released")
-    assert xs.directory("/local/domain") == []
+    assert xs.directory("/local/domain") == [b"0"]
     assert sorted(xs.directory("/shared")) == sorted(
         [b"nobody"] + [("to%d" % i).encode() for i in ids])
 
@@ -684,7 +685,7 @@ def test_release_and_reintroduce(xsd, xs, guests):
             xs.read(p)
     assert xs.directory("/other") == []
     assert xs.read("/keep/for5") == b"k"
-    assert xs.directory("/local/domain") == [b"6"]
+    assert xs.directory("/local/domain") == [b"0", b"6"]
     # the daemon closed its event channel
     assert g5("read data") == "ERROR EIO"
     assert g6("read data") == "six"
@@ -754,7 +755,7 @@ def test_release_keep_orphans(xsd_args, guests):
     assert not introduced(xs, 5)
     assert xs.read(home(5) + "/data") == b"kept"
     assert xs.read("/other/owned5") == b"x"
-    assert sorted(xs.directory("/local/domain")) == [b"5", b"6"]
+    assert sorted(xs.directory("/local/domain")) == [b"0", b"5", b"6"]
     g5.kill()
     g5 = guests(d, 5)
     assert sorted(w.drain_events(3)) == introduced_events(5)
@@ -977,7 +978,7 @@ def test_guest_killed(xsd, xs, guests):
     assert not introduced(xs, 5)
     with raises_xs("ENOENT"):
         xs.read(home(5))
-    assert xs.directory("/local/domain") == [b"6"]
+    assert xs.directory("/local/domain") == [b"0", b"6"]
     no_event(g6)
     still_serving(xs, g6)
 

@@ -352,6 +352,31 @@ test_group_order(void **state)
 	      "domain 6 in the group of socket connection 3");
 }
 
+/* dom0's ring connection is a group like a guest's, never migrated. */
+static void
+test_dom0_ring(void **state)
+{
+	struct img *im = lu(state);
+
+	domain(im, 0, 7);
+	watch(im, "/a", "t", 0);
+	txn(im, 1);
+	output(im);
+	domain(im, 5, 8);
+	sock(im, 9);
+	passes(im);
+
+	im = lu(state);
+	domain(im, 0, 7);
+	domain(im, 0, 8);
+	fails(im, "record #4 (DOMAIN_START) at offset 0xd0: domain 0 "
+	      "given twice (first in record #3)");
+	im = mig(state);
+	domain(im, 0, 1);
+	fails(im, "record #1 (DOMAIN_START) at offset 0x40: dom0's ring "
+	      "connection in a MIGRATION image");
+}
+
 static void
 test_transactions(void **state)
 {
@@ -638,6 +663,7 @@ main(void)
 		T(test_watches),
 		T(test_end),
 		T(test_migration),
+		T(test_dom0_ring),
 	};
 	int ret;
 

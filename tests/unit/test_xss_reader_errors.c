@@ -591,10 +591,19 @@ test_domain_fields(void **state)
 	};
 	struct xss_domain d = ok;
 
-	d.domid = 0;
-	bad_domain(ctx, &d, "domid 0 out of range 1..0x7fef");
 	d.domid = 0x7ff0;
-	bad_domain(ctx, &d, "domid 32752 out of range 1..0x7fef");
+	bad_domain(ctx, &d, "domid 32752 out of range 0..0x7fef");
+	/* dom0: only its ring connection, never a target. */
+	d.domid = 0;
+	d.flags = XSS_DOM_INTRODUCED;
+	d.conn_id = 0;
+	bad_domain(ctx, &d, "domid 0 without INTRODUCED and CONNECTION");
+	d.flags = XSS_DOM_FEATURES_SET;
+	bad_domain(ctx, &d, "domid 0 without INTRODUCED and CONNECTION");
+	d = ok;
+	d.domid = 0;
+	d.target = 3;
+	bad_domain(ctx, &d, "domid 0 with target 3");
 	d = ok;
 	d.flags = XSS_DOM_CONNECTION;
 	bad_domain(ctx, &d, "CONNECTION without INTRODUCED");

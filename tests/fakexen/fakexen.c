@@ -1,0 +1,554 @@
+/*
+ * fakexen.c - libfakexen.so, an LD_PRELOAD library standing in for the
+ * hypervisor under a xenstored (ours with --backend xen, or Debian's
+ * upstream one): what a xenstored uses of libxenevtchn, libxengnttab
+ * and libxenctrl, and dom0's /proc/xen/xsd_kva (or /dev/xen/xsd_kva)
+ * and /proc/xen/xsd_port,
+ * on the files and sockets of fx.h below $FAKEXEN_DIR.
+ *
+ * An event channel handle is a datagram socket evtchn/h<pid>.<n>; its
+ * ports are the port records naming that socket, so a handle rebuilt
+ * from an inherited descriptor (xenevtchn_fdopen, live update) finds
+ * its ports again through getsockname.  Grant maps and dom0's page are
+ * shared mappings of the page files.  Nothing is checked that Xen would
+ * check for a privileged dom0 caller beyond what the files say.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include <xenctrl.h>
+#include <xenevtchn.h>
+#include <xengnttab.h>
+#include <xen/grant_table.h>
+
+#include "fx.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+struct xenevtchn_handle {
+	int fd;
+	int pend_fd;			/* evtchn/<sock>.pend */
+	char sock[FX_SOCK_MAX];
+	uint32_t queue[FX_MAX_PORT + 1];	/* taken from .pend, unread */
+	bool queued[FX_MAX_PORT + 1];	/* each port once in the queue */
+	unsigned int head, count;
+	bool wake_sent;			/* an FX_WAKE is on its way */
+};
+
+struct xengnttab_handle {
+	int unused;
+};
+
+struct fake_xc {
+	int unused;
+};
+
+static const char *
+fx_dir(void)
+{
+	const char *d = getenv("FAKEXEN_DIR");
+
+	if (!d || !*d) {
+		fprintf(stderr, "fakexen: FAKEXEN_DIR is not set\n");
+		errno = ENOENT;
+		return NULL;
+	}
+	return d;
+}
+
+/* -- dom0's page and port: open() of the two device files ----------- */
+
+static const char *
+redirect(const char *path, char *buf, size_t len)
+{
+	const char *dir;
+
+	if (strcmp(path, "/proc/xen/xsd_kva") &&
+	    strcmp(path, "/dev/xen/xsd_kva") &&
+	    strcmp(path, "/proc/xen/xsd_port"))
+		return path;
+	dir = fx_dir();
+	if (!dir || fx_path(buf, len, dir, "%s", strrchr(path, '/') + 1) < 0)
+		return path;
+	return buf;
+}
+
+typedef int (*open_fn)(const char *, int, ...);
+typedef FILE *(*fopen_fn)(const char *, const char *);
+
+static int
+do_open(const char *name, const char *path, int flags, va_list ap)
+{
+	static open_fn real[2];
+	int i = !strcmp(name, "open64");
+	char buf[4096];
+	mode_t mode = 0;
+
+	if (!real[i])
+		real[i] = (open_fn)dlsym(RTLD_NEXT, name);
+	if (flags & (O_CREAT | O_TMPFILE))
+		mode = va_arg(ap, mode_t);
+	return real[i](redirect(path, buf, sizeof(buf)), flags, mode);
+}
+
+EXPORT int
+open(const char *path, int flags, ...)
+{
+	va_list ap;
+	int fd;
+
+	va_start(ap, flags);
+	fd = do_open("open", path, flags, ap);
+	va_end(ap);
+	return fd;
+}
+
+EXPORT int
+open64(const char *path, int flags, ...)
+{
+	va_list ap;
+	int fd;
+
+	va_start(ap, flags);
+	fd = do_open("open64", path, flags, ap);
+	va_end(ap);
+	return fd;
+}
+
+EXPORT FILE *
+fopen(const char *path, const char *mode)
+{
+	static fopen_fn real;
+	char buf[4096];
+
+	if (!real)
+		real = (fopen_fn)dlsym(RTLD_NEXT, "fopen");
+	return real(redirect(path, buf, sizeof(buf)), mode);
+}
+
+/* -- libxenevtchn --------------------------------------------------- */
+
+/* The handle's pending bytes, one per port (fx.h). */
+static int
+open_pend(const char *dir, const char *sock, bool create)
+{
+	char path[4096];
+	int fd;
+
+	if (fx_path(path, sizeof(path), dir, "evtchn/%s.pend", sock) < 0)
+		return -1;
+	fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT | O_TRUNC : 0),
+		  0600);
+	if (fd >= 0 && create && ftruncate(fd, FX_MAX_PORT + 1) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+EXPORT xenevtchn_handle *
+xenevtchn_open(struct xentoollog_logger *logger, unsigned open_flags)
+{
+	static unsigned int seq;
+	const char *dir = fx_dir();
+	xenevtchn_handle *h;
+	int err;
+
+	(void)logger;
+	if (!dir)
+		return NULL;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	snprintf(h->sock, sizeof(h->sock), "h%ld.%u", (long)getpid(), ++seq);
+	h->fd = fx_socket(dir, h->sock);
+	if (h->fd < 0) {
+		err = errno;
+		free(h);
+		errno = err;
+		return NULL;
+	}
+	h->pend_fd = open_pend(dir, h->sock, true);
+	if (h->pend_fd < 0) {
+		err = errno;
+		close(h->fd);
+		free(h);
+		errno = err;
+		return NULL;
+	}
+	if (open_flags & XENEVTCHN_NO_CLOEXEC)
+		fcntl(h->fd, F_SETFD, 0);
+	return h;
+}
+
+EXPORT xenevtchn_handle *
+xenevtchn_fdopen(struct xentoollog_logger *logger, int fd,
+		 unsigned open_flags)
+{
+	struct sockaddr_un sa;
+	socklen_t len = sizeof(sa);
+	xenevtchn_handle *h;
+	const char *name;
+
+	(void)logger;
+	if (open_flags & XENEVTCHN_NO_CLOEXEC) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0)
+		return NULL;
+	if (sa.sun_family != AF_UNIX || len <= sizeof(sa.sun_family) ||
+	    !(name = strrchr(sa.sun_path, '/')) || name[1] != 'h') {
+		errno = EBADF;
+		return NULL;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	h->fd = fd;
+	snprintf(h->sock, sizeof(h->sock), "%s", name + 1);
+	h->pend_fd = fx_dir() ? open_pend(fx_dir(), h->sock, false) : -1;
+	if (h->pend_fd < 0) {
+		free(h);
+		errno = EBADF;
+		return NULL;
+	}
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	/* Whatever was pending before exec is still in .pend: wake up. */
+	h->wake_sent = fx_send(fx_dir(), h->sock, FX_WAKE) == 0;
+	return h;
+}
+
+/* Every port record naming the handle's socket, as Xen closes them. */
+static void
+unbind_all(const char *dir, xenevtchn_handle *h)
+{
+	char path[4096];
+	struct dirent *de;
+	struct fx_port p;
+	unsigned int dom, port;
+	char end;
+	DIR *d;
+
+	if (fx_path(path, sizeof(path), dir, "evtchn") < 0 ||
+	    !(d = opendir(path)))
+		return;
+	while ((de = readdir(d))) {
+		if (sscanf(de->d_name, "%u.%u%c", &dom, &port, &end) == 2 &&
+		    dom == 0 && fx_port_read(dir, dom, port, &p) == 0 &&
+		    !strcmp(p.sock, h->sock))
+			fx_unbind(dir, dom, port);
+	}
+	closedir(d);
+}
+
+EXPORT int
+xenevtchn_close(xenevtchn_handle *h)
+{
+	const char *dir = fx_dir();
+	char path[4096];
+
+	if (!h)
+		return 0;
+	if (dir) {
+		unbind_all(dir, h);
+		if (fx_path(path, sizeof(path), dir, "evtchn/%s",
+			    h->sock) == 0)
+			unlink(path);
+		if (fx_path(path, sizeof(path), dir, "evtchn/%s.pend",
+			    h->sock) == 0)
+			unlink(path);
+	}
+	close(h->pend_fd);
+	close(h->fd);
+	free(h);
+	return 0;
+}
+
+EXPORT int
+xenevtchn_fd(xenevtchn_handle *h)
+{
+	return h->fd;
+}
+
+/* Our own port of dom0, bound to this handle. */
+static int
+own_port(const char *dir, xenevtchn_handle *h, evtchn_port_t port,
+	 struct fx_port *p)
+{
+	if (fx_port_read(dir, 0, port, p) < 0 || strcmp(p->sock, h->sock)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+EXPORT int
+xenevtchn_notify(xenevtchn_handle *h, evtchn_port_t port)
+{
+	const char *dir = fx_dir();
+	struct fx_port p;
+
+	if (!dir || own_port(dir, h, port, &p) < 0)
+		return -1;
+	return fx_notify(dir, 0, port);
+}
+
+EXPORT xenevtchn_port_or_error_t
+xenevtchn_bind_unbound_port(xenevtchn_handle *h, uint32_t domid)
+{
+	const char *dir = fx_dir();
+	struct fx_port p = { .kind = FX_UNBOUND };
+
+	(void)domid;
+	if (!dir)
+		return -1;
+	snprintf(p.sock, sizeof(p.sock), "%s", h->sock);
+	return fx_port_alloc(dir, 0, &p);
+}
+
+EXPORT xenevtchn_port_or_error_t
+xenevtchn_bind_interdomain(xenevtchn_handle *h, uint32_t domid,
+			   evtchn_port_t remote_port)
+{
+	const char *dir = fx_dir();
+	struct fx_port me = { .kind = FX_INTERDOMAIN }, peer;
+	int local;
+
+	if (!dir)
+		return -1;
+	if (fx_domain_state(dir, domid) < 0 ||
+	    fx_port_read(dir, domid, remote_port, &peer) < 0 ||
+	    peer.kind != FX_UNBOUND) {
+		errno = EINVAL;
+		return -1;
+	}
+	snprintf(me.sock, sizeof(me.sock), "%s", h->sock);
+	me.peer_dom = domid;
+	me.peer_port = remote_port;
+	local = fx_port_alloc(dir, 0, &me);
+	if (local < 0)
+		return -1;
+	peer.kind = FX_INTERDOMAIN;
+	peer.peer_dom = 0;
+	peer.peer_port = (uint32_t)local;
+	if (fx_port_write(dir, domid, remote_port, &peer, false) < 0) {
+		fx_port_remove(dir, 0, (uint32_t)local);
+		return -1;
+	}
+	return local;
+}
+
+EXPORT xenevtchn_port_or_error_t
+xenevtchn_bind_virq(xenevtchn_handle *h, unsigned int virq)
+{
+	const char *dir = fx_dir();
+	struct fx_port p = { .kind = FX_VIRQ, .virq = virq };
+
+	if (!dir)
+		return -1;
+	snprintf(p.sock, sizeof(p.sock), "%s", h->sock);
+	return fx_port_alloc(dir, 0, &p);
+}
+
+EXPORT int
+xenevtchn_unbind(xenevtchn_handle *h, evtchn_port_t port)
+{
+	const char *dir = fx_dir();
+	struct fx_port p;
+
+	if (!dir || own_port(dir, h, port, &p) < 0)
+		return -1;
+	return fx_unbind(dir, 0, port);
+}
+
+/*
+ * The port a datagram names is returned as it is; the pending bytes
+ * (set before each datagram, and the only record when a full queue
+ * dropped it) go to a queue served when no datagram names a port.
+ * Every datagram read gives a port, so a descriptor that polled
+ * readable never answers EAGAIN (upstream xenstored treats that as
+ * fatal): a wake-up to ourselves (FX_WAKE) keeps it readable while the
+ * queue holds ports, and a closing notice names our own port (an event
+ * on it is harmless: a receiver looks at its ring).
+ */
+EXPORT xenevtchn_port_or_error_t
+xenevtchn_pending(xenevtchn_handle *h)
+{
+	static const char zero;
+	unsigned char bytes[FX_MAX_PORT + 1];
+	const char *dir = fx_dir();
+	uint32_t word = FX_WAKE, port;
+	bool got = false;
+	ssize_t n;
+
+	do
+		n = recv(h->fd, &word, sizeof(word), MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n == sizeof(word)) {
+		got = word != FX_WAKE;
+		if (!got)
+			h->wake_sent = false;
+	}
+	n = pread(h->pend_fd, bytes, sizeof(bytes), 0);
+	for (port = 0; n > 0 && port < (uint32_t)n; port++) {
+		if (!bytes[port])
+			continue;
+		(void)pwrite(h->pend_fd, &zero, 1, port);
+		if (h->queued[port])
+			continue;	/* so the queue never overflows */
+		h->queued[port] = true;
+		h->queue[(h->head + h->count++) % (FX_MAX_PORT + 1)] = port;
+	}
+	if (got) {
+		port = word & ~FX_CLOSED;
+	} else if (h->count) {
+		port = h->queue[h->head];
+		h->queued[port] = false;
+		h->head = (h->head + 1) % (FX_MAX_PORT + 1);
+		h->count--;
+	} else {
+		errno = EAGAIN;
+		return -1;
+	}
+	/* Not sent (queue full): the queue's datagrams wake us anyway. */
+	if (h->count && !h->wake_sent && dir)
+		h->wake_sent = fx_send(dir, h->sock, FX_WAKE) == 0;
+	return (xenevtchn_port_or_error_t)port;
+}
+
+EXPORT int
+xenevtchn_unmask(xenevtchn_handle *h, evtchn_port_t port)
+{
+	(void)h;
+	(void)port;
+	return 0;
+}
+
+/* -- libxengnttab --------------------------------------------------- */
+
+EXPORT xengnttab_handle *
+xengnttab_open(struct xentoollog_logger *logger, unsigned open_flags)
+{
+	(void)logger;
+	(void)open_flags;
+	return fx_dir() ? calloc(1, sizeof(struct xengnttab_handle)) : NULL;
+}
+
+EXPORT int
+xengnttab_close(xengnttab_handle *h)
+{
+	free(h);
+	return 0;
+}
+
+EXPORT int
+xengnttab_set_max_grants(xengnttab_handle *h, uint32_t nr_grants)
+{
+	(void)h;
+	(void)nr_grants;
+	return 0;
+}
+
+EXPORT void *
+xengnttab_map_grant_ref(xengnttab_handle *h, uint32_t domid, uint32_t ref,
+			int prot)
+{
+	const char *dir = fx_dir();
+	char path[4096];
+	struct stat st;
+	void *page;
+	int fd, err;
+
+	(void)h;
+	if (!dir)
+		return NULL;
+	/* Only the page the domain builder grants to xenstore exists. */
+	if (ref != GNTTAB_RESERVED_XENSTORE || domid == 0 ||
+	    fx_domain_state(dir, domid) < 0 ||
+	    fx_path(path, sizeof(path), dir, "grant/%u", domid) < 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_size != FX_PAGE) {
+		if (fd >= 0)
+			close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
+	page = mmap(NULL, FX_PAGE, prot, MAP_SHARED, fd, 0);
+	err = errno;
+	close(fd);
+	if (page == MAP_FAILED) {
+		errno = err;
+		return NULL;
+	}
+	return page;
+}
+
+EXPORT int
+xengnttab_unmap(xengnttab_handle *h, void *start, uint32_t count)
+{
+	(void)h;
+	return munmap(start, (size_t)count * FX_PAGE);
+}
+
+/* -- libxenctrl ----------------------------------------------------- */
+
+EXPORT xc_interface *
+xc_interface_open(xentoollog_logger *logger, xentoollog_logger *dombuild,
+		  unsigned open_flags)
+{
+	(void)logger;
+	(void)dombuild;
+	(void)open_flags;
+	return fx_dir() ? (xc_interface *)calloc(1, sizeof(struct fake_xc))
+			: NULL;
+}
+
+EXPORT int
+xc_interface_close(xc_interface *xch)
+{
+	free(xch);
+	return 0;
+}
+
+/* Domains from first_domid on, in order, at most max_doms. */
+EXPORT int
+xc_domain_getinfo(xc_interface *xch, uint32_t first_domid,
+		  unsigned int max_doms, xc_dominfo_t *info)
+{
+	const char *dir = fx_dir();
+	unsigned int n = 0;
+	uint32_t d;
+	int st;
+
+	(void)xch;
+	if (!dir)
+		return -1;
+	for (d = first_domid; d < DOMID_FIRST_RESERVED && n < max_doms; d++) {
+		st = fx_domain_state(dir, d);
+		if (st < 0)
+			continue;
+		memset(&info[n], 0, sizeof(info[n]));
+		info[n].domid = d;
+		info[n].shutdown = st == 1;
+		info[n].dying = st == 2;
+		info[n].running = st == 0;
+		info[n].xenstore = 1;
+		n++;
+	}
+	return (int)n;
+}

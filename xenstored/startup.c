@@ -1,0 +1,162 @@
+/*
+ * startup.c - becoming a system daemon (see startup.h).
+ *
+ * The readiness pipe is the one piece of process-wide state: it links
+ * the child to the parent that start-stop-daemon is waiting on, so it
+ * lives in this file alone, like syslog's state in log.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "startup.h"
+#include "xsd.h"
+
+static int ready_fd = -1;	/* the child's end; -1 in the foreground */
+
+int
+startup_daemonize(void)
+{
+	int p[2];
+	pid_t pid;
+	char c;
+	ssize_t n;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return errno;
+	pid = fork();
+	if (pid < 0) {
+		int err = errno;
+
+		close(p[0]);
+		close(p[1]);
+		return err;
+	}
+	if (pid > 0) {
+		/*
+		 * The parent: exit 0 only once the child says it serves, so
+		 * that start-stop-daemon's success means a usable daemon
+		 * with a correct pid file.
+		 */
+		close(p[1]);
+		do
+			n = read(p[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		_exit(n == 1 ? 0 : 1);
+	}
+	close(p[0]);
+	ready_fd = p[1];
+	if (setsid() < 0)
+		return errno;
+	if (chdir("/") < 0)
+		return errno;
+	return 0;
+}
+
+static int
+write_pid_file(const char *path)
+{
+	char tmp[4096];
+	FILE *f;
+	int n;
+
+	/*
+	 * Written under a temporary name and renamed, so a reader never
+	 * sees an empty or partial file.
+	 */
+	n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return ENAMETOOLONG;
+	f = fopen(tmp, "we");
+	if (!f)
+		return errno;
+	fprintf(f, "%ld\n", (long)getpid());
+	if (fclose(f)) {
+		int err = errno;
+
+		unlink(tmp);
+		return err;
+	}
+	if (rename(tmp, path) < 0) {
+		int err = errno;
+
+		unlink(tmp);
+		return err;
+	}
+	return 0;
+}
+
+static int
+detach_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno;
+	if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) {
+		int err = errno;
+
+		close(fd);
+		return err;
+	}
+	close(fd);
+	return 0;
+}
+
+int
+startup_ready(struct xsd *xsd, const char **what)
+{
+	const char c = 1;
+	int ret;
+
+	if (xsd->opt.pid_file && (ret = write_pid_file(xsd->opt.pid_file))) {
+		*what = xsd->opt.pid_file;
+		return ret;
+	}
+	if (xsd->opt.output_pid) {
+		printf("%ld\n", (long)getpid());
+		fflush(stdout);
+	}
+	/* Negative: sd_notify failed; 0: no NOTIFY_SOCKET, nothing to do. */
+	ret = sd_notifyf(0, "READY=1\nMAINPID=%ld\nSTATUS=serving",
+			 (long)getpid());
+	if (ret < 0) {
+		*what = "sd_notify";
+		return -ret;
+	}
+	if (ready_fd < 0)
+		return 0;
+	/* From here on diagnostics go to syslog (log_init). */
+	ret = detach_stdio();
+	if (ret) {
+		*what = "standard streams";
+		return ret;
+	}
+	if (write(ready_fd, &c, 1) != 1) {
+		*what = "readiness pipe";
+		return errno;
+	}
+	close(ready_fd);
+	ready_fd = -1;
+	return 0;
+}
+
+void
+startup_stopping(void)
+{
+	sd_notify(0, "STOPPING=1");
+}
+
+const char *
+startup_rootdir(const char *rundir)
+{
+	const char *root = getenv("XENSTORED_ROOTDIR");
+
+	return root && *root ? root : rundir;
+}
