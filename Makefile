@@ -224,12 +224,14 @@ integration: $(XSD_BIN) $(GUEST_BIN) $(MANY_BIN) $(XSS_TOOL) $(MKGOLDEN) \
 
 # The guest suites again with the daemon's Xen backend under the fake
 # hypervisor of tests/fakexen.
-integration-fakexen: $(XSD_BIN) $(GUEST_BIN) $(FAKEXEN_LIB) $(FAKEXEN_CTL) deps
+integration-fakexen: $(XSD_BIN) $(GUEST_BIN) $(XSS_TOOL) $(FAKEXEN_LIB) \
+		$(FAKEXEN_CTL) deps
 	XSD_BACKEND=fakexen XSD_BINARY=$(abspath $(XSD_BIN)) \
-	XSD_GUEST=$(abspath $(GUEST_BIN)) \
+	XSD_GUEST=$(abspath $(GUEST_BIN)) XSS_TOOL=$(abspath $(XSS_TOOL)) \
 	XSD_FAKEXEN=$(abspath $(dir $(FAKEXEN_LIB))) \
 		$(PY) -m pytest -q tests/integration/test_guest_smoke.py \
-		tests/integration/test_guests.py tests/integration/test_dom0_ring.py
+		tests/integration/test_guests.py tests/integration/test_dom0_ring.py \
+		tests/integration/test_live_update.py
 
 # Everything: unit and integration tests, the integration tests again
 # with the daemon under valgrind, all of it built with ASan/UBSan, and a

@@ -18,6 +18,7 @@
  * handles, fresh or inherited.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -46,6 +47,8 @@ struct xen {
 	xengnttab_handle *xgt;
 	xc_interface *xch;
 	evtchn_port_t virq_port;
+	bool virq_unknown;		/* adopted: VIRQ_DOM_EXC's port is
+					 * bound, but which one is not saved */
 	void *dom0_page;		/* mmap of XSD_KVA, or NULL */
 	int dom0_fd;			/* XSD_KVA, kept for the state image */
 };
@@ -77,10 +80,13 @@ evtchn_event(void *arg, short revents)
 	if (port < 0)
 		return;
 	xenevtchn_unmask(x->xce, (evtchn_port_t)port);
-	if ((evtchn_port_t)port == x->virq_port)
+	if ((evtchn_port_t)port == x->virq_port && !x->virq_unknown)
 		backend_domains_changed(x->b->xsd);
-	else
-		backend_port_fired(x->b->xsd, (uint32_t)port);
+	else if (!backend_port_fired(x->b->xsd, (uint32_t)port) &&
+		 x->virq_unknown)
+		/* No domain's: after a live update that is the VIRQ (or a
+		 * late notification; a look at every domain costs little). */
+		backend_domains_changed(x->b->xsd);
 }
 
 /*
@@ -114,18 +120,41 @@ xen_attach(struct xen *x, int evtchn_fd, evtchn_port_t virq_port)
 	return 0;
 }
 
-static int
-xen_open(struct backend *b)
+static struct xen *
+xen_new(struct backend *b)
 {
 	struct xen *x = talloc_zero(b, struct xen);
 
 	if (!x)
-		return ENOMEM;
+		return NULL;
 	x->b = b;
 	x->dom0_fd = -1;
 	b->priv = x;
 	talloc_set_destructor(x, xen_destroy);
-	return xen_attach(x, -1, 0);
+	return x;
+}
+
+static int
+xen_open(struct backend *b)
+{
+	struct xen *x = xen_new(b);
+
+	return x ? xen_attach(x, -1, 0) : ENOMEM;
+}
+
+/*
+ * Live update, in the new process: the event channel handle inherited
+ * as fd, every port still bound on it (the domains' and the VIRQ's).
+ */
+static int
+xen_adopt(struct backend *b, int fd)
+{
+	struct xen *x = xen_new(b);
+
+	if (!x)
+		return ENOMEM;
+	x->virq_unknown = true;
+	return xen_attach(x, fd, 0);
 }
 
 /* Upstream's xenbus_evtchn(): the port as decimal text. */
@@ -273,6 +302,37 @@ xen_fd(struct backend *b)
 }
 
 /*
+ * Live update: a domain's port is still bound on the inherited handle;
+ * its page is mapped again (a grant mapping does not survive exec), and
+ * dom0's from the descriptor of xsd_kva the previous process kept.
+ * Nothing inherited is closed when this fails.
+ */
+static int
+xen_restore_domain(struct backend *b, unsigned int domid, uint64_t gfn,
+		   uint32_t remote, uint32_t local, int evtchn_fd,
+		   int page_fd, void **page)
+{
+	struct xen *x = b->priv;
+
+	(void)remote;
+	(void)local;
+	(void)evtchn_fd;	/* ports live in the backend's handle */
+	if (domid != 0)
+		return xen_map(b, domid, gfn, page);
+	if (page_fd < 0)
+		return EBADF;
+	*page = mmap(NULL, XC_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		     page_fd, 0);
+	if (*page == MAP_FAILED) {
+		*page = NULL;
+		return errno;
+	}
+	x->dom0_page = *page;
+	x->dom0_fd = page_fd;
+	return 0;
+}
+
+/*
  * Ports live in the event channel handle (the backend's descriptor);
  * guests' pages are grant-mapped anew, dom0's is mapped again from its
  * descriptor.
@@ -300,4 +360,6 @@ const struct backend_ops backend_xen_ops = {
 	.state = xen_state,
 	.fd = xen_fd,
 	.domain_fds = xen_domain_fds,
+	.adopt = xen_adopt,
+	.restore_domain = xen_restore_domain,
 };

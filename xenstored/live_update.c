@@ -621,9 +621,18 @@ rollback(const uint8_t *buf, size_t len, int memfd, const char *reason)
 {
 	TALLOC_CTX *tmp = talloc_new(NULL);
 	struct state_lu *lu = NULL;
-	unsigned int n = 0, i;
+	unsigned int n = 0, i, nfds = 0;
+	int *fds = NULL;
 	char **argv;
 
+	/*
+	 * What the image names goes back across the exec, whatever this
+	 * binary (or a library it used, as xenevtchn_fdopen) did to it.
+	 */
+	if (tmp && !state_image_fds(buf, len, &fds, &nfds, tmp))
+		for (i = 0; i < nfds; i++)
+			set_cloexec(fds[i], false);
+	set_cloexec(memfd, false);
 	if (!tmp || state_lu_record(buf, len, &lu, tmp) ||
 	    lu->rollback_fd < 0 || !lu->argv || !lu->argv[0]) {
 		log_warnx("live-update: no way back to the previous binary");

@@ -116,6 +116,13 @@ int state_import_as(struct xsd *xsd, const uint8_t *buf, size_t len,
 		    TALLOC_CTX *mem_ctx);
 
 /*
+ * Every descriptor an image names (as far as it can be read): what a
+ * failed live update hands back to the previous binary.
+ */
+int state_image_fds(const uint8_t *buf, size_t len, int **fds,
+		    unsigned int *n, TALLOC_CTX *mem_ctx);
+
+/*
  * Only the LIVE_UPDATE record of a checked image (for a rollback after
  * a failed restore).  0, or EINVAL when there is none or the image is
  * bad.

@@ -700,6 +700,65 @@ state_lu_record(const uint8_t *buf, size_t len, struct state_lu **lu,
 }
 
 int
+state_image_fds(const uint8_t *buf, size_t len, int **fds,
+		unsigned int *n, TALLOC_CTX *mem_ctx)
+{
+	TALLOC_CTX *top = talloc_new(NULL);
+	struct xss_reader *r;
+	struct xss_header h;
+	struct xss_record rec;
+	int *v = NULL, add[3];
+	unsigned int num = 0, k, i;
+
+	if (!top)
+		return ENOMEM;
+	r = xss_reader_new(top, xss_source_memory(top, buf, len));
+	if (!r || xss_read_header(r, &h)) {
+		talloc_free(top);
+		return EINVAL;
+	}
+	while (xss_read_next(r, &rec) == 1) {
+		k = 0;
+		switch (rec.type) {
+		case XSS_REC_GLOBAL_DATA:
+			add[k++] = rec.u.global.socket_fd;
+			add[k++] = rec.u.global.backend_fd;
+			break;
+		case XSS_REC_STORE_FD:
+			add[k++] = rec.u.store.fd;
+			break;
+		case XSS_REC_DOMAIN_START:
+			add[k++] = rec.u.domain.evtchn_fd;
+			add[k++] = rec.u.domain.page_fd;
+			break;
+		case XSS_REC_SOCKET_START:
+			add[k++] = rec.u.socket.fd;
+			break;
+		case XSS_REC_LIVE_UPDATE:
+			add[k++] = rec.u.lu.rollback_fd;
+			break;
+		}
+		for (i = 0; i < k; i++) {
+			int *nv;
+
+			if (add[i] < 0)
+				continue;
+			nv = talloc_realloc(mem_ctx, v, int, num + 1);
+			if (!nv) {
+				talloc_free(top);
+				return ENOMEM;
+			}
+			v = nv;
+			v[num++] = add[i];
+		}
+	}
+	talloc_free(top);
+	*fds = v;
+	*n = num;
+	return 0;
+}
+
+int
 state_restore_file(struct xsd *xsd, const char *path, char **errmsg,
 		   TALLOC_CTX *mem_ctx)
 {

@@ -135,9 +135,10 @@ def test_live_update_keeps_everything(xsd, xs, tmp_path):
                       xsd.run([XSS_TOOL, "dump", live_dump(
                           xs, tmp_path, "before.xss")]).stdout)
         before = str(tmp_path / "before.xss")
-        # Each guest holds one: its event channel (the page is mapped).
+        # Each sim guest holds one: its event channel (the page is
+        # mapped); under the Xen backend, ports share one handle.
         old_fds = fds(xsd)
-        assert len(old_fds) > NGUESTS
+        assert conftest.FAKEXEN or len(old_fds) > NGUESTS
 
         # A pyxs client with requests in flight through the update.
         busy = pyxs.Client(unix_socket_path=xsd.socket)
