@@ -790,7 +790,9 @@ store_bulk_add(struct store_bulk *b, const struct node *n)
 
 	if (n->gen > s->gen)
 		s->gen = n->gen;
-	if (!strcmp(n->path, b->open[0]->path) && !b->linked) {
+	if (b->linked)		/* everything written: open[] is empty */
+		return link_new(s, n, false);
+	if (!strcmp(n->path, b->open[0]->path)) {
 		if (b->depth != 1 || b->open[0]->nchildren)
 			return EEXIST;
 		parent = b->open[0];	/* the top: contents only */
@@ -805,8 +807,6 @@ store_bulk_add(struct store_bulk *b, const struct node *n)
 		b->open[0] = copy;
 		return 0;
 	}
-	if (b->linked)
-		return link_new(s, n, false);
 	leaf = path_leaf(n->path);
 	plen = (size_t)(leaf - n->path) - 1;
 	level = bulk_level(b, n->path, plen ? plen : 1);
