@@ -11,6 +11,8 @@
 #include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -47,6 +49,8 @@ struct sim_page {
 	unsigned int domid;
 	int fd;
 	void *page;
+	volatile sig_atomic_t lost;	/* file truncated: page replaced */
+	bool warned;
 };
 
 struct sim {
@@ -57,6 +61,74 @@ struct sim {
 	struct list_node chans;
 	struct list_node pages;
 };
+
+/*
+ * A guest may truncate its ring file while the daemon has it mapped, and
+ * touching the page then raises SIGBUS.  Checking the size first leaves
+ * a window, so the mapping is guarded instead: the handler puts an
+ * empty private page in place of the lost one and the access that
+ * faulted goes on.  The guest is no longer served (see chan_event).
+ * One simulated backend per process: the handler finds it here.
+ */
+static struct sim *sim_guarded;
+
+static void
+sigbus_guard(int sig, siginfo_t *si, void *ctx)
+{
+	uintptr_t a = (uintptr_t)si->si_addr;
+	struct sim_page *p;
+
+	(void)ctx;
+	if (sim_guarded) {
+		list_for_each(p, &sim_guarded->pages, link) {
+			if (a - (uintptr_t)p->page >= PAGE_SIZE)
+				continue;
+			if (mmap(p->page, PAGE_SIZE, PROT_READ | PROT_WRITE,
+				 MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1,
+				 0) == MAP_FAILED)
+				break;
+			p->lost = 1;
+			return;
+		}
+	}
+	/* Not a ring page: die of it as before. */
+	signal(sig, SIG_DFL);
+}
+
+static int
+guard_pages(struct sim *s)
+{
+	struct sigaction sa = { .sa_sigaction = sigbus_guard,
+				.sa_flags = SA_SIGINFO };
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, NULL) < 0)
+		return -1;
+	sim_guarded = s;
+	return 0;
+}
+
+/* Is the domain's ring page still what it was mapped from? */
+static bool
+page_intact(struct sim *s, unsigned int domid)
+{
+	struct sim_page *p;
+	struct stat st;
+
+	list_for_each(p, &s->pages, link) {
+		if (p->domid != domid)
+			continue;
+		if (!p->lost && fstat(p->fd, &st) == 0 &&
+		    st.st_size >= PAGE_SIZE)
+			return true;
+		if (!p->warned)
+			log_warnx("sim: dom%u truncated its ring file; "
+				  "no longer served", domid);
+		p->warned = true;
+		return false;
+	}
+	return true;
+}
 
 static int
 chan_destroy(struct sim_chan *ch)
@@ -129,7 +201,7 @@ chan_event(void *arg, short revents)
 		ch->hello = true;
 		return;
 	}
-	if (ch->local)
+	if (ch->local && page_intact(ch->sim, ch->domid))
 		backend_port_fired(ch->sim->b->xsd, ch->local);
 }
 
@@ -162,6 +234,8 @@ accept_event(void *arg, short revents)
 static int
 listener_destroy(struct sim *s)
 {
+	if (sim_guarded == s)
+		sim_guarded = NULL;
 	if (s->listen_fd >= 0)
 		close(s->listen_fd);
 	return 0;
@@ -183,6 +257,8 @@ sim_open(struct backend *b)
 	list_init(&s->pages);
 	talloc_set_destructor(s, listener_destroy);
 	b->priv = s;
+	if (guard_pages(s))
+		return errno;
 	s->dir = talloc_asprintf(s, "%s/sim", b->xsd->opt.rundir);
 	path = talloc_asprintf(s, "%s/evtchn", s->dir);
 	if (!s->dir || !path)

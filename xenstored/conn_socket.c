@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <talloc.h>
@@ -36,38 +37,106 @@ static const struct conn_ops sock_ops = {
 	.send = sock_send,
 };
 
+/* The listening socket and what accepting needs. */
+struct listener {
+	struct xsd *xsd;
+	int fd;
+	int reserve;		/* a spare descriptor for running out */
+	time_t logged;		/* last refusal logged (monotonic s) */
+	unsigned int refused;	/* since then */
+};
+
+/* Refusals are logged once per interval, with how many there were. */
+#define REFUSE_LOG_INTERVAL 10
+
+static void
+refused(struct listener *l, const char *why)
+{
+	struct timespec now;
+
+	l->refused++;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (l->logged && now.tv_sec - l->logged < REFUSE_LOG_INTERVAL)
+		return;
+	log_warnx("refusing connections: %s (%u refused)", why, l->refused);
+	l->logged = now.tv_sec ? now.tv_sec : 1;
+	l->refused = 0;
+}
+
+/*
+ * Out of descriptors, the pending connection keeps the socket readable
+ * and poll would return at once, for ever.  Give the spare descriptor
+ * up to take the connection off the queue and close it: the client sees
+ * the end of the conversation, the daemon waits for the next one.
+ */
+static void
+shed(struct listener *l)
+{
+	int fd;
+
+	if (l->reserve >= 0)
+		close(l->reserve);
+	fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	l->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+static int
+sock_conn_gone(struct xsd **xsdp)
+{
+	(*xsdp)->nsockets--;
+	return 0;
+}
+
 static void
 accept_event(void *arg, short revents)
 {
-	struct xsd *xsd = arg;
+	struct listener *l = arg;
+	struct xsd *xsd = l->xsd;
+	struct xsd **tracker;
 	struct conn *c;
 	int fd;
 
 	(void)revents;
-	fd = accept4(xsd->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR)
+		if (errno == EMFILE || errno == ENFILE) {
+			refused(l, strerror(errno));
+			shed(l);
+		} else if (errno != EAGAIN && errno != EINTR &&
+			   errno != ECONNABORTED) {
 			log_warn("accept");
+		}
 		return;
 	}
-	if (xsd->opt.max_conns && xsd->nconns >= xsd->opt.max_conns) {
-		log_warnx("connection limit %u reached", xsd->opt.max_conns);
+	if (xsd->opt.max_conns && xsd->nsockets >= xsd->opt.max_conns) {
+		refused(l, "connection limit reached");
 		close(fd);
 		return;
 	}
 	c = conn_new(xsd, &sock_ops, fd, 0);
-	if (!c) {
+	tracker = c ? talloc(c, struct xsd *) : NULL;
+	if (!tracker) {
 		log_warnx("out of memory accepting a connection");
-		close(fd);
+		if (c)
+			conn_close(c, "out of memory");
+		else
+			close(fd);
 		return;
 	}
+	*tracker = xsd;
+	xsd->nsockets++;
+	talloc_set_destructor(tracker, sock_conn_gone);
 	c->privileged = true;	/* socket clients are dom0's tools */
 }
 
 static int
-close_listener(int *fdp)
+close_listener(struct listener *l)
 {
-	close(*fdp);
+	close(l->fd);
+	if (l->reserve >= 0)
+		close(l->reserve);
 	return 0;
 }
 
@@ -75,7 +144,8 @@ int
 conn_socket_listen(struct xsd *xsd, const char *path)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd, *owner;
+	struct listener *l;
+	int fd;
 
 	if (strlen(path) >= sizeof(addr.sun_path))
 		return ENAMETOOLONG;
@@ -91,15 +161,16 @@ conn_socket_listen(struct xsd *xsd, const char *path)
 		close(fd);
 		return err;
 	}
-	owner = talloc(xsd, int);
-	if (!owner || !loop_add(xsd->loop, owner, fd, POLLIN, accept_event,
-				xsd)) {
-		talloc_free(owner);
+	l = talloc_zero(xsd, struct listener);
+	if (!l || !loop_add(xsd->loop, l, fd, POLLIN, accept_event, l)) {
+		talloc_free(l);
 		close(fd);
 		return ENOMEM;
 	}
-	*owner = fd;
-	talloc_set_destructor(owner, close_listener);
+	l->xsd = xsd;
+	l->fd = fd;
+	l->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	talloc_set_destructor(l, close_listener);
 	xsd->listen_fd = fd;
 	return 0;
 }

@@ -56,6 +56,8 @@ usage(FILE *f)
 "  -q, --quota-soft NAME=N    set a soft quota\n"
 "      --restore IMG          start from a state image (a debug dump:\n"
 "                             connections come back detached)\n"
+"      --max-connections N    dom0 socket connections at once (default\n"
+"                             1024, 0: no limit)\n"
 "      --backend sim|xen      how guests are reached (default: xen when\n"
 "                             /dev/xen exists, else sim)\n"
 "  -H, --help                 this text\n"
@@ -120,6 +122,7 @@ static const struct option longopts[] = {
 	{ "quota-soft", required_argument, NULL, 'q' },
 	{ "backend", required_argument, NULL, 'B' },
 	{ "restore", required_argument, NULL, 'R' },
+	{ "max-connections", required_argument, NULL, 'C' },
 	{ "help", no_argument, NULL, 'H' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -178,6 +181,9 @@ parse_args(struct xsd *xsd, int argc, char **argv, bool *on_disk)
 			break;
 		case 'R':
 			o->restore = optarg;
+			break;
+		case 'C':
+			num = &o->max_conns;
 			break;
 		case 'H':
 			usage(stdout);
@@ -293,8 +299,10 @@ main(int argc, char **argv)
 	talloc_set_name_const(xsd, "struct xsd");
 	list_init(&xsd->conns);
 	list_init(&xsd->flush);
+	list_init(&xsd->busy);
 	xsd->listen_fd = -1;
 	quota_defaults(&xsd->quota);
+	xsd->opt.max_conns = XSD_MAX_CONNS;
 	ret = parse_args(xsd, argc, argv, &on_disk);
 	if (ret) {
 		talloc_free(xsd);
@@ -386,11 +394,14 @@ main(int argc, char **argv)
 	log_info("serving on %s", sock);
 
 	while (!xsd->stop) {
-		ret = loop_once(xsd->loop, -1);
+		/* Connections with input left over: just look, don't wait. */
+		ret = loop_once(xsd->loop, list_empty(&xsd->busy) ? -1 : 0);
 		if (ret) {
 			log_warnx("poll: %s", strerror(ret));
 			goto out;
 		}
+		conn_flush_all(xsd);
+		conn_run_busy(xsd);
 		conn_flush_all(xsd);
 	}
 	status = 0;

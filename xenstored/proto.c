@@ -14,6 +14,7 @@
 #include "log.h"
 #include "proto.h"
 #include "txn.h"
+#include "xsd.h"
 #include "xs_wire_ext.h"
 
 /* Flags of a message type. */
@@ -210,7 +211,10 @@ proto_handle(struct conn *c, const struct xsd_sockmsg *hdr,
 			goto out;
 		}
 	}
+	/* Whom the events this request fires are charged to. */
+	c->xsd->cause = c->privileged ? NULL : c->domain;
 	err = h->fn(r);
+	c->xsd->cause = NULL;
 out:
 	if (err)
 		proto_error(r, err);

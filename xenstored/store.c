@@ -256,21 +256,21 @@ put(struct store *s, const struct node *n, int flag)
 static int
 replace_contents(struct store *s, const struct node *n, uint64_t gen)
 {
-	struct node *cur = NULL;
+	struct node *cur = NULL, old;
 	int ret;
 
 	ret = store_get(NULL, s, n->path, &cur);
 	if (ret)
 		return ret;
-	if (s->owner_fn && node_owner(cur) != node_owner(n))
-		s->owner_fn(s->owner_arg, (int)node_owner(cur),
-			    (int)node_owner(n));
+	old = *cur;	/* its members stay valid until cur is freed */
 	cur->perms = n->perms;
 	cur->nperms = n->nperms;
 	cur->value = n->value;
 	cur->len = n->len;
 	cur->gen = gen;
 	ret = put(s, cur, TDB_MODIFY);
+	if (!ret && s->owner_fn)
+		s->owner_fn(s->owner_arg, &old, n);
 	talloc_free(cur);
 	return ret;
 }
@@ -356,7 +356,7 @@ link_new(struct store *s, const struct node *n, bool fresh)
 		goto out;
 	s->count++;
 	if (s->owner_fn)
-		s->owner_fn(s->owner_arg, -1, (int)node_owner(n));
+		s->owner_fn(s->owner_arg, NULL, n);
 out:
 	talloc_free(tmp);
 	return ret;
@@ -423,7 +423,7 @@ store_del(struct store *s, const char *path)
 		goto out;
 	s->count--;
 	if (s->owner_fn)
-		s->owner_fn(s->owner_arg, (int)node_owner(n), -1);
+		s->owner_fn(s->owner_arg, n, NULL);
 out:
 	talloc_free(tmp);
 	return ret;

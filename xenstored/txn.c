@@ -54,7 +54,30 @@ txn_destroy(struct txn *t)
 	t->conn->ntxns--;
 	if (t->conn->domain->txns)
 		t->conn->domain->txns--;
+	domain_mem_add(t->conn->domain, -(ssize_t)t->mem);
 	return 0;
+}
+
+/*
+ * Charge the domain for everything the transaction holds now: its
+ * entries, their node copies and child lists, its queued events.
+ */
+static void
+account(struct txn *t)
+{
+	size_t now = talloc_total_size(t);
+
+	domain_mem_add(t->conn->domain, (ssize_t)now - (ssize_t)t->mem);
+	t->mem = now;
+}
+
+/* May the transaction hold add more bytes?  0 or ENOMEM. */
+static int
+mem_check(struct txn *t, size_t add)
+{
+	if (t->conn->privileged)
+		return 0;
+	return domain_mem_check(t->conn->domain, add);
 }
 
 /* A new transaction with id (0: pick the next free one). */
@@ -83,6 +106,7 @@ txn_new(struct conn *c, uint32_t id, struct txn **out)
 	c->ntxns++;
 	d->txns++;
 	talloc_set_destructor(t, txn_destroy);
+	account(t);
 	*out = t;
 	return 0;
 }
@@ -212,6 +236,10 @@ entry(struct txn *t, const char *path, struct txn_entry **out)
 	ret = store_get(t, store_of(t), path, &n);
 	if (ret && ret != ENOENT)
 		return ret;
+	if (mem_check(t, sizeof(*e) + 2 * strlen(path) + (n ? node_mem(n) : 0))) {
+		talloc_free(n);
+		return ENOMEM;
+	}
 	e = entry_new(t, path);
 	if (!e) {
 		talloc_free(n);
@@ -263,6 +291,7 @@ txn_get(TALLOC_CTX *mem_ctx, struct txn *t, const char *path,
 	struct txn_entry *e;
 	int ret = entry(t, path, &e);
 
+	account(t);
 	if (ret)
 		return ret;
 	if (!e->node)
@@ -284,6 +313,11 @@ load_children(struct txn *t, struct txn_entry *e)
 			     &e->nchildren);
 	if (ret)
 		return ret;
+	if (mem_check(t, talloc_total_size(e->children))) {
+		TALLOC_FREE(e->children);
+		e->nchildren = 0;
+		return ENOMEM;
+	}
 	e->children_loaded = true;
 	return 0;
 }
@@ -299,6 +333,7 @@ txn_children(TALLOC_CTX *mem_ctx, struct txn *t, const char *path,
 
 	if (!ret)
 		ret = load_children(t, e);
+	account(t);
 	if (ret)
 		return ret;
 	v = talloc_array(mem_ctx, char *, e->nchildren + 1);
@@ -319,10 +354,12 @@ txn_children(TALLOC_CTX *mem_ctx, struct txn *t, const char *path,
 
 /* Set e's node to a copy of n (NULL: absent). */
 static int
-replace(struct txn_entry *e, const struct node *n)
+replace(struct txn *t, struct txn_entry *e, const struct node *n)
 {
 	struct node *copy = NULL;
 
+	if (n && mem_check(t, node_mem(n)))
+		return ENOMEM;
 	if (n) {
 		copy = node_dup(e, n);
 		if (!copy)
@@ -334,8 +371,8 @@ replace(struct txn_entry *e, const struct node *n)
 	return 0;
 }
 
-int
-txn_set(struct txn *t, const struct node *n)
+static int
+txn_set_view(struct txn *t, const struct node *n)
 {
 	struct txn_entry *e;
 	int ret = entry(t, n->path, &e);
@@ -344,7 +381,16 @@ txn_set(struct txn *t, const struct node *n)
 		return ret;
 	if (!e->node)
 		return ENOENT;
-	return replace(e, n);
+	return replace(t, e, n);
+}
+
+int
+txn_set(struct txn *t, const struct node *n)
+{
+	int ret = txn_set_view(t, n);
+
+	account(t);
+	return ret;
 }
 
 /* Add or drop leaf in the child list of path's parent. */
@@ -393,8 +439,8 @@ parent_list(struct txn *t, const char *path, bool add)
 	return 0;
 }
 
-int
-txn_add(struct txn *t, const struct node *n)
+static int
+txn_add_view(struct txn *t, const struct node *n)
 {
 	struct txn_entry *e;
 	int ret = entry(t, n->path, &e);
@@ -406,7 +452,7 @@ txn_add(struct txn *t, const struct node *n)
 	ret = parent_list(t, n->path, true);
 	if (ret)
 		return ret;
-	ret = replace(e, n);
+	ret = replace(t, e, n);
 	if (ret)
 		return ret;
 	if (e->base_gen)
@@ -421,7 +467,16 @@ txn_add(struct txn *t, const struct node *n)
 }
 
 int
-txn_del(struct txn *t, const char *path)
+txn_add(struct txn *t, const struct node *n)
+{
+	int ret = txn_add_view(t, n);
+
+	account(t);
+	return ret;
+}
+
+static int
+txn_del_view(struct txn *t, const char *path)
 {
 	struct txn_entry *e;
 	int ret = entry(t, path, &e);
@@ -435,7 +490,16 @@ txn_del(struct txn *t, const char *path)
 	ret = parent_list(t, path, false);
 	if (ret)
 		return ret;
-	return replace(e, NULL);
+	return replace(t, e, NULL);
+}
+
+int
+txn_del(struct txn *t, const char *path)
+{
+	int ret = txn_del_view(t, path);
+
+	account(t);
+	return ret;
 }
 
 static int
@@ -455,8 +519,8 @@ set_perms(struct txn_event *te, unsigned int i, const struct perm *perms,
 	return 0;
 }
 
-int
-txn_event(struct txn *t, const struct watch_event *ev)
+static int
+txn_event_view(struct txn *t, const struct watch_event *ev)
 {
 	struct txn_entry *e = hash_get(t->index, ev->path);
 	struct txn_event **slot = NULL, *te;
@@ -491,6 +555,15 @@ txn_event(struct txn *t, const struct watch_event *ev)
 		*slot = te;
 	list_add_tail(&t->events, &te->link);
 	return 0;
+}
+
+int
+txn_event(struct txn *t, const struct watch_event *ev)
+{
+	int ret = txn_event_view(t, ev);
+
+	account(t);
+	return ret;
 }
 
 static bool
@@ -580,6 +653,50 @@ apply(struct txn *t)
 	return ret;
 }
 
+/*
+ * Quotas again, against the store as it is now: transactions of one
+ * domain run side by side, each checked only against the nodes the
+ * domain had when it added its own (ENOSPC), and the memory the
+ * committed nodes will take (ENOMEM; the transaction's copies go).
+ */
+static int
+commit_quota(struct txn *t)
+{
+	struct domain *d = t->conn->domain;
+	struct store *s = store_of(t);
+	struct txn_entry *e;
+	struct node *old;
+	long nodes = 0;
+	ssize_t mem = 0;
+
+	if (t->conn->privileged)
+		return 0;
+	list_for_each(e, &t->entries, link) {
+		if (!e->changed)
+			continue;
+		old = NULL;
+		if (e->base_gen && store_get(NULL, s, e->path, &old) == 0 &&
+		    node_owner(old) == d->domid) {
+			mem -= (ssize_t)node_mem(old);
+			if (!e->node || e->recreated)
+				nodes--;
+		}
+		talloc_free(old);
+		if (e->node && node_owner(e->node) == d->domid) {
+			mem += (ssize_t)node_mem(e->node);
+			if (is_add(e))
+				nodes++;
+		}
+	}
+	if (nodes > 0 && quota_exceeded(d->quota.hard[Q_NODES], d->nodes,
+					(unsigned int)nodes))
+		return ENOSPC;
+	if (mem > (ssize_t)t->mem &&
+	    domain_mem_check(d, (size_t)mem - t->mem))
+		return ENOMEM;
+	return 0;
+}
+
 int
 txn_end(struct txn *t, bool commit)
 {
@@ -592,6 +709,9 @@ txn_end(struct txn *t, bool commit)
 			ret = EAGAIN;
 			goto out;
 		}
+		ret = commit_quota(t);
+		if (ret)
+			goto out;
 		ret = apply(t);
 		if (ret)
 			goto out;
