@@ -342,6 +342,16 @@ release_marks(struct conn *c, bool all)
 }
 
 
+/* Queued bytes, less the guest-caused events among them (some of those
+ * may have gone out in part). */
+static size_t
+own_backlog(const struct conn *c)
+{
+	size_t backlog = c->out_len - c->out_off;
+
+	return backlog > c->out_foreign ? backlog - c->out_foreign : 0;
+}
+
 int
 conn_queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id,
 	   const void *data, size_t len)
@@ -352,8 +362,7 @@ conn_queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id,
 		return 0;
 	if (c->out_off && c->out_off == c->out_len)
 		c->out_off = c->out_len = 0;
-	if (c->out_len - c->out_off - c->out_foreign + HDR_SIZE + len >
-	    XSD_OUT_MAX) {
+	if (own_backlog(c) + HDR_SIZE + len > XSD_OUT_MAX) {
 		/* A client that never reads must not eat all memory. */
 		conn_fail(c, XENSTORE_ERROR_COMM, "unread output over limit");
 		return ENOSPC;

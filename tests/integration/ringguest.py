@@ -91,8 +91,10 @@ class RingGuest:
         cons, prod = self._u32(OFF_REQ_CONS), self._u32(OFF_REQ_PROD)
         room = RING - ((prod - cons) & 0xffffffff)
         n = min(room, len(data))
-        for i in range(n):
-            self.mm[OFF_REQ + ((prod + i) % RING)] = data[i]
+        start = prod % RING
+        first = min(n, RING - start)
+        self.mm[OFF_REQ + start:OFF_REQ + start + first] = data[:first]
+        self.mm[OFF_REQ:OFF_REQ + n - first] = data[first:n]
         if n:
             self._set(OFF_REQ_PROD, prod + n)
             self.notify()
@@ -101,8 +103,11 @@ class RingGuest:
     def pull(self):
         """Take whatever the daemon has put into the response queue."""
         cons, prod = self._u32(OFF_RSP_CONS), self._u32(OFF_RSP_PROD)
-        n = (prod - cons) & 0xffffffff
-        out = bytes(self.mm[OFF_RSP + ((cons + i) % RING)] for i in range(n))
+        n = min((prod - cons) & 0xffffffff, RING)
+        start = cons % RING
+        first = min(n, RING - start)
+        out = self.mm[OFF_RSP + start:OFF_RSP + start + first] + \
+            self.mm[OFF_RSP:OFF_RSP + n - first]
         if n:
             self._set(OFF_RSP_CONS, cons + n)
             self.notify()
@@ -135,6 +140,13 @@ class RingGuest:
             out.append((t, rid, tx, self.inbuf[HDR.size:HDR.size + ln]))
             self.inbuf = self.inbuf[HDR.size + ln:]
         return out
+
+    def messages_to_events(self):
+        for t, _, _, p in self.messages():
+            if t == XS_WATCH_EVENT:
+                self.events.append(p)
+        if not self.events:
+            self.wait_notify(0.01)
 
     def call(self, type_, *args, tx_id=0, raw=None, timeout=IO_TIMEOUT):
         payload = raw if raw is not None else \

@@ -1,0 +1,290 @@
+"""Hostile guests against the daemon's limits (issue 9).
+
+Each test plays one attack of an unprivileged guest (or of a dom0 tool
+that cannot keep up with one) and checks that the daemon keeps its
+memory, keeps serving dom0 and charges the guest, not the others.  The
+guests talk to the simulated backend directly (ringguest.py), since
+the attacks need what a well-behaved guest never does: replies left
+unread, a request queue kept full, a ring file truncated.
+
+The memory figures come from the daemon's own accounting (CONTROL
+quota <domid>: "memory <bytes>/<quota>") and from its resident set;
+the resident set is only asserted without valgrind and ASan, whose
+own bookkeeping dwarfs the daemon's.
+"""
+
+import os
+import re
+import socket
+import threading
+import time
+
+import pytest
+
+import conftest
+from conftest import (IO_TIMEOUT, XS_CONTROL, XS_MKDIR, XS_SET_QUOTA,
+                      XS_TRANSACTION_END, XS_TRANSACTION_START, XS_WATCH,
+                      XS_WRITE, XsError, pack, raises_xs)
+from ringguest import RingGuest, home
+from test_guests import xsd_args  # noqa: F401 (a fixture)
+
+
+def instrumented():
+    return bool(conftest.WRAPPER) or "asan" in conftest._binary() or \
+        "valgrind" in os.environ.get("XSD_WRAPPER", "")
+
+
+def rss_kib(d):
+    with open("/proc/%d/status" % d.pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def domain_memory(xs, domid):
+    text = xs.call(XS_CONTROL, "quota", str(domid)).decode()
+    m = re.search(r"^memory (\d+)/(\d+)$", text, re.M)
+    assert m, text
+    return int(m.group(1)), int(m.group(2))
+
+
+@pytest.fixture
+def ring_guests(xsd):
+    made = []
+
+    def start(domid, **kw):
+        g = RingGuest(xsd, domid, **kw)
+        made.append(g)
+        return g
+    yield start
+    for g in made:
+        g.close()
+
+
+def write_msg(path, value, req_id=0x99):
+    return pack(XS_WRITE, path.encode() + b"\0" + value.encode(), req_id)
+
+
+def push_for(g, data, seconds):
+    """Keep putting data into the request queue, never reading replies;
+    returns the number of bytes the daemon took."""
+    sent = 0
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        n = g.push(data[sent % len(data):] + data * 4)
+        sent += n
+        if not n:
+            g.wait_notify(0.02)
+    return sent
+
+
+# ---------------------------------------------------------------------------
+# 1. Memory: watches with long tokens, replies and events never read
+# ---------------------------------------------------------------------------
+def test_unread_replies_and_events_stay_bounded(xsd, xs, ring_guests):
+    g = ring_guests(5)
+    token = "t" * 3900
+    for i in range(128):
+        g.call(XS_WATCH, "%s/w" % home(5), "%03d%s" % (i, token))
+        while not g.events:                 # the initial event
+            g.pull()
+            g.messages_to_events()
+    g.events = []
+    rss0 = rss_kib(xsd)
+
+    # Every write fires 128 events of 4 KiB at the guest, which reads
+    # nothing: before, its output grew to the 64 MiB cap.
+    push_for(g, write_msg(home(5) + "/w", "x"), 3.0)
+    mem, quota = domain_memory(xs, 5)
+    # Its nodes and watches, plus at most the output limits.
+    assert mem < quota + 512 * 1024, (mem, quota)
+    if not instrumented():
+        grown = rss_kib(xsd) - rss0
+        assert grown < 8 * 1024, "daemon grew by %d KiB" % grown
+    assert g.error() == 0
+    xs.write("/dom0-still", "served")
+    assert xs.read("/dom0-still") == b"served"
+
+    # Reconnecting the ring frees the buffers and the watches.
+    g.mm[2068:2072] = (1).to_bytes(4, "little")
+    g.notify()
+    deadline = time.monotonic() + IO_TIMEOUT
+    while int.from_bytes(g.mm[2068:2072], "little") and \
+            time.monotonic() < deadline:
+        g.wait_notify(0.05)
+    mem2, _ = domain_memory(xs, 5)
+    assert mem2 < 16 * 1024, mem2       # its few nodes only
+
+
+def test_memory_quota_enforced(xsd, xs, ring_guests):
+    """GET_QUOTA reports a memory quota: it now holds, for nodes,
+    watches and transactions alike."""
+    g = ring_guests(5)
+    xs.ack(XS_SET_QUOTA, "5", "memory", str(64 * 1024))
+    value = "v" * 2000
+    with raises_xs("ENOMEM"):
+        for i in range(100):
+            g.call(XS_WRITE, raw=("%s/n%d\0%s" % (home(5), i, value))
+                   .encode())
+    mem, quota = domain_memory(xs, 5)
+    assert quota == 64 * 1024 and mem <= quota, (mem, quota)
+    with raises_xs("ENOMEM"):
+        for i in range(100):
+            g.call(XS_WATCH, "%s/w%d" % (home(5), i), "x" * 3000)
+    tx = int(g.call(XS_TRANSACTION_START, "")[:-1])
+    with raises_xs("ENOMEM"):
+        for i in range(100):
+            g.call(XS_WRITE, raw=("%s/t%d\0%s" % (home(5), i, value))
+                   .encode(), tx_id=tx)
+    # (the estimates before each request can be off by its bookkeeping)
+    assert domain_memory(xs, 5)[0] <= quota + 4096
+    g.call(XS_TRANSACTION_END, "F", tx_id=tx)
+    # (its connection's buffers are charged but never refused)
+    assert domain_memory(xs, 5)[0] <= quota + 4096
+    # dom0 is not limited
+    xs.write(home(5) + "/big", value * 2)
+
+
+# ---------------------------------------------------------------------------
+# 2. A guest's events at a slow dom0 watcher: the guest waits, dom0 stays
+# ---------------------------------------------------------------------------
+def test_slow_dom0_watcher_throttles_the_guest(xsd, xs, ring_guests):
+    watcher = xsd.client()
+    for i in range(16):
+        watcher.watch("/local/domain", "%02d%s" % (i, "w" * 4000))
+    for i in range(16):
+        watcher.wait_event()                # the initial events
+    g = ring_guests(5)
+    writes = [0]
+    stop = threading.Event()
+
+    def flood():
+        while not stop.is_set():
+            try:
+                g.call(XS_WRITE, raw=b"%s/a\0x" % home(5).encode(),
+                       timeout=0.5)
+                writes[0] += 1
+            except TimeoutError:
+                pass
+    t = threading.Thread(target=flood)
+    t.start()
+    try:
+        # Each write is 64 KiB of events at the watcher, which does not
+        # read: before, the watcher was closed at 64 MiB (~1000 writes).
+        time.sleep(4)
+        stalled = writes[0]
+        assert stalled < 1000, stalled
+        time.sleep(1)
+        assert writes[0] - stalled < 10     # throttled, not just slow
+        # the watcher is still there; once it reads, the guest goes on
+        n = 0
+        while writes[0] < stalled + 20 and n < 100000:
+            watcher.wait_event()
+            n += 1
+        assert writes[0] >= stalled + 20
+    finally:
+        stop.set()
+        t.join()
+    assert not watcher.is_closed(0.1)
+    # others are served meanwhile
+    xs.write("/dom0-still", "served")
+
+
+# ---------------------------------------------------------------------------
+# 3. Parallel transactions cannot add more nodes than the quota
+# ---------------------------------------------------------------------------
+def test_parallel_transactions_respect_node_quota(xsd, xs, ring_guests):
+    g = ring_guests(5)
+    for k in range(4):                      # no conflicts between them
+        g.call(XS_MKDIR, "%s/t%d" % (home(5), k))
+    xs.ack(XS_SET_QUOTA, "5", "nodes", "30")
+    base = int(re.search(r"^nodes (\d+)/", xs.call(XS_CONTROL, "quota", "5")
+                         .decode(), re.M).group(1))
+    txs = [int(g.call(XS_TRANSACTION_START, "")[:-1]) for _ in range(4)]
+    for k, tx in enumerate(txs):
+        for i in range(20):
+            g.call(XS_MKDIR, "%s/t%d/n%d" % (home(5), k, i), tx_id=tx)
+    results = []
+    for tx in txs:
+        try:
+            g.call(XS_TRANSACTION_END, "T", tx_id=tx)
+            results.append("OK")
+        except XsError as e:
+            results.append(e.name)
+    assert results[0] == "OK"
+    assert results[1:] == ["ENOSPC"] * 3, results
+    nodes = int(re.search(r"^nodes (\d+)/", xs.call(XS_CONTROL, "quota", "5")
+                          .decode(), re.M).group(1))
+    assert nodes == base + 20 and nodes <= 30, (base, nodes)
+
+
+# ---------------------------------------------------------------------------
+# 10. Out of descriptors: no spin; a connection limit
+# ---------------------------------------------------------------------------
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_emfile_does_not_spin(xsd_args):
+    d = xsd_args()
+    # Use up the daemon's descriptors with connections it accepts.
+    soft, hard = 64, 64
+    os.system("prlimit --pid %d --nofile=%d:%d" % (d.pid, soft, hard))
+    held = []
+    for _ in range(soft + 8):
+        try:
+            held.append(conftest.connect_unix(d.socket, 0.5))
+        except OSError:
+            break
+    time.sleep(0.5)
+    cpu0 = cpu_seconds(d.pid)
+    time.sleep(2)
+    used = cpu_seconds(d.pid) - cpu0
+    assert used < 0.5, "daemon used %.2f s of CPU in 2 s" % used
+    with open(d.stderr_path) as f:
+        refusals = [l for l in f if "refusing connections" in l]
+    assert 1 <= len(refusals) <= 3, refusals
+    for s in held:
+        s.close()
+    time.sleep(0.3)
+    xs = d.client()
+    xs.write("/after", "ok")
+    assert xs.read("/after") == b"ok"
+
+
+def test_connection_limit(xsd_args):
+    d = xsd_args("--max-connections", "3")
+    cs = [d.client() for _ in range(3)]
+    for c in cs:
+        c.write("/x", "1")
+    extra = conftest.XsRaw(d.socket)
+    assert extra.is_closed(IO_TIMEOUT)
+    extra.close()
+    cs[0].close()
+    d.clients.remove(cs[0])
+    time.sleep(0.2)
+    again = d.client()
+    assert again.read("/x") == b"1"
+    for c in cs[1:]:
+        c.close()
+        d.clients.remove(c)
+
+
+# ---------------------------------------------------------------------------
+# 11. A guest truncating its ring file
+# ---------------------------------------------------------------------------
+def test_truncated_ring_file(xsd, xs, ring_guests):
+    g = ring_guests(5)
+    g.call(XS_WRITE, raw=b"%s/a\0x" % home(5).encode())
+    other = ring_guests(6)
+    os.truncate(g.ring_path, 0)
+    g.notify()
+    time.sleep(0.3)
+    assert xsd.alive()
+    assert other.call(XS_WRITE, raw=b"%s/b\0y" % home(6).encode()) == b"OK\0"
+    xs.write("/dom0-still", "served")
+    with open(xsd.stderr_path) as f:
+        assert "truncated its ring file" in f.read()
