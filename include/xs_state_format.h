@@ -124,6 +124,7 @@
 #define XSS_MAX_PATH 3072		/* XENSTORE_ABS_PATH_MAX */
 #define XSS_MAX_VALUE 4096		/* XENSTORE_PAYLOAD_MAX */
 #define XSS_MAX_PERMS 2048
+#define XSS_MAX_PERM_DOMID 0xffff	/* a domid, as the protocol's perms */
 #define XSS_MAX_TOKEN 4096
 #define XSS_MAX_INPUT (16 + 4096)	/* at most one partial message */
 #define XSS_MAX_OUTPUT (64u << 20)

@@ -189,6 +189,11 @@ get_perms(struct cur *c, uint32_t n, const char *what, struct xss_perms *out)
 	for (i = 0; i < n; i++) {
 		v[i].domid = get_u32(c, what);
 		v[i].access = get_u32(c, what);
+		if (v[i].domid > XSS_MAX_PERM_DOMID) {
+			bad(c, "%s[%u]: domain %u is over %u", what, i,
+			    v[i].domid, XSS_MAX_PERM_DOMID);
+			return false;
+		}
 		if (v[i].access & ~(XSS_PERM_READ | XSS_PERM_WRITE)) {
 			bad(c, "%s[%u] (domain %u): access 0x%x has reserved "
 			    "bits set", what, i, v[i].domid, v[i].access);
