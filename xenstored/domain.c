@@ -204,6 +204,24 @@ domain_introduce(struct xsd *xsd, unsigned int domid, uint64_t gfn,
 	return 0;
 }
 
+/*
+ * Whoever acted for the released domain no longer does: its domid may
+ * come back as another domain (as upstream, XSA-322).
+ */
+static int
+forget_target(const char *key, void *val, void *arg)
+{
+	struct domain *d = val, *gone = arg;
+
+	(void)key;
+	if (d->target != gone->domid)
+		return 0;
+	d->target = PERM_NO_TARGET;
+	if (d->conn)
+		d->conn->target = PERM_NO_TARGET;
+	return 0;
+}
+
 void
 domain_release(struct domain *d)
 {
@@ -229,6 +247,8 @@ domain_release(struct domain *d)
 	if (ret)
 		log_warnx("revoking rights of domain %u: error %d", d->domid,
 			  ret);
+	d->released = ++xsd->releases;
+	hash_foreach(xsd->domains, forget_target, d);
 	watch_fire_special(xsd, "@releaseDomain", d->domid);
 	log_debug("domain %u released", d->domid);
 }

@@ -41,6 +41,7 @@ struct domain {
 	size_t memory;
 	size_t ev_pending;
 	bool memory_warned;		/* soft quota crossing logged */
+	uint64_t released;		/* xsd->releases at its last release */
 	uint32_t features;		/* valid when features_set */
 	bool features_set;
 	bool introduced;

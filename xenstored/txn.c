@@ -96,6 +96,7 @@ txn_new(struct conn *c, uint32_t id, struct txn **out)
 		return ENOMEM;
 	}
 	t->conn = c;
+	t->releases = c->xsd->releases;
 	list_init(&t->entries);
 	list_init(&t->events);
 	/* Ids are never 0 and never in use on this connection. */
@@ -619,6 +620,33 @@ add_children(struct txn *t, struct txn_entry *p)
 	return ret;
 }
 
+/*
+ * A domain released while the transaction ran lost its rights in the
+ * store (tree_forget_domain), but the transaction's copies still name
+ * it: drop those entries (an owner passes to dom0), or a new domain
+ * given the same domid would inherit them (XSA-322).
+ */
+static void
+forget_released(struct txn *t, struct node *n)
+{
+	struct domain *d;
+	unsigned int i, j = 1;
+	bool gone;
+
+	for (i = 0; i < n->nperms; i++) {
+		d = domain_get(t->conn->xsd, n->perms[i].id, false);
+		gone = d && d->domid && d->released > t->releases;
+		if (i == 0) {
+			if (gone)
+				n->perms[0].id = 0;
+		} else if (!gone) {
+			n->perms[j++] = n->perms[i];
+		}
+	}
+	if (n->nperms)
+		n->nperms = j;
+}
+
 static int
 apply(struct txn *t)
 {
@@ -630,8 +658,12 @@ apply(struct txn *t)
 	v = talloc_array(t, struct txn_entry *, t->nentries);
 	if (!v)
 		return ENOMEM;
-	list_for_each(e, &t->entries, link)
+	list_for_each(e, &t->entries, link) {
 		v[n++] = e;
+		if (e->changed && e->node &&
+		    t->releases != t->conn->xsd->releases)
+			forget_released(t, e->node);
+	}
 	qsort(v, n, sizeof(*v), by_depth);
 	/* Removals, deepest first (re-created nodes go and come back). */
 	for (i = n; i-- > 0 && !ret;) {

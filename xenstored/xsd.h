@@ -64,6 +64,7 @@ struct xsd {
 	struct hash *domains;		/* domid text -> struct domain */
 	struct quota_set quota;		/* defaults for new domains */
 	uint32_t next_conn_id;
+	uint64_t releases;		/* domains released so far */
 	unsigned int nconns;
 	unsigned int nsockets;		/* socket connections (opt.max_conns) */
 	int listen_fd;

@@ -353,3 +353,43 @@ def test_flooding_guest_does_not_stall_dom0(xsd, xs, guests):
             run = 1
     print("longest run of one connection's requests: %d" % max(runs))
     assert max(runs) < 50000, max(runs)
+
+
+# ---------------------------------------------------------------------------
+# 8. Domid reuse: nothing of the old domain passes to the new one
+# ---------------------------------------------------------------------------
+def wait_released(xs, domid):
+    deadline = time.monotonic() + IO_TIMEOUT
+    while xs.call(conftest.XS_IS_DOMAIN_INTRODUCED, str(domid)) == b"T\0":
+        assert time.monotonic() < deadline, "dom%d not released" % domid
+        time.sleep(0.02)
+
+
+def test_set_target_dies_with_the_target(xsd, xs, guests):
+    a, b = guests(xsd, 5), guests(xsd, 6)
+    xs.ack(conftest.XS_SET_TARGET, "5", "6")
+    assert b("write data old") == "OK"
+    assert a("read %s/data" % home(6)) == "old"
+    b.kill()                                # dom6 dies
+    wait_released(xs, 6)
+    b2 = guests(xsd, 6)                     # a new domain, same domid
+    assert b2("write private new") == "OK"
+    assert a("read %s/private" % home(6)) == "ERROR EACCES"
+    assert a("write %s/private x" % home(6)) == "ERROR EACCES"
+
+
+def test_transaction_cannot_revive_stale_permissions(xsd, xs, guests):
+    """A transaction gave dom7 rights on a node it creates; dom7 dies and
+    its domid comes back before the commit.  Nothing the transaction
+    touched changed, so it commits, but without the entry for the dead
+    dom7 (the store lost its entries for dom7 at the release too)."""
+    g = guests(xsd, 7)
+    tx = xs.tx_start()
+    xs.write("/fresh", "f", tx=tx)
+    xs.set_perms("/fresh", ["n0", "r7"], tx=tx)
+    g.kill()
+    wait_released(xs, 7)
+    g2 = guests(xsd, 7)
+    xs.tx_end(tx)
+    assert xs.get_perms("/fresh") == [b"n0"]
+    assert g2("read /fresh") == "ERROR EACCES"
