@@ -530,12 +530,21 @@ txn_event_view(struct txn *t, const struct watch_event *ev)
 	if (e)
 		slot = ev->removed ? &e->removal : &e->change;
 	if (slot && *slot) {
-		/* Already queued: who may see it now counts too. */
-		if (!ev->removed)
-			return set_perms(*slot, 1, ev->perms[1],
-					 ev->nperms[1]);
-		talloc_free(ev->removed);
-		return 0;
+		if (ev->removed) {
+			talloc_free(ev->removed);
+			return 0;
+		}
+		/*
+		 * Already queued: who may see it now counts too.  A node
+		 * the transaction created had no permissions before it:
+		 * those it was created with were never visible outside.
+		 */
+		if (!e->base_gen || e->recreated) {
+			ret = set_perms(*slot, 0, ev->perms[1], ev->nperms[1]);
+			if (ret)
+				return ret;
+		}
+		return set_perms(*slot, 1, ev->perms[1], ev->nperms[1]);
 	}
 	te = talloc_zero(t, struct txn_event);
 	if (!te)

@@ -393,3 +393,21 @@ def test_transaction_cannot_revive_stale_permissions(xsd, xs, guests):
     xs.tx_end(tx)
     assert xs.get_perms("/fresh") == [b"n0"]
     assert g2("read /fresh") == "ERROR EACCES"
+
+
+# ---------------------------------------------------------------------------
+# 12. Created and hidden in one transaction: never visible, no event
+# ---------------------------------------------------------------------------
+def test_no_event_for_node_created_hidden_in_transaction(xsd, xs, guests):
+    g = guests(xsd, 5)
+    assert g("watch %s w" % home(5)) == "OK"
+    assert g("wait-event") == "EVENT %s w" % home(5)
+    tx = xs.tx_start()
+    xs.write(home(5) + "/secret", "s", tx=tx)      # inherits n5
+    xs.set_perms(home(5) + "/secret", ["n0"], tx=tx)
+    xs.write(home(5) + "/open", "o", tx=tx)
+    xs.tx_end(tx)
+    # the event for the node it may see comes; none for the hidden one
+    assert g("wait-event") == "EVENT %s/open w" % home(5)
+    assert g("wait-event 0.3") == "TIMEOUT"
+    assert g("read secret") == "ERROR EACCES"
