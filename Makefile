@@ -103,10 +103,13 @@ fuzz: deps-build
 	clang $(FUZZ_FLAGS) -o build/fuzz/fuzz_ring tests/fuzz/fuzz_ring.c \
 		$(FUZZ_XSD_OBJS) build/fuzz/xs-state/libxsstate.a $(LDLIBS)
 	build/fuzz/fuzz_reader -max_total_time=$(FUZZ_SECONDS) \
+		-artifact_prefix=build/fuzz/ \
 		-max_len=65536 build/fuzz/corpus tests/fuzz/corpus
 	build/fuzz/fuzz_wire -max_total_time=$(FUZZ_SECONDS) \
+		-artifact_prefix=build/fuzz/ \
 		-max_len=16384 build/fuzz/corpus-wire tests/fuzz/corpus-wire
 	build/fuzz/fuzz_ring -max_total_time=$(FUZZ_SECONDS) \
+		-artifact_prefix=build/fuzz/ \
 		-max_len=16384 build/fuzz/corpus-ring tests/fuzz/corpus-ring
 
 # Debian packages: build needs the first line, tests and demo the rest.
