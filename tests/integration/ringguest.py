@@ -40,6 +40,7 @@ class RingGuest:
         self.fd = fd
         self.mm = mmap.mmap(fd, PAGE, mmap.MAP_SHARED)
         self.mm[:] = bytes(PAGE)
+        self.words = memoryview(self.mm).cast("I")
         self.ev = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.ev.connect(os.path.join(sim, "evtchn"))
         self.ev.send(struct.pack("=II", domid, port))
@@ -54,6 +55,7 @@ class RingGuest:
         self.req_id = 1
 
     def close(self):
+        self.words.release()
         for f in (self.ev.close, self.mm.close, lambda: os.close(self.fd)):
             try:
                 f()
@@ -61,11 +63,13 @@ class RingGuest:
                 pass
 
     # -- the page ---------------------------------------------------------
+    # The offsets are read and written as whole 32-bit words (the daemon
+    # may look at them at any moment: a torn offset is inconsistent).
     def _u32(self, off):
-        return struct.unpack_from("<I", self.mm, off)[0]
+        return self.words[off // 4]
 
     def _set(self, off, v):
-        struct.pack_into("<I", self.mm, off, v & 0xffffffff)
+        self.words[off // 4] = v & 0xffffffff
 
     def error(self):
         return self._u32(OFF_ERROR)

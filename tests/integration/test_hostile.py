@@ -107,11 +107,10 @@ def test_unread_replies_and_events_stay_bounded(xsd, xs, ring_guests):
     assert xs.read("/dom0-still") == b"served"
 
     # Reconnecting the ring frees the buffers and the watches.
-    g.mm[2068:2072] = (1).to_bytes(4, "little")
+    g._set(2068, 1)                         # connection: reconnect
     g.notify()
     deadline = time.monotonic() + IO_TIMEOUT
-    while int.from_bytes(g.mm[2068:2072], "little") and \
-            time.monotonic() < deadline:
+    while g._u32(2068) and time.monotonic() < deadline:
         g.wait_notify(0.05)
     mem2, _ = domain_memory(xs, 5)
     assert mem2 < 16 * 1024, mem2       # its few nodes only
@@ -411,3 +410,109 @@ def test_no_event_for_node_created_hidden_in_transaction(xsd, xs, guests):
     assert g("wait-event") == "EVENT %s/open w" % home(5)
     assert g("wait-event 0.3") == "TIMEOUT"
     assert g("read secret") == "ERROR EACCES"
+
+
+# ---------------------------------------------------------------------------
+# The worst an unprivileged guest can do with default quotas, at once
+# ---------------------------------------------------------------------------
+def worst_guest(g, seconds):
+    """Every way to make the daemon hold memory, one after the other,
+    each until the daemon refuses; then unread replies and events."""
+    h = home(g.domid)
+    long_dir = h + "/" + "/".join(["d" * 60] * 30)     # ~1.8 KiB path
+    value = "v" * 2048
+    token = "t" * 3900
+    for i in range(128):                               # watches
+        try:
+            g.call(XS_WATCH, h, "%03d%s" % (i, token))
+        except XsError:
+            break
+        while not g.events:
+            g.pull()
+            g.messages_to_events()
+        g.events = []
+    txs = []
+    for _ in range(10):                                # transactions
+        try:
+            txs.append(int(g.call(XS_TRANSACTION_START, "")[:-1]))
+        except XsError:
+            break
+    for k, tx in enumerate(txs):
+        for i in range(1024):
+            try:
+                g.call(XS_WRITE, raw=("%s/t%d-%d\0%s" % (long_dir, k, i,
+                                                         value)).encode(),
+                       tx_id=tx)
+            except XsError:
+                break
+    for i in range(1000):                              # nodes
+        try:
+            g.call(XS_WRITE, raw=("%s/n%d\0%s" % (long_dir, i, value))
+                   .encode())
+        except XsError:
+            break
+    g.inbuf, g.events = b"", []
+    # replies and events never read: every write fires all its watches
+    push_for(g, write_msg(h + "/x", "y"), seconds)
+
+
+def _attack_child(g, seconds, conn):
+    try:
+        worst_guest(g, seconds)
+        conn.send(None)
+    except Exception as e:                  # reported by the parent
+        conn.send(repr(e))
+
+
+def run_worst(xsd, xs, ring_guests, n, seconds):
+    """n guests attack at once, each in its own process (the rings are
+    set up here and inherited); dom0 reads meanwhile."""
+    import multiprocessing
+    ctx = multiprocessing.get_context("fork")
+    gs = [ring_guests(5 + i) for i in range(n)]
+    rss0 = rss_kib(xsd)
+    pipes, ps = [], []
+    for g in gs:
+        a, b = ctx.Pipe()
+        p = ctx.Process(target=_attack_child, args=(g, seconds, b))
+        p.start()
+        pipes.append(a)
+        ps.append(p)
+    ts = ps
+    lat, peak = [], rss0
+    xs.write("/dom0-lat", "x")
+    while any(t.is_alive() for t in ts):
+        lat += read_latencies(xs, 20)
+        peak = max(peak, rss_kib(xsd))
+        time.sleep(0.01)
+    errors = [a.recv() for a in pipes if a.poll()]
+    for p in ps:
+        p.join(IO_TIMEOUT)
+    assert len(errors) == n and not any(errors), errors
+    lat.sort()
+    p99 = lat[int(len(lat) * 0.99)]
+    mems = [domain_memory(xs, g.domid)[0] for g in gs]
+    print("worst case, %d guest(s): daemon RSS %d KiB before, peak %d KiB; "
+          "charged per guest up to %d KiB; dom0 reads %d, p99 %.3f ms, "
+          "max %.3f ms" % (n, rss0, peak, max(mems) // 1024, len(lat),
+                           p99 * 1e3, lat[-1] * 1e3))
+    for m in mems:                          # quota + output limits
+        assert m < 2560 * 1024 + 512 * 1024, m
+    xs.write("/dom0-still", "served")
+    return peak, p99
+
+
+def test_memory_worst_case_one_guest(xsd, xs, ring_guests):
+    peak, p99 = run_worst(xsd, xs, ring_guests, 1, 2.0)
+    if not instrumented():
+        assert peak < 25 * 1024, peak
+        assert p99 < 0.05, p99              # loaded machine: generous
+
+
+def test_memory_worst_case_many_guests(xsd, xs, ring_guests):
+    import signal
+    signal.alarm(conftest.TEST_TIMEOUT * 6)     # ten guests take a while
+    peak, p99 = run_worst(xsd, xs, ring_guests, 10, 2.0)
+    if not instrumented():
+        assert peak < 100 * 1024, peak
+        assert p99 < 0.1, p99
