@@ -154,8 +154,9 @@ demo: deps $(XSD_BIN) $(GUEST_BIN) $(XSS_TOOL)
 	@scripts/demo $(abspath $(XSD_BIN)) $(abspath $(GUEST_BIN)) \
 		$(abspath $(XSS_TOOL))
 
-bench: deps $(XSD_BIN)
+bench: deps $(XSD_BIN) $(GUEST_BIN)
 	@bench/run.sh
+	@bench/fairness.py
 
 clean:
 	rm -rf build xenstored/*.o xenstored/xenstored tests/unit/*.o \
