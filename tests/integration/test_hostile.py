@@ -264,12 +264,24 @@ def test_connection_limit(xsd_args):
     extra.close()
     cs[0].close()
     d.clients.remove(cs[0])
-    time.sleep(0.2)
-    again = d.client()
-    assert again.read("/x") == b"1"
+    assert served_again(d)              # once the daemon saw the close
     for c in cs[1:]:
         c.close()
         d.clients.remove(c)
+    assert served_again(d)              # (for the teardown's check)
+
+
+def served_again(d):
+    deadline = time.monotonic() + IO_TIMEOUT
+    while time.monotonic() < deadline:
+        c = conftest.XsRaw(d.socket)
+        try:
+            return c.read("/x") == b"1"
+        except (conftest.ConnClosed, OSError):
+            time.sleep(0.05)
+        finally:
+            c.close()
+    return False
 
 
 # ---------------------------------------------------------------------------
