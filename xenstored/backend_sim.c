@@ -23,6 +23,7 @@
 
 #include <talloc.h>
 
+#include "accept.h"
 #include "backend.h"
 #include "list.h"
 #include "log.h"
@@ -60,6 +61,7 @@ struct sim {
 	uint32_t next_local;
 	struct list_node chans;
 	struct list_node pages;
+	struct acceptor acc;	/* no spinning out of descriptors */
 };
 
 /*
@@ -213,7 +215,8 @@ accept_event(void *arg, short revents)
 	int fd;
 
 	(void)revents;
-	fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	fd = acceptor_accept(&s->acc, s->listen_fd,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
 	ch = talloc_zero(s, struct sim_chan);
@@ -236,6 +239,7 @@ listener_destroy(struct sim *s)
 {
 	if (sim_guarded == s)
 		sim_guarded = NULL;
+	acceptor_fini(&s->acc);
 	if (s->listen_fd >= 0)
 		close(s->listen_fd);
 	return 0;
@@ -253,6 +257,7 @@ sim_open(struct backend *b)
 	s->b = b;
 	s->listen_fd = -1;
 	s->next_local = 1;
+	acceptor_init(&s->acc, "event channels");
 	list_init(&s->chans);
 	list_init(&s->pages);
 	talloc_set_destructor(s, listener_destroy);

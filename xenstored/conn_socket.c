@@ -9,11 +9,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <talloc.h>
 
+#include "accept.h"
 #include "conn.h"
 #include "log.h"
 #include "loop.h"
@@ -41,46 +41,8 @@ static const struct conn_ops sock_ops = {
 struct listener {
 	struct xsd *xsd;
 	int fd;
-	int reserve;		/* a spare descriptor for running out */
-	time_t logged;		/* last refusal logged (monotonic s) */
-	unsigned int refused;	/* since then */
+	struct acceptor acc;
 };
-
-/* Refusals are logged once per interval, with how many there were. */
-#define REFUSE_LOG_INTERVAL 10
-
-static void
-refused(struct listener *l, const char *why)
-{
-	struct timespec now;
-
-	l->refused++;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (l->logged && now.tv_sec - l->logged < REFUSE_LOG_INTERVAL)
-		return;
-	log_warnx("refusing connections: %s (%u refused)", why, l->refused);
-	l->logged = now.tv_sec ? now.tv_sec : 1;
-	l->refused = 0;
-}
-
-/*
- * Out of descriptors, the pending connection keeps the socket readable
- * and poll would return at once, for ever.  Give the spare descriptor
- * up to take the connection off the queue and close it: the client sees
- * the end of the conversation, the daemon waits for the next one.
- */
-static void
-shed(struct listener *l)
-{
-	int fd;
-
-	if (l->reserve >= 0)
-		close(l->reserve);
-	fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd >= 0)
-		close(fd);
-	l->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
-}
 
 static int
 sock_conn_gone(struct xsd **xsdp)
@@ -99,19 +61,15 @@ accept_event(void *arg, short revents)
 	int fd;
 
 	(void)revents;
-	fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	fd = acceptor_accept(&l->acc, l->fd, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0) {
-		if (errno == EMFILE || errno == ENFILE) {
-			refused(l, strerror(errno));
-			shed(l);
-		} else if (errno != EAGAIN && errno != EINTR &&
-			   errno != ECONNABORTED) {
+		if (errno != EAGAIN && errno != EINTR && errno != EMFILE &&
+		    errno != ENFILE && errno != ECONNABORTED)
 			log_warn("accept");
-		}
 		return;
 	}
 	if (xsd->opt.max_conns && xsd->nsockets >= xsd->opt.max_conns) {
-		refused(l, "connection limit reached");
+		acceptor_refused(&l->acc, "connection limit reached");
 		close(fd);
 		return;
 	}
@@ -135,8 +93,7 @@ static int
 close_listener(struct listener *l)
 {
 	close(l->fd);
-	if (l->reserve >= 0)
-		close(l->reserve);
+	acceptor_fini(&l->acc);
 	return 0;
 }
 
@@ -169,7 +126,7 @@ conn_socket_listen(struct xsd *xsd, const char *path)
 	}
 	l->xsd = xsd;
 	l->fd = fd;
-	l->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	acceptor_init(&l->acc, "connections");
 	talloc_set_destructor(l, close_listener);
 	xsd->listen_fd = fd;
 	return 0;

@@ -77,7 +77,7 @@ account(struct txn *t)
 	t->mem = now;
 }
 
-/* May the transaction hold add more bytes?  0 or ENOMEM. */
+/* May the transaction take add more bytes?  0 or ENOMEM. */
 static int
 mem_check(struct txn *t, size_t add)
 {
@@ -243,7 +243,8 @@ entry(struct txn *t, const char *path, struct txn_entry **out)
 	ret = store_get(t, store_of(t), path, &n);
 	if (ret && ret != ENOENT)
 		return ret;
-	if (mem_check(t, sizeof(*e) + 2 * strlen(path) + (n ? node_mem(n) : 0))) {
+	if (mem_check(t, sizeof(*e) + 2 * strlen(path) +
+			 (n ? node_mem(n) : 0))) {
 		talloc_free(n);
 		return ENOMEM;
 	}

@@ -238,14 +238,33 @@ def test_emfile_does_not_spin(xsd_args):
             held.append(conftest.connect_unix(d.socket, 0.5))
         except OSError:
             break
+    # event channels of would-be guests, likewise, once it is full
+    deadline = time.monotonic() + IO_TIMEOUT
+    while len(os.listdir("/proc/%d/fd" % d.pid)) < soft and \
+            time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)
+    for _ in range(4):
+        e = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        held.append(e)
+        e.connect(os.path.join(d.rundir, "sim", "evtchn"))
+    deadline = time.monotonic() + IO_TIMEOUT
+    while time.monotonic() < deadline:
+        with open(d.stderr_path) as f:
+            if "refusing event channels" in f.read():
+                break
+        time.sleep(0.05)
     time.sleep(0.5)
     cpu0 = cpu_seconds(d.pid)
     time.sleep(2)
     used = cpu_seconds(d.pid) - cpu0
     assert used < 0.5, "daemon used %.2f s of CPU in 2 s" % used
     with open(d.stderr_path) as f:
-        refusals = [l for l in f if "refusing connections" in l]
+        log = f.read().splitlines()
+    refusals = [l for l in log if "refusing connections" in l]
     assert 1 <= len(refusals) <= 3, refusals
+    assert 1 <= len([l for l in log if "refusing event channels" in l]) \
+        <= 3, log
     for s in held:
         s.close()
     time.sleep(0.3)
