@@ -15,9 +15,10 @@
  *   7 u32          the guest scribbles on server_features/error
  * Checks: the daemon never touches memory outside the page (ASan); once
  * it stopped serving the guest (error set) it takes nothing more from
- * the ring until a reconnection; the response queue it fills is never more than a ring
- * ahead of rsp_cons unless the guest made rsp_cons inconsistent; the
- * store stays consistent; nothing leaks (LeakSanitizer).
+ * the ring until a reconnection; the response queue it fills is never
+ * more than a ring ahead of rsp_cons unless the guest made rsp_cons
+ * inconsistent; the store stays consistent; nothing leaks
+ * (LeakSanitizer).
  */
 #include <stdint.h>
 #include <string.h>
