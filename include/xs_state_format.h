@@ -80,6 +80,7 @@
 /* WATCH_DATA */
 #define XSS_WATCH_RELATIVE 0x1u
 #define XSS_WATCH_NO_DEPTH 0xffffffffu
+#define XSS_MAX_WATCH_DEPTH 65535	/* as the WATCH request allows */
 
 /* TRANSACTION_NODE_DATA flags */
 #define XSS_TNODE_EXISTS 0x1u		/* the node exists in the txn view */

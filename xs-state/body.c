@@ -302,6 +302,10 @@ dec_watch(struct cur *c, struct xss_watch *w)
 	path_len = get_u32(c, "path_len");
 	token_len = get_u32(c, "token_len");
 	flags_known(c, w->flags, XSS_WATCH_RELATIVE);
+	if (!c->err && w->depth != XSS_WATCH_NO_DEPTH &&
+	    w->depth > XSS_MAX_WATCH_DEPTH)
+		return bad(c, "depth %u is over %u", w->depth,
+			   XSS_MAX_WATCH_DEPTH);
 	in_range(c, path_len, 2, PATH_FIELD, "path_len");
 	in_range(c, token_len, 1, XSS_MAX_TOKEN + 1, "token_len");
 	w->path = get_path(c, path_len, "path", true);

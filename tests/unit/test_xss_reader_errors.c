@@ -368,6 +368,19 @@ test_watch_fields(void **state)
 	expect_at(ctx, im, DOM_NEXT, "WATCH_DATA", "reserved flags 0x00000002 "
 		  "set (flags 0x00000002)");
 
+	/* Depths as WATCH allows them, or none. */
+	im = img_lu_dom(ctx, false);
+	w.flags = 0;
+	w.depth = 65536;
+	assert_int_equal(xss_write_watch(im->w, &w), 0);
+	expect_at(ctx, im, DOM_NEXT, "WATCH_DATA", "depth 65536 is over 65535");
+	w.depth = 0x80000000u;
+	im = img_lu_dom(ctx, false);
+	assert_int_equal(xss_write_watch(im->w, &w), 0);
+	expect_at(ctx, im, DOM_NEXT, "WATCH_DATA",
+		  "depth 2147483648 is over 65535");
+	w.depth = 0;
+
 	im = img_lu_dom(ctx, false);
 	w.flags = 0;
 	w.path = "local/domain/5";
