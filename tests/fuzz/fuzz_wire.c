@@ -8,6 +8,8 @@
  *   bit 0       the client is dom0's tool (privileged), else domain 5
  *   bit 1       the transport takes at most 7 octets per send
  *   bits 2..7   the transport hands over 1 + 4 * (bits) octets per recv
+ * CONTROL commands that would write files are turned into unknown
+ * types first.
  * Checks: every message the daemon sends is framed (a header, at most
  * 4096 octets of payload), the store stays consistent, and nothing
  * leaks when the daemon goes (LeakSanitizer).  Built and run by
@@ -83,6 +85,43 @@ static const struct conn_ops wire_ops = {
 	.drain = true,
 };
 
+/*
+ * CONTROL commands that write files (dump-state, logfile, memreport)
+ * must not run with whatever path the fuzzer makes up: walk the stream
+ * as the daemon frames it and turn every CONTROL but the harmless ones
+ * into an unknown type.
+ */
+static void
+defuse_control(uint8_t *p, size_t len)
+{
+	static const char *const safe[] = { "quota", "quota-soft", "check",
+					    "help", "print" };
+	struct xsd_sockmsg h;
+	size_t off = 0, i;
+	bool ok;
+
+	while (len - off >= sizeof(h)) {
+		memcpy(&h, p + off, sizeof(h));
+		if (h.len > XENSTORE_PAYLOAD_MAX)
+			return;
+		if (h.type == XS_CONTROL) {
+			ok = false;
+			for (i = 0; i < sizeof(safe) / sizeof(safe[0]); i++)
+				if (len - off - sizeof(h) > strlen(safe[i]) &&
+				    !memcmp(p + off + sizeof(h), safe[i],
+					    strlen(safe[i]) + 1))
+					ok = true;
+			if (!ok) {
+				h.type = XS_TYPE_COUNT + 1000;
+				memcpy(p + off, &h, sizeof(h));
+			}
+		}
+		off += sizeof(h) + h.len;
+		if (off > len)
+			return;
+	}
+}
+
 static int
 mark_gone(bool **flag)
 {
@@ -97,6 +136,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct xsd *xsd;
 	struct conn *c;
 	bool **sentinel, gone = false;
+	uint8_t *copy;
 	unsigned int rounds;
 
 	if (!quiet) {
@@ -106,7 +146,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	memset(&feed, 0, sizeof(feed));
-	feed.p = data + 1;
+	copy = malloc(size);
+	CHECK(copy);
+	memcpy(copy, data, size);
+	defuse_control(copy + 1, size - 1);
+	feed.p = copy + 1;
 	feed.left = size - 1;
 	feed.chunk = 1 + 4 * (size_t)(data[0] >> 2);
 	feed.short_sends = data[0] & 2;
@@ -128,5 +172,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	fuzz_check(xsd);
 	talloc_free(xsd);
+	free(copy);
 	return 0;
 }
