@@ -109,20 +109,34 @@ $(O)/tests/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(XSD_OBJS) \
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(XSD_OBJS) $(XSS_LIB) $(LDLIBS) \
 		-lcmocka
 
-# libFuzzer harness for the image reader (clang); FUZZ_SECONDS bounds it.
+# libFuzzer harnesses (clang), FUZZ_SECONDS each: the image reader, the
+# wire parser and the ring consumer (the last two on the daemon's code).
 FUZZ_SECONDS ?= 60
+FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -std=gnu11 \
+	-D_GNU_SOURCE -Iinclude -Ixs-state -Ixenstored -Itests/unit
+FUZZ_XSD_OBJS := $(XSD_SRCS:%.c=build/fuzz/%.o)
 fuzz: deps-build
 	scripts/ensure-packages clang libclang-rt-14-dev
 	$(MAKE) O=build/fuzz CC=clang CFLAGS="-O1 -g" \
 		EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
-		build/fuzz/xs-state/libxsstate.a
-	@mkdir -p build/fuzz/corpus
-	clang -O1 -g -fsanitize=fuzzer,address,undefined -std=gnu11 \
-		-D_GNU_SOURCE -Iinclude -Ixs-state -Itests/unit \
-		-o build/fuzz/fuzz_reader tests/fuzz/fuzz_reader.c \
+		build/fuzz/xs-state/libxsstate.a $(FUZZ_XSD_OBJS)
+	@mkdir -p build/fuzz/corpus build/fuzz/corpus-wire \
+		build/fuzz/corpus-ring
+	clang $(FUZZ_FLAGS) -o build/fuzz/fuzz_reader tests/fuzz/fuzz_reader.c \
 		build/fuzz/xs-state/libxsstate.a -ltalloc
+	clang $(FUZZ_FLAGS) -o build/fuzz/fuzz_wire tests/fuzz/fuzz_wire.c \
+		$(FUZZ_XSD_OBJS) build/fuzz/xs-state/libxsstate.a $(LDLIBS)
+	clang $(FUZZ_FLAGS) -o build/fuzz/fuzz_ring tests/fuzz/fuzz_ring.c \
+		$(FUZZ_XSD_OBJS) build/fuzz/xs-state/libxsstate.a $(LDLIBS)
 	build/fuzz/fuzz_reader -max_total_time=$(FUZZ_SECONDS) \
+		-artifact_prefix=build/fuzz/ \
 		-max_len=65536 build/fuzz/corpus tests/fuzz/corpus
+	build/fuzz/fuzz_wire -max_total_time=$(FUZZ_SECONDS) \
+		-artifact_prefix=build/fuzz/ \
+		-max_len=16384 build/fuzz/corpus-wire tests/fuzz/corpus-wire
+	build/fuzz/fuzz_ring -max_total_time=$(FUZZ_SECONDS) \
+		-artifact_prefix=build/fuzz/ \
+		-max_len=16384 build/fuzz/corpus-ring tests/fuzz/corpus-ring
 
 # -- install and package -------------------------------------------
 # Installed names do not clash with Debian's xen-utils files: the
@@ -262,6 +276,7 @@ demo: deps $(XSD_BIN) $(GUEST_BIN) $(XSS_TOOL)
 
 bench: deps $(XSD_BIN) $(GUEST_BIN) $(MANY_BIN)
 	@bench/run.sh
+	@bench/fairness.py
 	@$(PY) bench/lu.py
 	@$(PY) bench/migrate.py
 

@@ -147,6 +147,7 @@ struct xss_live_update {
 struct xss_owner {
 	uint32_t domid;
 	uint32_t nodes;			/* nodes it owns */
+	uint64_t bytes;			/* what they take (its memory quota) */
 };
 
 struct xss_store_fd {

@@ -76,7 +76,7 @@
 #define XSS_REMOVED_FIXED 8
 #define XSS_LIVE_UPDATE_FIXED 24
 #define XSS_STORE_FD_FIXED 16
-#define XSS_OWNER_LEN 8			/* domid u32, nodes u32 */
+#define XSS_OWNER_LEN 16		/* domid u32, nodes u32, bytes u64 */
 #define XSS_MAX_OWNERS 65536
 #define XSS_PERM_LEN 8			/* domid u32, access u32 */
 
@@ -87,6 +87,7 @@
 /* WATCH_DATA */
 #define XSS_WATCH_RELATIVE 0x1u
 #define XSS_WATCH_NO_DEPTH 0xffffffffu
+#define XSS_MAX_WATCH_DEPTH 65535	/* as the WATCH request allows */
 
 /* TRANSACTION_NODE_DATA flags */
 #define XSS_TNODE_EXISTS 0x1u		/* the node exists in the txn view */
@@ -133,6 +134,7 @@
 #define XSS_MAX_PATH 3072		/* XENSTORE_ABS_PATH_MAX */
 #define XSS_MAX_VALUE 4096		/* XENSTORE_PAYLOAD_MAX */
 #define XSS_MAX_PERMS 2048
+#define XSS_MAX_PERM_DOMID 0xffff	/* a domid, as the protocol's perms */
 #define XSS_MAX_TOKEN 4096
 #define XSS_MAX_INPUT (1u << 20)	/* whole requests, then a partial */
 #define XSS_MAX_PARTIAL (16 + 4096 - 1)	/* the rest of one message */

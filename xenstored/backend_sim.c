@@ -22,6 +22,8 @@
 #include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,7 @@
 
 #include <talloc.h>
 
+#include "accept.h"
 #include "backend.h"
 #include "fdlimit.h"
 #include "hash.h"
@@ -71,7 +74,117 @@ struct sim {
 	struct hash *bound;	/* "<local>" -> bound channel */
 	struct hash *doms;	/* "<domid>" -> its newest bound channel */
 	bool closing;		/* being freed: indexes go with it */
+	struct acceptor acc;	/* no spinning out of descriptors */
+	struct list_node pages;	/* struct sim_page, for the SIGBUS guard */
+	struct hash *page_of;	/* "<domid>" -> struct sim_page */
 };
+
+/* A mapped ring page (no descriptor: the mapping holds the file). */
+struct sim_page {
+	struct list_node link;
+	struct sim *sim;
+	unsigned int domid;
+	char key[HASH_KEY_UINT];
+	void *page;
+	volatile sig_atomic_t lost;	/* file truncated: page replaced */
+	bool warned;
+};
+
+/*
+ * A guest may truncate its ring file while the daemon has it mapped, and
+ * touching the page then raises SIGBUS.  Checking the size first leaves
+ * a window, so the mapping is guarded instead: the handler puts an
+ * empty private page in place of the lost one and the access that
+ * faulted goes on.  The guest is no longer served (see chan_event).
+ * One simulated backend per process: the handler finds it here.
+ */
+static struct sim *sim_guarded;
+
+static void
+sigbus_guard(int sig, siginfo_t *si, void *ctx)
+{
+	uintptr_t a = (uintptr_t)si->si_addr;
+	struct sim_page *p;
+
+	(void)ctx;
+	if (sim_guarded) {
+		list_for_each(p, &sim_guarded->pages, link) {
+			if (a - (uintptr_t)p->page >= PAGE_SIZE)
+				continue;
+			if (mmap(p->page, PAGE_SIZE, PROT_READ | PROT_WRITE,
+				 MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1,
+				 0) == MAP_FAILED)
+				break;
+			p->lost = 1;
+			return;
+		}
+	}
+	/* Not a ring page: die of it as before. */
+	signal(sig, SIG_DFL);
+}
+
+static int
+guard_pages(struct sim *s)
+{
+	struct sigaction sa = { .sa_sigaction = sigbus_guard,
+				.sa_flags = SA_SIGINFO };
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, NULL) < 0)
+		return -1;
+	sim_guarded = s;
+	return 0;
+}
+
+static int
+page_destroy(struct sim_page *p)
+{
+	list_del(&p->link);
+	if (!p->sim->closing && hash_get(p->sim->page_of, p->key) == p)
+		hash_del(p->sim->page_of, p->key);
+	munmap(p->page, PAGE_SIZE);
+	return 0;
+}
+
+/* Remember a mapped page, for the guard and for page_intact. */
+static int
+track_page(struct sim *s, unsigned int domid, void *page)
+{
+	struct sim_page *p = talloc_zero(s, struct sim_page);
+
+	if (!p)
+		return ENOMEM;
+	p->sim = s;
+	p->domid = domid;
+	p->page = page;
+	hash_key_uint(p->key, domid);
+	if (hash_put(s->page_of, p->key, p)) {
+		talloc_free(p);
+		return ENOMEM;
+	}
+	list_add_tail(&s->pages, &p->link);
+	talloc_set_destructor(p, page_destroy);
+	return 0;
+}
+
+/*
+ * Is the domain's ring page still the file's?  A page the guard had to
+ * replace is not: that guest is no longer served (said once).
+ */
+static bool
+page_intact(struct sim *s, unsigned int domid)
+{
+	char key[HASH_KEY_UINT];
+	struct sim_page *p = hash_get(s->page_of, hash_key_uint(key, domid));
+
+	if (!p || !p->lost)
+		return true;
+	if (!p->warned)
+		log_warnx("sim: dom%u truncated its ring file; no longer "
+			  "served", domid);
+	p->warned = true;
+	return false;
+}
 
 /* Drop ch from an index, unless a newer channel took its key. */
 static void
@@ -212,7 +325,7 @@ chan_event(void *arg, short revents)
 			chan_dead(ch);
 		return;
 	}
-	if (ch->local)
+	if (ch->local && page_intact(ch->sim, ch->domid))
 		backend_port_fired(ch->sim->b->xsd, ch->local);
 }
 
@@ -224,7 +337,9 @@ accept_event(void *arg, short revents)
 	int fd;
 
 	(void)revents;
-	fd = fdlimit_accept(s->b->xsd, s->listen_fd, "event channel");
+	fd = acceptor_accept(&s->acc, s->listen_fd,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+	fdlimit_accepted(s->b->xsd, fd, "event channel");
 	if (fd < 0)
 		return;
 	ch = talloc_zero(s, struct sim_chan);
@@ -245,6 +360,9 @@ static int
 listener_destroy(struct sim *s)
 {
 	s->closing = true;
+	if (sim_guarded == s)
+		sim_guarded = NULL;
+	acceptor_fini(&s->acc);
 	if (s->listen_fd >= 0)
 		close(s->listen_fd);
 	return 0;
@@ -260,13 +378,17 @@ sim_new(struct backend *b)
 	s->b = b;
 	s->listen_fd = -1;
 	s->next_local = 1;
+	acceptor_init(&s->acc, "event channels");
+	list_init(&s->pages);
 	talloc_set_destructor(s, listener_destroy);
 	s->unbound = hash_new(s);
 	s->bound = hash_new(s);
 	s->doms = hash_new(s);
+	s->page_of = hash_new(s);
 	b->priv = s;
 	s->dir = talloc_asprintf(s, "%s/sim", b->xsd->opt.rundir);
-	if (!s->unbound || !s->bound || !s->doms || !s->dir)
+	if (!s->unbound || !s->bound || !s->doms || !s->page_of || !s->dir ||
+	    guard_pages(s))
 		return NULL;
 	return s;
 }
@@ -345,6 +467,11 @@ sim_map_page(struct sim *s, unsigned int domid, void **page)
 	close(fd);
 	if (p == MAP_FAILED)
 		return err;
+	err = track_page(s, domid, p);
+	if (err) {
+		munmap(p, PAGE_SIZE);
+		return err;
+	}
 	*page = p;
 	return 0;
 }
@@ -401,9 +528,14 @@ sim_dom0_ring(struct backend *b, void **page, uint32_t *remote)
 static void
 sim_unmap(struct backend *b, unsigned int domid, void *page)
 {
-	(void)b;
-	(void)domid;
-	munmap(page, PAGE_SIZE);
+	struct sim *s = b->priv;
+	char key[HASH_KEY_UINT];
+	struct sim_page *p = hash_get(s->page_of, hash_key_uint(key, domid));
+
+	if (p && p->page == page)
+		talloc_free(p);		/* unmaps */
+	else
+		munmap(page, PAGE_SIZE);
 }
 
 static int
@@ -535,6 +667,10 @@ sim_restore_domain(struct backend *b, unsigned int domid, uint64_t gfn,
 	    st.st_size == PAGE_SIZE)
 		p = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
 			 page_fd, 0);
+	if (p != MAP_FAILED && track_page(s, domid, p)) {
+		munmap(p, PAGE_SIZE);
+		return ENOMEM;
+	}
 	if (p != MAP_FAILED) {
 		*page = p;
 	} else {

@@ -6,6 +6,15 @@
  * protocol specification demands.  Complete messages go to proto.c in the
  * order received; whatever is left is kept in conn->in.  Output is queued
  * in conn->out and sent as soon as the transport takes it.
+ *
+ * Nobody gets the daemon to itself: a connection handles at most
+ * CONN_BUDGET requests per loop turn, then waits on xsd->busy while the
+ * others get their turn and the output is flushed.  Both buffers are
+ * charged to the connection's domain and given back when they empty.
+ * Events a guest causes are charged to that guest, not to the privileged
+ * connection that has to take them: marks record where they end in the
+ * output stream, and the guest is not read while too many wait
+ * (docs/protocol.md, "Memory accounting").
  */
 #include <errno.h>
 #include <poll.h>
@@ -27,12 +36,39 @@
 
 #define READ_CHUNK XSD_RBUF_SIZE
 #define HDR_SIZE sizeof(struct xsd_sockmsg)
+/* Emptied buffers larger than this are given back. */
+#define BUF_KEEP 0u	/* all: an idle connection holds no buffer */
+
+/* Where the events a guest caused end in a connection's output. */
+struct out_mark {
+	struct list_node link;		/* conn->marks */
+	uint64_t end;			/* conn->out_queued after them */
+	struct domain *cause;		/* domains are never freed */
+	size_t bytes;
+};
 
 static void conn_event(void *arg, short revents);
+static void release_marks(struct conn *c, bool all);
+
+/* Bring the domain's charge for this connection's buffers up to date. */
+static void
+charge_buffers(struct conn *c)
+{
+	size_t now = c->in_size + c->out_size;
+
+	if (c->domain && now != c->charged)
+		domain_mem_add(c->domain, (ssize_t)now - (ssize_t)c->charged);
+	c->charged = now;
+}
 
 static int
 conn_destroy(struct conn *c)
 {
+	release_marks(c, true);
+	talloc_free(c->in);
+	talloc_free(c->out);
+	c->in_size = c->out_size = 0;
+	charge_buffers(c);
 	if (c->domain && c->domain->conn == c)
 		c->domain->conn = NULL;
 	c->blocked = false;	/* its children go next: nothing to resume */
@@ -40,6 +76,7 @@ conn_destroy(struct conn *c)
 		close(c->passed_fd);
 	list_del(&c->link);
 	list_del(&c->flush_link);
+	list_del(&c->busy_link);
 	c->xsd->nconns--;
 	if (c->fd >= 0)
 		close(c->fd);
@@ -65,6 +102,8 @@ conn_new(struct xsd *xsd, const struct conn_ops *ops, int fd,
 	list_init(&c->watches);
 	list_init(&c->txns);
 	list_init(&c->flush_link);
+	list_init(&c->busy_link);
+	list_init(&c->marks);
 	list_add_tail(&xsd->conns, &c->link);
 	xsd->nconns++;
 	talloc_set_destructor(c, conn_destroy);
@@ -96,14 +135,26 @@ grow(struct conn *c, uint8_t **buf, size_t *size, size_t need)
 
 	while (n < need)
 		n *= 2;
-	if (n == *size)
+	if (n <= *size)
 		return 0;
 	p = talloc_realloc_size(c, *buf, n);
 	if (!p)
 		return ENOMEM;
 	*buf = p;
 	*size = n;
+	charge_buffers(c);
 	return 0;
+}
+
+/* An emptied buffer goes back unless it is small. */
+static void
+shrink(struct conn *c, uint8_t **buf, size_t *size)
+{
+	if (*size <= BUF_KEEP)
+		return;
+	TALLOC_FREE(*buf);
+	*size = 0;
+	charge_buffers(c);
 }
 
 static ssize_t
@@ -222,6 +273,8 @@ conn_internal(struct xsd *xsd)
 	c->domain = domain_get(xsd, 0, true);
 	list_init(&c->link);
 	list_init(&c->flush_link);
+	list_init(&c->busy_link);
+	list_init(&c->marks);
 	list_init(&c->watches);
 	list_init(&c->txns);
 	snprintf(c->name, sizeof(c->name), "xenstored");
@@ -243,6 +296,8 @@ conn_fail(struct conn *c, unsigned int error, const char *why)
 	trace("%s FAIL %u %s\n", c->name, error, why);
 	c->out_off = c->out_len = c->out_partial = 0;
 	c->in_len = 0;
+	release_marks(c, true);
+	list_del(&c->busy_link);
 	if (c->ops->fail) {
 		c->ops->fail(c, error);
 		return;
@@ -263,9 +318,16 @@ conn_reset(struct conn *c)
 		txn_end(t, false);
 	c->in_len = 0;
 	c->out_off = c->out_len = c->out_partial = 0;
+	release_marks(c, true);
+	TALLOC_FREE(c->in);
+	TALLOC_FREE(c->out);
+	c->in_size = c->out_size = 0;
+	charge_buffers(c);
 	list_del(&c->flush_link);
+	list_del(&c->busy_link);
 	c->closing = false;
 	c->ignored = false;
+	c->stalled = false;
 	if (c->blocked)
 		conn_unblock(c);
 }
@@ -307,6 +369,64 @@ out_sent(struct conn *c, size_t n)
 	}
 }
 
+/* May the connection take another request now? */
+static bool
+may_take(const struct conn *c)
+{
+	if (c->closing || c->ignored || c->blocked)
+		return false;
+	if (c->privileged)
+		return true;
+	return c->out_len - c->out_off < CONN_BACKLOG &&
+	       c->domain->ev_pending < CONN_CAUSED_MAX;
+}
+
+/* A stalled connection that may go on again gets a turn. */
+static void
+wake(struct conn *c)
+{
+	if (!c->stalled || !may_take(c))
+		return;
+	c->stalled = false;
+	if (list_empty(&c->busy_link))
+		list_add_tail(&c->xsd->busy, &c->busy_link);
+}
+
+/*
+ * The guest-caused events that have been sent (all: the output is
+ * gone) are no longer the guest's; a guest waiting for that goes on.
+ */
+static void
+release_marks(struct conn *c, bool all)
+{
+	struct out_mark *m, *tmp;
+	struct domain *d;
+
+	list_for_each_safe(m, tmp, &c->marks, link) {
+		if (!all && m->end > c->out_sent)
+			break;
+		d = m->cause;
+		d->ev_pending -= m->bytes;
+		domain_mem_add(d, -(ssize_t)m->bytes);
+		domain_mem_add(c->domain, -(ssize_t)sizeof(*m));
+		c->out_foreign -= m->bytes;
+		list_del(&m->link);
+		talloc_free(m);
+		if (d->conn && d->ev_pending < CONN_CAUSED_MAX)
+			wake(d->conn);
+	}
+}
+
+
+/* Queued bytes, less the guest-caused events among them (some of those
+ * may have gone out in part). */
+static size_t
+own_backlog(const struct conn *c)
+{
+	size_t backlog = c->out_len - c->out_off;
+
+	return backlog > c->out_foreign ? backlog - c->out_foreign : 0;
+}
 
 int
 conn_queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id,
@@ -318,7 +438,7 @@ conn_queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id,
 		return 0;
 	if (c->out_off && c->out_off == c->out_len)
 		c->out_off = c->out_len = 0;
-	if (c->out_len - c->out_off + HDR_SIZE + len > XSD_OUT_MAX) {
+	if (own_backlog(c) + HDR_SIZE + len > XSD_OUT_MAX) {
 		/* A client that never reads must not eat all memory. */
 		conn_fail(c, XENSTORE_ERROR_COMM, "unread output over limit");
 		return ENOSPC;
@@ -331,9 +451,52 @@ conn_queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id,
 	if (len)
 		memcpy(c->out + c->out_len + HDR_SIZE, data, len);
 	c->out_len += HDR_SIZE + len;
+	c->out_queued += HDR_SIZE + len;
 	trace_msg("OUT", c->name, type, req_id, tx_id, data, (uint32_t)len);
 	if (list_empty(&c->flush_link))
 		list_add_tail(&c->xsd->flush, &c->flush_link);
+	return 0;
+}
+
+int
+conn_queue_event(struct conn *c, const void *data, size_t len)
+{
+	struct domain *cause = c->xsd->cause;
+	struct out_mark *m;
+	int ret;
+
+	if (c->closing || c->ignored)
+		return 0;
+	if (!c->privileged &&
+	    c->out_len - c->out_off + HDR_SIZE + len > CONN_EVENTS_MAX) {
+		/* It does not read: it only loses its own events. */
+		if (!c->dropped++)
+			log_warnx("%s: output over %u bytes, dropping watch "
+				  "events", c->name, CONN_EVENTS_MAX);
+		trace("%s DROP event\n", c->name);
+		return ENOSPC;
+	}
+	ret = conn_queue(c, XS_WATCH_EVENT, 0, 0, data, len);
+	if (ret || !cause || !c->privileged)
+		return ret;
+	/* Charge the guest, at the privileged connection's end. */
+	m = list_empty(&c->marks) ? NULL
+		: list_entry(c->marks.prev, struct out_mark, link);
+	if (!m || m->cause != cause) {
+		m = talloc_zero(c, struct out_mark);
+		if (!m) {
+			conn_fail(c, XENSTORE_ERROR_COMM, "out of memory");
+			return ENOMEM;
+		}
+		m->cause = cause;
+		list_add_tail(&c->marks, &m->link);
+		domain_mem_add(c->domain, (ssize_t)sizeof(*m));
+	}
+	m->end = c->out_queued;
+	m->bytes += HDR_SIZE + len;
+	c->out_foreign += HDR_SIZE + len;
+	cause->ev_pending += HDR_SIZE + len;
+	domain_mem_add(cause, (ssize_t)(HDR_SIZE + len));
 	return 0;
 }
 
@@ -355,20 +518,23 @@ conn_flush(struct conn *c)
 		}
 		out_sent(c, (size_t)n);
 		c->out_off += (size_t)n;
+		c->out_sent += (size_t)n;
 	}
+	release_marks(c, false);
 	if (c->out_off == c->out_len) {
 		/* Idle connections hold no buffers (thousands of guests). */
 		c->out_off = c->out_len = c->out_partial = 0;
-		TALLOC_FREE(c->out);
-		c->out_size = 0;
+		shrink(c, &c->out, &c->out_size);
 		list_del(&c->flush_link);
 		if (c->closing) {
 			conn_close(c, "closed after error");
 			return;
 		}
 		update_events(c);
+		wake(c);
 		return;
 	}
+	wake(c);
 	/* Keep the unsent tail at the front once it is most of the buffer. */
 	if (c->out_off > c->out_size / 2) {
 		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
@@ -392,16 +558,18 @@ conn_flush_all(struct xsd *xsd)
 }
 
 /*
- * Handle every complete message in buf[0..len).  Returns the number of
- * bytes consumed, or -1 when the connection must be dropped.
+ * Handle the complete messages in buf[0..len) while the budget lasts and
+ * the connection may take them.  Returns the number of bytes consumed,
+ * or -1 when a header announces an oversized payload.
  */
 static ssize_t
-conn_parse(struct conn *c, const uint8_t *buf, size_t len)
+conn_parse(struct conn *c, const uint8_t *buf, size_t len,
+	   unsigned int *budget)
 {
 	struct xsd_sockmsg h;
 	size_t off = 0;
 
-	while (len - off >= HDR_SIZE && !c->closing && !c->blocked) {
+	while (len - off >= HDR_SIZE && *budget && may_take(c)) {
 		memcpy(&h, buf + off, HDR_SIZE);
 		if (h.len > XENSTORE_PAYLOAD_MAX) {
 			log_warnx("%s: message announces a payload of %u bytes", c->name,
@@ -412,44 +580,31 @@ conn_parse(struct conn *c, const uint8_t *buf, size_t len)
 			break;
 		proto_handle(c, &h, buf + off + HDR_SIZE);
 		off += HDR_SIZE + h.len;
+		(*budget)--;
 	}
 	return (ssize_t)off;
 }
 
-/* One recv and the messages it completes.  False: stop reading. */
+/*
+ * Handle what buf[0..len) completes and keep the rest in c->in (buf is
+ * c->in or the shared read buffer).  False: the connection failed.
+ */
 static bool
-conn_read_once(struct conn *c)
+conn_consume(struct conn *c, const uint8_t *buf, size_t len,
+	     unsigned int *budget)
 {
-	uint8_t *rbuf = c->xsd->rbuf, *buf;
-	ssize_t n, used;
-	size_t len;
+	ssize_t used = conn_parse(c, buf, len, budget);
 
-	n = c->ops->recv(c, rbuf, READ_CHUNK);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return false;
-	if (n <= 0) {
-		conn_close(c, n ? "read error" : "end of file");
-		return false;
-	}
-	if (c->in_len) {
-		if (grow(c, &c->in, &c->in_size, c->in_len + (size_t)n)) {
-			conn_fail(c, XENSTORE_ERROR_COMM, "out of memory");
-			return false;
-		}
-		memcpy(c->in + c->in_len, rbuf, (size_t)n);
-		buf = c->in;
-		len = c->in_len + (size_t)n;
-	} else {
-		buf = rbuf;
-		len = (size_t)n;
-	}
-	used = conn_parse(c, buf, len);
 	if (used < 0) {
 		conn_fail(c, XENSTORE_ERROR_PROTO, "payload over 4096 bytes");
 		return false;
 	}
+	if (c->closing || c->ignored) {
+		c->in_len = 0;
+		return false;
+	}
 	len -= (size_t)used;
-	if (len && grow(c, &c->in, &c->in_size, len)) {
+	if (buf != c->in && len && grow(c, &c->in, &c->in_size, len)) {
 		conn_fail(c, XENSTORE_ERROR_COMM, "out of memory");
 		return false;
 	}
@@ -460,35 +615,89 @@ conn_read_once(struct conn *c)
 		c->in_size = 0;
 	}
 	c->in_len = len;
-	return !c->closing && !c->ignored;
+	if (!len)
+		shrink(c, &c->in, &c->in_size);
+	return true;
+}
+
+/* Stop here?  Then remember why: output to drain, or the turn is over. */
+static bool
+conn_pause(struct conn *c, unsigned int budget)
+{
+	if (!may_take(c)) {
+		c->stalled = !c->closing && !c->ignored;
+		return true;
+	}
+	if (!budget) {
+		if (list_empty(&c->busy_link))
+			list_add_tail(&c->xsd->busy, &c->busy_link);
+		return true;
+	}
+	return false;
 }
 
 void
 conn_read(struct conn *c)
 {
+	unsigned int budget = CONN_BUDGET;
+	uint8_t *rbuf = c->xsd->rbuf;
+	bool first = true;
+	ssize_t n;
+
+	list_del(&c->busy_link);
+	c->stalled = false;
 	if (c->blocked)
-		return;
-	while (conn_read_once(c) && c->ops->drain && !c->blocked)
-		;
+		return;		/* conn_unblock gives it its turn */
+	for (;;) {
+		if (c->in_len && !conn_consume(c, c->in, c->in_len, &budget))
+			return;
+		if (conn_pause(c, budget))
+			return;
+		if (!first && !c->ops->drain)
+			return;
+		first = false;
+		n = c->ops->recv(c, rbuf, READ_CHUNK);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			conn_close(c, n ? "read error" : "end of file");
+			return;
+		}
+		if (c->in_len) {
+			if (grow(c, &c->in, &c->in_size,
+				 c->in_len + (size_t)n)) {
+				conn_fail(c, XENSTORE_ERROR_COMM,
+					  "out of memory");
+				return;
+			}
+			memcpy(c->in + c->in_len, rbuf, (size_t)n);
+			c->in_len += (size_t)n;
+			continue;
+		}
+		if (!conn_consume(c, rbuf, (size_t)n, &budget))
+			return;
+	}
+}
+
+void
+conn_run_busy(struct xsd *xsd)
+{
+	struct list_node *h = &xsd->busy, *p;
+	unsigned int n = 0;
+
+	/* One turn each for those waiting now; the next turn for the rest. */
+	for (p = h->next; p != h; p = p->next)
+		n++;
+	while (n-- && !list_empty(h))
+		conn_read(list_entry(h->next, struct conn, busy_link));
 }
 
 void
 conn_process_input(struct conn *c)
 {
-	ssize_t used;
-
-	if (!c->in_len || c->blocked || c->closing || c->ignored)
-		return;
-	used = conn_parse(c, c->in, c->in_len);
-	if (used < 0) {
-		conn_fail(c, XENSTORE_ERROR_PROTO, "payload over 4096 bytes");
-		return;
-	}
-	/* A handler may have reset the connection (and its input). */
-	if ((size_t)used > c->in_len)
-		used = (ssize_t)c->in_len;
-	memmove(c->in, c->in + used, c->in_len - (size_t)used);
-	c->in_len -= (size_t)used;
+	/* Its turn comes with the others' (conn_run_busy). */
+	if (c->in_len && list_empty(&c->busy_link))
+		list_add_tail(&c->xsd->busy, &c->busy_link);
 }
 
 void

@@ -28,8 +28,22 @@ struct conn;
 struct domain;
 struct loop_io;
 
-/* Queued output beyond this closes the connection. */
+/*
+ * Queued output beyond this closes the connection (a privileged client
+ * that never reads); events a guest caused do not count (see below).
+ */
 #define XSD_OUT_MAX (64u * 1024 * 1024)
+/* Requests a connection may have handled per loop turn (fairness). */
+#define CONN_BUDGET 16u
+/* An unprivileged connection takes no request while this much waits. */
+#define CONN_BACKLOG (64u * 1024)
+/* Events for an unprivileged connection are dropped beyond this. */
+#define CONN_EVENTS_MAX (256u * 1024)
+/*
+ * A guest whose events wait unread in privileged connections' output,
+ * this much or more, is not read until they have been taken.
+ */
+#define CONN_CAUSED_MAX (256u * 1024)
 
 struct conn_ops {
 	const char *kind;
@@ -51,6 +65,7 @@ struct conn_ops {
 struct conn {
 	struct list_node link;		/* xsd->conns */
 	struct list_node flush_link;	/* xsd->flush while out is non-empty */
+	struct list_node busy_link;	/* xsd->busy: input left at turn end */
 	struct xsd *xsd;
 	const struct conn_ops *ops;
 	struct loop_io *io;
@@ -68,6 +83,12 @@ struct conn {
 	uint8_t *out;			/* queued bytes: out[out_off..out_len) */
 	size_t out_off, out_len, out_size;
 	size_t out_partial;		/* rest of a partly sent message */
+	size_t charged;			/* in_size + out_size, on the domain */
+	uint64_t out_queued, out_sent;	/* bytes ever queued / sent */
+	struct list_node marks;		/* struct out_mark, oldest first */
+	size_t out_foreign;		/* queued bytes of guest-caused events */
+	unsigned int dropped;		/* events dropped over CONN_EVENTS_MAX */
+	bool stalled;			/* input waits for output to drain */
 
 	struct list_node watches;	/* struct watch */
 	struct list_node txns;		/* struct txn */
@@ -124,6 +145,15 @@ struct conn *conn_internal(struct xsd *xsd);
 /* Queue one message.  Returns 0 or ENOMEM (then the conn is closing). */
 int conn_queue(struct conn *c, uint32_t type, uint32_t req_id,
 	       uint32_t tx_id, const void *data, size_t len);
+/*
+ * Queue a watch event.  The domain whose request caused it
+ * (xsd->cause, NULL for privileged ones) pays for it while it waits in
+ * a privileged connection, and is throttled beyond CONN_CAUSED_MAX; an
+ * unprivileged connection gets no events beyond CONN_EVENTS_MAX.
+ */
+int conn_queue_event(struct conn *c, const void *data, size_t len);
+/* Run the connections whose input was left over at the last turn. */
+void conn_run_busy(struct xsd *xsd);
 /* Send what can be sent without blocking. */
 void conn_flush(struct conn *c);
 /* Flush every connection with queued output. */
@@ -132,7 +162,13 @@ void conn_flush_all(struct xsd *xsd);
 void conn_close(struct conn *c, const char *why);
 /* End the conversation after a protocol error (see conn_ops.fail). */
 void conn_fail(struct conn *c, unsigned int error, const char *why);
-/* Read and handle input; for draining transports until none is left. */
+/*
+ * Read and handle input: at most CONN_BUDGET requests, then the
+ * connection waits on xsd->busy for the next turn; for draining
+ * transports until none is left.  Unprivileged connections stop reading
+ * while their output backlog or the events they caused are over the
+ * limits above, and continue when those drain.
+ */
 void conn_read(struct conn *c);
 /* Drop watches, transactions and buffered bytes (ring reconnection). */
 void conn_reset(struct conn *c);

@@ -21,9 +21,6 @@
 #include "ring.h"
 #include "xsd.h"
 
-/* Stop taking requests while this much output waits for the guest. */
-#define RING_BACKLOG (64u * 1024)
-
 static struct xenstore_domain_interface *
 intf_of(struct conn *c)
 {
@@ -179,6 +176,5 @@ conn_ring_event(struct conn *c)
 	if (c->ignored || c->domain->quiesced)
 		return;
 	conn_flush(c);		/* the guest may have made room */
-	if (c->out_len - c->out_off < RING_BACKLOG)
-		conn_read(c);
+	conn_read(c);		/* unless its output is too far behind */
 }

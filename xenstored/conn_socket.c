@@ -4,8 +4,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -14,6 +14,7 @@
 
 #include <talloc.h>
 
+#include "accept.h"
 #include "conn.h"
 #include "fdlimit.h"
 #include "log.h"
@@ -70,39 +71,73 @@ static const struct conn_ops sock_ops = {
 	.send = sock_send,
 };
 
+/* The listening socket and what accepting needs. */
+struct listener {
+	struct xsd *xsd;
+	int fd;
+	struct acceptor acc;
+};
+
+static int
+sock_conn_gone(struct xsd **xsdp)
+{
+	(*xsdp)->nsockets--;
+	return 0;
+}
+
+/* A socket connection counted against --max-connections while it lives. */
+static int
+count_socket(struct xsd *xsd, struct conn *c)
+{
+	struct xsd **tracker = talloc(c, struct xsd *);
+
+	if (!tracker)
+		return ENOMEM;
+	*tracker = xsd;
+	xsd->nsockets++;
+	talloc_set_destructor(tracker, sock_conn_gone);
+	return 0;
+}
+
 static void
 accept_event(void *arg, short revents)
 {
-	struct xsd *xsd = arg;
+	struct listener *l = arg;
+	struct xsd *xsd = l->xsd;
 	struct conn *c;
 	int fd;
 
 	(void)revents;
-	fd = fdlimit_accept(xsd, xsd->listen_fd, "dom0 connection");
+	fd = acceptor_accept(&l->acc, l->fd, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	fdlimit_accepted(xsd, fd, "dom0 connection");
 	if (fd < 0) {
 		if (errno != EAGAIN && errno != EINTR && errno != EMFILE &&
-		    errno != ENFILE)
+		    errno != ENFILE && errno != ECONNABORTED)
 			log_warn("accept");
 		return;
 	}
-	if (xsd->opt.max_conns && xsd->nconns >= xsd->opt.max_conns) {
-		log_warnx("connection limit %u reached", xsd->opt.max_conns);
+	if (xsd->opt.max_conns && xsd->nsockets >= xsd->opt.max_conns) {
+		acceptor_refused(&l->acc, "connection limit reached");
 		close(fd);
 		return;
 	}
 	c = conn_new(xsd, &sock_ops, fd, 0);
-	if (!c) {
+	if (!c || count_socket(xsd, c)) {
 		log_warnx("out of memory accepting a connection");
-		close(fd);
+		if (c)
+			conn_close(c, "out of memory");
+		else
+			close(fd);
 		return;
 	}
 	c->privileged = true;	/* socket clients are dom0's tools */
 }
 
 static int
-close_listener(int *fdp)
+close_listener(struct listener *l)
 {
-	close(*fdp);
+	close(l->fd);
+	acceptor_fini(&l->acc);
 	return 0;
 }
 
@@ -110,15 +145,16 @@ close_listener(int *fdp)
 static int
 serve_listener(struct xsd *xsd, int fd)
 {
-	int *owner = talloc(xsd, int);
+	struct listener *l = talloc_zero(xsd, struct listener);
 
-	if (!owner || !loop_add(xsd->loop, owner, fd, POLLIN, accept_event,
-				xsd)) {
-		talloc_free(owner);
+	if (!l || !loop_add(xsd->loop, l, fd, POLLIN, accept_event, l)) {
+		talloc_free(l);
 		return ENOMEM;
 	}
-	*owner = fd;
-	talloc_set_destructor(owner, close_listener);
+	l->xsd = xsd;
+	l->fd = fd;
+	acceptor_init(&l->acc, "connections");
+	talloc_set_destructor(l, close_listener);
 	xsd->listen_fd = fd;
 	return 0;
 }
@@ -147,7 +183,8 @@ conn_socket_restore(struct xsd *xsd, int fd, uint32_t id)
 		return NULL;
 	}
 	c = conn_new(xsd, &sock_ops, -1, 0);
-	if (!c) {
+	if (!c || count_socket(xsd, c)) {
+		talloc_free(c);
 		errno = ENOMEM;
 		return NULL;
 	}

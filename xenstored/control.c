@@ -161,10 +161,12 @@ quota_cmd(struct req *r, const char **argv, unsigned int argc, bool soft)
 	if (!d)
 		return ENOENT;
 	s = talloc_asprintf(r,
-		"Domain %u:\nnodes %u/%u\nwatches %u/%u\ntransactions %u/%u\n",
+		"Domain %u:\nnodes %u/%u\nwatches %u/%u\ntransactions %u/%u\n"
+		"memory %zu/%u\n",
 		d->domid, d->nodes, d->quota.hard[Q_NODES], d->watches,
 		d->quota.hard[Q_WATCHES], d->txns,
-		d->quota.hard[Q_TRANSACTIONS]);
+		d->quota.hard[Q_TRANSACTIONS], d->memory,
+		d->quota.hard[Q_MEMORY]);
 	return s ? proto_reply_str(r, s) : ENOMEM;
 }
 

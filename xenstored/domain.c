@@ -14,6 +14,7 @@
 #include "domain.h"
 #include "hash.h"
 #include "log.h"
+#include "node.h"
 #include "tree.h"
 #include "watch.h"
 #include "xs_wire_ext.h"
@@ -79,14 +80,59 @@ domain_nodes_add(struct xsd *xsd, unsigned int owner, int delta)
 }
 
 void
-domain_owner_changed(void *arg, int old_owner, int new_owner)
+domain_mem_add(struct domain *d, ssize_t delta)
+{
+	unsigned int soft = d->quota.soft[Q_MEMORY];
+
+	if (delta < 0 && d->memory < (size_t)-delta)
+		d->memory = 0;
+	else
+		d->memory += (size_t)delta;
+	if (!soft || !domain_is_unprivileged(d))
+		return;
+	if (d->memory > soft && !d->memory_warned) {
+		d->memory_warned = true;
+		log_warnx("domain %u holds %zu bytes, over its soft memory "
+			  "quota of %u", d->domid, d->memory, soft);
+	} else if (d->memory <= soft / 2) {
+		d->memory_warned = false;
+	}
+}
+
+int
+domain_mem_check(const struct domain *d, size_t add)
+{
+	unsigned int hard = d->quota.hard[Q_MEMORY];
+
+	if (!domain_is_unprivileged(d) || !hard)
+		return 0;
+	return d->memory + add > hard ? ENOMEM : 0;
+}
+
+void
+domain_owner_changed(void *arg, const struct node *old,
+		     const struct node *new)
 {
 	struct xsd *xsd = arg;
+	struct domain *d;
 
-	if (old_owner >= 0)
-		domain_nodes_add(xsd, (unsigned int)old_owner, -1);
-	if (new_owner >= 0)
-		domain_nodes_add(xsd, (unsigned int)new_owner, 1);
+	if (old) {
+		domain_nodes_add(xsd, node_owner(old), -1);
+		d = domain_get(xsd, node_owner(old), false);
+		if (d) {
+			domain_mem_add(d, -(ssize_t)node_mem(old));
+			d->node_memory -= d->node_memory < node_mem(old) ?
+					  d->node_memory : node_mem(old);
+		}
+	}
+	if (new) {
+		domain_nodes_add(xsd, node_owner(new), 1);
+		d = domain_get(xsd, node_owner(new), false);
+		if (d) {
+			domain_mem_add(d, (ssize_t)node_mem(new));
+			d->node_memory += node_mem(new);
+		}
+	}
 }
 
 struct domain *
@@ -298,6 +344,24 @@ domain_introduce(struct xsd *xsd, unsigned int domid, uint64_t gfn,
 	return 0;
 }
 
+/*
+ * Whoever acted for the released domain no longer does: its domid may
+ * come back as another domain (as upstream, XSA-322).
+ */
+static int
+forget_target(const char *key, void *val, void *arg)
+{
+	struct domain *d = val, *gone = arg;
+
+	(void)key;
+	if (d->target != gone->domid)
+		return 0;
+	d->target = PERM_NO_TARGET;
+	if (d->conn)
+		d->conn->target = PERM_NO_TARGET;
+	return 0;
+}
+
 void
 domain_release(struct domain *d)
 {
@@ -334,6 +398,8 @@ domain_release(struct domain *d)
 	if (ret)
 		log_warnx("revoking rights of domain %u: error %d", d->domid,
 			  ret);
+	d->released = ++xsd->releases;
+	hash_foreach(xsd->domains, forget_target, d);
 	watch_fire_special(xsd, "@releaseDomain", d->domid);
 	log_debug("domain %u released", d->domid);
 }

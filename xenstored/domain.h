@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "perms.h"
 #include "quota.h"
@@ -31,6 +32,17 @@ struct domain {
 	unsigned int nodes;		/* nodes owned */
 	unsigned int watches;
 	unsigned int txns;
+	/*
+	 * Bytes the domain makes the daemon hold (docs/protocol.md,
+	 * "Memory accounting"): its nodes, watches, transactions, its
+	 * connection's buffers and the events it caused that wait in
+	 * other connections' output (ev_pending, also counted here).
+	 */
+	size_t memory;
+	size_t node_memory;		/* the nodes' part of memory */
+	size_t ev_pending;
+	bool memory_warned;		/* soft quota crossing logged */
+	uint64_t released;		/* xsd->releases at its last release */
 	uint32_t features;		/* valid when features_set */
 	bool features_set;
 	bool introduced;
@@ -60,9 +72,19 @@ bool domain_is_unprivileged(const struct domain *d);
 void domain_nodes_add(struct xsd *xsd, unsigned int owner, int delta);
 /*
  * The store's owner hook (store_set_owner_fn, arg the struct xsd): moves
- * a node between the counts of its old and new owner (-1: none).
+ * a node's count and memory from its old owner to its new one (NULL:
+ * the node appears or goes).
  */
-void domain_owner_changed(void *arg, int old_owner, int new_owner);
+struct node;
+void domain_owner_changed(void *arg, const struct node *old,
+			  const struct node *new);
+/* Charge (delta > 0) or release (delta < 0) bytes to a domain. */
+void domain_mem_add(struct domain *d, ssize_t delta);
+/*
+ * May an unprivileged domain make the daemon hold add more bytes?
+ * 0, or ENOMEM when that would take it over its hard memory quota.
+ */
+int domain_mem_check(const struct domain *d, size_t add);
 
 /*
  * Start-up (unless -D): serve dom0's kernel over its own ring (page and

@@ -17,18 +17,9 @@
 #include "xsd.h"
 
 struct fdlimit {
-	int spare;		/* /dev/null, given up to turn a peer away */
 	rlim_t limit;
 	bool exhausted;		/* said so in the log; say when it ends */
 };
-
-static int
-fdlimit_destroy(struct fdlimit *fl)
-{
-	if (fl->spare >= 0)
-		close(fl->spare);
-	return 0;
-}
 
 /* The kernel's ceiling when the hard limit is "unlimited". */
 static rlim_t
@@ -54,8 +45,6 @@ fdlimit_init(struct xsd *xsd)
 
 	if (!fl)
 		return ENOMEM;
-	fl->spare = -1;
-	talloc_set_destructor(fl, fdlimit_destroy);
 	xsd->fdlimit = fl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return errno;
@@ -76,46 +65,32 @@ fdlimit_init(struct xsd *xsd)
 			 (unsigned long long)fl->limit);
 	else
 		log_info("open file limit %llu", (unsigned long long)fl->limit);
-	fl->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (fl->spare < 0)
-		return errno;
 	return 0;
 }
 
-int
-fdlimit_accept(struct xsd *xsd, int listen_fd, const char *what)
+void
+fdlimit_accepted(struct xsd *xsd, int fd, const char *what)
 {
 	struct fdlimit *fl = xsd->fdlimit;
-	int fd, err;
+	int err = errno;
 
-	fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (!fl)
+		return;
 	if (fd >= 0) {
-		if (fl && fl->exhausted) {
+		if (fl->exhausted) {
 			fl->exhausted = false;
 			log_warnx("descriptors available again: accepting "
 				  "new connections");
 		}
-		return fd;
+		return;
 	}
-	err = errno;
 	if (err != EMFILE && err != ENFILE)
-		return -1;
-	if (!fl || !fl->exhausted)
+		return;
+	if (!fl->exhausted)
 		log_warnx("out of file descriptors (%s, limit %llu): cannot "
 			  "serve another %s; turning it away",
 			  err == EMFILE ? "this process" : "the system",
-			  fl ? (unsigned long long)fl->limit : 0ULL, what);
-	if (fl) {
-		fl->exhausted = true;
-		/* Use the spare to take the peer off the queue, and close. */
-		if (fl->spare >= 0) {
-			close(fl->spare);
-			fd = accept(listen_fd, NULL, NULL);
-			if (fd >= 0)
-				close(fd);
-			fl->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		}
-	}
+			  (unsigned long long)fl->limit, what);
+	fl->exhausted = true;
 	errno = err;
-	return -1;
 }

@@ -62,6 +62,8 @@ usage(FILE *f)
 "  -q, --quota-soft NAME=N    set a soft quota\n"
 "      --restore IMG          start from a state image (a debug dump:\n"
 "                             connections come back detached)\n"
+"      --max-connections N    dom0 socket connections at once (default\n"
+"                             1024, 0: no limit)\n"
 "      --backend sim|xen      how guests are reached (default: xen when\n"
 "                             /dev/xen exists, else sim)\n"
 "      --live-restore FD      (live update) take the state and every\n"
@@ -134,8 +136,9 @@ static const struct option longopts[] = {
 	{ "backend", required_argument, NULL, 'B' },
 	{ "restore", required_argument, NULL, 'R' },
 	{ "live-restore", required_argument, NULL, 'L' },
-	{ "live-check", required_argument, NULL, 'C' },
+	{ "live-check", required_argument, NULL, 'Y' },
 	{ "live-rollback", required_argument, NULL, 'J' },
+	{ "max-connections", required_argument, NULL, 'C' },
 	{ "help", no_argument, NULL, 'H' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -197,7 +200,7 @@ parse_args(struct xsd *xsd, int argc, char **argv, bool *on_disk)
 			o->restore = optarg;
 			break;
 		case 'L':
-		case 'C': {
+		case 'Y': {
 			unsigned int fd;
 
 			if (!parse_num(optarg, &fd) || fd > INT_MAX) {
@@ -213,6 +216,9 @@ parse_args(struct xsd *xsd, int argc, char **argv, bool *on_disk)
 		}
 		case 'J':
 			o->live_rollback = optarg;
+			break;
+		case 'C':
+			num = &o->max_conns;
 			break;
 		case 'H':
 			usage(stdout);
@@ -354,10 +360,12 @@ main(int argc, char **argv)
 	talloc_set_name_const(xsd, "struct xsd");
 	list_init(&xsd->conns);
 	list_init(&xsd->flush);
+	list_init(&xsd->busy);
 	xsd->listen_fd = -1;
 	xsd->opt.live_restore_fd = -1;
 	xsd->opt.live_check_fd = -1;
 	quota_defaults(&xsd->quota);
+	xsd->opt.max_conns = XSD_MAX_CONNS;
 	xsd->argv = own_argv(xsd, argc, argv);
 	if (!xsd->argv) {
 		fprintf(stderr, "xenstored: out of memory\n");
@@ -507,11 +515,18 @@ serve:
 
 	conn_flush_all(xsd);	/* what a restore queued */
 	while (!xsd->stop) {
-		ret = loop_once(xsd->loop, lu_active(xsd) ? 50 : -1);
+		/*
+		 * Connections with input left over: just look, don't wait;
+		 * a live update under way has deadlines.
+		 */
+		ret = loop_once(xsd->loop, !list_empty(&xsd->busy) ? 0 :
+					   lu_active(xsd) ? 50 : -1);
 		if (ret) {
 			log_warnx("poll: %s", strerror(ret));
 			goto out;
 		}
+		conn_flush_all(xsd);
+		conn_run_busy(xsd);
 		conn_flush_all(xsd);
 		lu_tick(xsd);
 	}

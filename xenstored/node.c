@@ -30,3 +30,18 @@ node_dup(TALLOC_CTX *mem_ctx, const struct node *n)
 	d->nchildren = n->nchildren;
 	return d;
 }
+
+size_t
+node_mem_of(size_t pathlen, size_t len, unsigned int nperms)
+{
+	/* The leaf name is counted twice: the node's key and the sibling
+	 * link naming it. */
+	return NODE_MEM_OVERHEAD + 2 * (pathlen + 1) + len +
+	       nperms * sizeof(struct perm);
+}
+
+size_t
+node_mem(const struct node *n)
+{
+	return node_mem_of(strlen(n->path), n->len, n->nperms);
+}

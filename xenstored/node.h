@@ -33,6 +33,15 @@ struct node {
 
 /* Deep copy of path, permissions and value; links are not copied. */
 struct node *node_dup(TALLOC_CTX *mem_ctx, const struct node *n);
+/*
+ * What a node costs its owner's memory quota: its path, value and
+ * permissions plus a fixed share for the record's header and the links
+ * its parent and siblings keep (docs/protocol.md, "Memory accounting").
+ */
+#define NODE_MEM_OVERHEAD 64u
+size_t node_mem(const struct node *n);
+/* The same, from the sizes alone (before the node exists). */
+size_t node_mem_of(size_t pathlen, size_t len, unsigned int nperms);
 /* The owner: the domain named by the first permission entry. */
 static inline uint32_t node_owner(const struct node *n)
 {

@@ -64,20 +64,29 @@ perms_parse(TALLOC_CTX *mem_ctx, const char *buf, size_t len,
 	return 0;
 }
 
+/* A letter, up to ten digits (any uint32_t id) and the NUL. */
+#define PERM_TEXT_MAX 12
+
 char *
 perms_format(TALLOC_CTX *mem_ctx, const struct perm *p, unsigned int num,
 	     size_t *len)
 {
-	char *s = talloc_array(mem_ctx, char, num * 8 + 1);
+	char *s = talloc_array(mem_ctx, char, (size_t)num * PERM_TEXT_MAX + 1);
 	size_t off = 0;
 	unsigned int i;
+	int n;
 
 	if (!s)
 		return NULL;
-	for (i = 0; i < num; i++)
-		off += (size_t)snprintf(s + off, 8, "%c%u",
-					perm_letters[p[i].access & 3],
-					p[i].id) + 1;
+	for (i = 0; i < num; i++) {
+		n = snprintf(s + off, PERM_TEXT_MAX, "%c%u",
+			     perm_letters[p[i].access & 3], p[i].id);
+		if (n < 0 || n >= PERM_TEXT_MAX) {
+			talloc_free(s);
+			return NULL;
+		}
+		off += (size_t)n + 1;
+	}
 	*len = off;
 	return s;
 }

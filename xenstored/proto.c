@@ -14,6 +14,7 @@
 #include "log.h"
 #include "proto.h"
 #include "txn.h"
+#include "xsd.h"
 #include "xs_wire_ext.h"
 
 /* Flags of a message type. */
@@ -218,7 +219,10 @@ proto_handle(struct conn *c, const struct xsd_sockmsg *hdr,
 			goto out;
 		}
 	}
+	/* Whom the events this request fires are charged to. */
+	c->xsd->cause = c->privileged ? NULL : c->domain;
 	err = h->fn(r);
+	c->xsd->cause = NULL;
 	if (err == PROTO_DEFERRED) {
 		conn_block(c);
 		err = 0;

@@ -15,7 +15,7 @@ enum quota_kind {
 	Q_NODES,		/* nodes owned by a domain */
 	Q_WATCHES,		/* watches of a domain */
 	Q_OUTSTANDING,		/* reported; rings apply back-pressure instead */
-	Q_MEMORY,		/* reported, not enforced */
+	Q_MEMORY,		/* bytes held for a domain (domain_mem_check) */
 	Q_TRANSACTIONS,		/* open transactions of a connection */
 	Q_TRANSACTION_NODES,	/* nodes one transaction may touch */
 	Q_NODE_PERMS,		/* permission entries of one node */

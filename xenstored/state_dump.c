@@ -448,6 +448,7 @@ count_owner(const char *key, void *val, void *arg)
 	if (d->nodes) {
 		o[sf->nowners].domid = d->domid;
 		o[sf->nowners].nodes = d->nodes;
+		o[sf->nowners].bytes = d->node_memory;
 		sf->nowners++;
 	}
 	return 0;

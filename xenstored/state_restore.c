@@ -426,6 +426,10 @@ restore_store_fd(struct restore *rs, const struct xss_store_fd *rec)
 		if (!d)
 			return ENOMEM;
 		d->nodes = rec->owners[i].nodes;
+		/* The nodes' memory, charged as the nodes would charge it. */
+		domain_mem_add(d, (ssize_t)rec->owners[i].bytes -
+				  (ssize_t)d->node_memory);
+		d->node_memory = rec->owners[i].bytes;
 	}
 	rs->store_fd = rec->fd;
 	return 0;

@@ -273,21 +273,21 @@ put(struct store *s, const struct node *n, int flag)
 static int
 replace_contents(struct store *s, const struct node *n, uint64_t gen)
 {
-	struct node *cur = NULL;
+	struct node *cur = NULL, old;
 	int ret;
 
 	ret = store_get(NULL, s, n->path, &cur);
 	if (ret)
 		return ret;
-	if (s->owner_fn && node_owner(cur) != node_owner(n))
-		s->owner_fn(s->owner_arg, (int)node_owner(cur),
-			    (int)node_owner(n));
+	old = *cur;	/* its members stay valid until cur is freed */
 	cur->perms = n->perms;
 	cur->nperms = n->nperms;
 	cur->value = n->value;
 	cur->len = n->len;
 	cur->gen = gen;
 	ret = put(s, cur, TDB_MODIFY);
+	if (!ret && s->owner_fn)
+		s->owner_fn(s->owner_arg, &old, n);
 	talloc_free(cur);
 	return ret;
 }
@@ -373,7 +373,7 @@ link_new(struct store *s, const struct node *n, bool fresh)
 		goto out;
 	s->count++;
 	if (s->owner_fn)
-		s->owner_fn(s->owner_arg, -1, (int)node_owner(n));
+		s->owner_fn(s->owner_arg, NULL, n);
 out:
 	talloc_free(tmp);
 	return ret;
@@ -440,7 +440,7 @@ store_del(struct store *s, const char *path)
 		goto out;
 	s->count--;
 	if (s->owner_fn)
-		s->owner_fn(s->owner_arg, (int)node_owner(n), -1);
+		s->owner_fn(s->owner_arg, n, NULL);
 out:
 	talloc_free(tmp);
 	return ret;
@@ -796,9 +796,8 @@ store_bulk_add(struct store_bulk *b, const struct node *n)
 		if (b->depth != 1 || b->open[0]->nchildren)
 			return EEXIST;
 		parent = b->open[0];	/* the top: contents only */
-		if (s->owner_fn && node_owner(parent) != node_owner(n))
-			s->owner_fn(s->owner_arg, (int)node_owner(parent),
-				    (int)node_owner(n));
+		if (s->owner_fn)
+			s->owner_fn(s->owner_arg, parent, n);
 		copy = node_dup(b, n);
 		if (!copy)
 			return ENOMEM;
@@ -868,7 +867,7 @@ store_bulk_add(struct store_bulk *b, const struct node *n)
 	b->open[b->depth++] = copy;
 	s->count++;
 	if (s->owner_fn)
-		s->owner_fn(s->owner_arg, -1, (int)node_owner(n));
+		s->owner_fn(s->owner_arg, NULL, n);
 	return 0;
 }
 

@@ -49,10 +49,12 @@ int store_walk(struct store *s, const char *root,
 	       int (*fn)(const struct node *n, void *arg), void *arg);
 
 /*
- * Accounting hook, called whenever a node appears (old_owner -1),
- * disappears (new_owner -1) or changes owner.
+ * Accounting hook, called whenever a node appears (old NULL), disappears
+ * (new NULL) or its contents change (owner, value or permissions): the
+ * hook moves the node's count and memory (node_mem) between owners.
  */
-typedef void store_owner_fn(void *arg, int old_owner, int new_owner);
+typedef void store_owner_fn(void *arg, const struct node *old,
+			    const struct node *new);
 void store_set_owner_fn(struct store *s, store_owner_fn *fn, void *arg);
 
 /*

@@ -137,6 +137,23 @@ check_size(const struct conn *c, const struct node *n)
 }
 
 /*
+ * Would an unprivileged requester take the owner's memory over its
+ * quota by making a node of old_mem bytes new_mem bytes?  Transactions
+ * are charged for their copies in txn.c, and checked again at commit.
+ */
+static int
+check_mem(const struct conn *c, unsigned int owner, size_t old_mem,
+	  size_t new_mem)
+{
+	struct domain *d;
+
+	if (c->privileged || new_mem <= old_mem)
+		return 0;
+	d = domain_get(c->xsd, owner, false);
+	return d ? domain_mem_check(d, new_mem - old_mem) : 0;
+}
+
+/*
  * Create path and any missing parents, the last with value.  New nodes
  * take the permissions of their parent; a domain owns what it creates.
  */
@@ -149,6 +166,8 @@ create(TALLOC_CTX *tmp, struct conn *c, struct txn *t, const char *path,
 	unsigned int nmissing = 0;
 	struct node *parent = NULL, *n = NULL;
 	const char *p = path;
+	unsigned int i;
+	size_t mem;
 	int ret;
 
 	for (;;) {
@@ -179,6 +198,12 @@ create(TALLOC_CTX *tmp, struct conn *c, struct txn *t, const char *path,
 	n->nperms = parent->nperms;
 	n->len = len;
 	ret = check_size(c, n);
+	if (ret)
+		return ret;
+	mem = len;
+	for (i = 0; i < nmissing; i++)
+		mem += node_mem_of(strlen(missing[i]), 0, parent->nperms);
+	ret = check_mem(c, c->domid, 0, mem);
 	if (ret)
 		return ret;
 	while (nmissing) {
@@ -218,9 +243,14 @@ tree_write(struct conn *c, struct txn *t, const char *path,
 		return ENOMEM;
 	ret = tree_get(tmp, c, t, path, PERM_WRITE, &n);
 	if (ret == 0) {
+		size_t old_mem = node_mem(n);
+
 		n->value = (uint8_t *)value;
 		n->len = len;
 		ret = check_size(c, n);
+		if (!ret && !t)
+			ret = check_mem(c, node_owner(n), old_mem,
+					node_mem(n));
 		if (!ret)
 			ret = view_set(c, t, n);
 	} else if (ret == ENOENT) {

@@ -54,7 +54,36 @@ txn_destroy(struct txn *t)
 	t->conn->ntxns--;
 	if (t->conn->domain->txns)
 		t->conn->domain->txns--;
+	domain_mem_add(t->conn->domain, -(ssize_t)t->mem);
 	return 0;
+}
+
+/*
+ * Charge the domain for everything the transaction holds now: its
+ * entries, their node copies and child lists, its queued events.
+ * A walk of the transaction's allocations: bounded by the
+ * transaction-nodes quota for the domains it limits.
+ */
+static void
+account(struct txn *t)
+{
+	size_t now;
+
+	/* dom0's are not limited: not worth a walk of a large one. */
+	if (t->conn->privileged)
+		return;
+	now = talloc_total_size(t);
+	domain_mem_add(t->conn->domain, (ssize_t)now - (ssize_t)t->mem);
+	t->mem = now;
+}
+
+/* May the transaction take add more bytes?  0 or ENOMEM. */
+static int
+mem_check(struct txn *t, size_t add)
+{
+	if (t->conn->privileged)
+		return 0;
+	return domain_mem_check(t->conn->domain, add);
 }
 
 /* A new transaction with id (0: pick the next free one). */
@@ -73,6 +102,7 @@ txn_new(struct conn *c, uint32_t id, struct txn **out)
 		return ENOMEM;
 	}
 	t->conn = c;
+	t->releases = c->xsd->releases;
 	list_init(&t->entries);
 	list_init(&t->events);
 	/* Ids are never 0 and never in use on this connection. */
@@ -83,6 +113,7 @@ txn_new(struct conn *c, uint32_t id, struct txn **out)
 	c->ntxns++;
 	d->txns++;
 	talloc_set_destructor(t, txn_destroy);
+	account(t);
 	*out = t;
 	return 0;
 }
@@ -212,6 +243,11 @@ entry(struct txn *t, const char *path, struct txn_entry **out)
 	ret = store_get(t, store_of(t), path, &n);
 	if (ret && ret != ENOENT)
 		return ret;
+	if (mem_check(t, sizeof(*e) + 2 * strlen(path) +
+			 (n ? node_mem(n) : 0))) {
+		talloc_free(n);
+		return ENOMEM;
+	}
 	e = entry_new(t, path);
 	if (!e) {
 		talloc_free(n);
@@ -263,6 +299,7 @@ txn_get(TALLOC_CTX *mem_ctx, struct txn *t, const char *path,
 	struct txn_entry *e;
 	int ret = entry(t, path, &e);
 
+	account(t);
 	if (ret)
 		return ret;
 	if (!e->node)
@@ -284,6 +321,12 @@ load_children(struct txn *t, struct txn_entry *e)
 			     &e->nchildren);
 	if (ret)
 		return ret;
+	if (!t->conn->privileged &&
+	    mem_check(t, talloc_total_size(e->children))) {
+		TALLOC_FREE(e->children);
+		e->nchildren = 0;
+		return ENOMEM;
+	}
 	e->children_loaded = true;
 	return 0;
 }
@@ -299,6 +342,7 @@ txn_children(TALLOC_CTX *mem_ctx, struct txn *t, const char *path,
 
 	if (!ret)
 		ret = load_children(t, e);
+	account(t);
 	if (ret)
 		return ret;
 	v = talloc_array(mem_ctx, char *, e->nchildren + 1);
@@ -319,10 +363,12 @@ txn_children(TALLOC_CTX *mem_ctx, struct txn *t, const char *path,
 
 /* Set e's node to a copy of n (NULL: absent). */
 static int
-replace(struct txn_entry *e, const struct node *n)
+replace(struct txn *t, struct txn_entry *e, const struct node *n)
 {
 	struct node *copy = NULL;
 
+	if (n && mem_check(t, node_mem(n)))
+		return ENOMEM;
 	if (n) {
 		copy = node_dup(e, n);
 		if (!copy)
@@ -334,8 +380,8 @@ replace(struct txn_entry *e, const struct node *n)
 	return 0;
 }
 
-int
-txn_set(struct txn *t, const struct node *n)
+static int
+txn_set_view(struct txn *t, const struct node *n)
 {
 	struct txn_entry *e;
 	int ret = entry(t, n->path, &e);
@@ -344,7 +390,16 @@ txn_set(struct txn *t, const struct node *n)
 		return ret;
 	if (!e->node)
 		return ENOENT;
-	return replace(e, n);
+	return replace(t, e, n);
+}
+
+int
+txn_set(struct txn *t, const struct node *n)
+{
+	int ret = txn_set_view(t, n);
+
+	account(t);
+	return ret;
 }
 
 /* Add or drop leaf in the child list of path's parent. */
@@ -393,8 +448,8 @@ parent_list(struct txn *t, const char *path, bool add)
 	return 0;
 }
 
-int
-txn_add(struct txn *t, const struct node *n)
+static int
+txn_add_view(struct txn *t, const struct node *n)
 {
 	struct txn_entry *e;
 	int ret = entry(t, n->path, &e);
@@ -406,7 +461,7 @@ txn_add(struct txn *t, const struct node *n)
 	ret = parent_list(t, n->path, true);
 	if (ret)
 		return ret;
-	ret = replace(e, n);
+	ret = replace(t, e, n);
 	if (ret)
 		return ret;
 	if (e->base_gen)
@@ -421,7 +476,16 @@ txn_add(struct txn *t, const struct node *n)
 }
 
 int
-txn_del(struct txn *t, const char *path)
+txn_add(struct txn *t, const struct node *n)
+{
+	int ret = txn_add_view(t, n);
+
+	account(t);
+	return ret;
+}
+
+static int
+txn_del_view(struct txn *t, const char *path)
 {
 	struct txn_entry *e;
 	int ret = entry(t, path, &e);
@@ -435,7 +499,16 @@ txn_del(struct txn *t, const char *path)
 	ret = parent_list(t, path, false);
 	if (ret)
 		return ret;
-	return replace(e, NULL);
+	return replace(t, e, NULL);
+}
+
+int
+txn_del(struct txn *t, const char *path)
+{
+	int ret = txn_del_view(t, path);
+
+	account(t);
+	return ret;
 }
 
 static int
@@ -455,8 +528,8 @@ set_perms(struct txn_event *te, unsigned int i, const struct perm *perms,
 	return 0;
 }
 
-int
-txn_event(struct txn *t, const struct watch_event *ev)
+static int
+txn_event_view(struct txn *t, const struct watch_event *ev)
 {
 	struct txn_entry *e = hash_get(t->index, ev->path);
 	struct txn_event **slot = NULL, *te;
@@ -465,12 +538,21 @@ txn_event(struct txn *t, const struct watch_event *ev)
 	if (e)
 		slot = ev->removed ? &e->removal : &e->change;
 	if (slot && *slot) {
-		/* Already queued: who may see it now counts too. */
-		if (!ev->removed)
-			return set_perms(*slot, 1, ev->perms[1],
-					 ev->nperms[1]);
-		talloc_free(ev->removed);
-		return 0;
+		if (ev->removed) {
+			talloc_free(ev->removed);
+			return 0;
+		}
+		/*
+		 * Already queued: who may see it now counts too.  A node
+		 * the transaction created had no permissions before it:
+		 * those it was created with were never visible outside.
+		 */
+		if (!e->base_gen || e->recreated) {
+			ret = set_perms(*slot, 0, ev->perms[1], ev->nperms[1]);
+			if (ret)
+				return ret;
+		}
+		return set_perms(*slot, 1, ev->perms[1], ev->nperms[1]);
 	}
 	te = talloc_zero(t, struct txn_event);
 	if (!te)
@@ -491,6 +573,15 @@ txn_event(struct txn *t, const struct watch_event *ev)
 		*slot = te;
 	list_add_tail(&t->events, &te->link);
 	return 0;
+}
+
+int
+txn_event(struct txn *t, const struct watch_event *ev)
+{
+	int ret = txn_event_view(t, ev);
+
+	account(t);
+	return ret;
 }
 
 static bool
@@ -546,6 +637,33 @@ add_children(struct txn *t, struct txn_entry *p)
 	return ret;
 }
 
+/*
+ * A domain released while the transaction ran lost its rights in the
+ * store (tree_forget_domain), but the transaction's copies still name
+ * it: drop those entries (an owner passes to dom0), or a new domain
+ * given the same domid would inherit them (XSA-322).
+ */
+static void
+forget_released(struct txn *t, struct node *n)
+{
+	struct domain *d;
+	unsigned int i, j = 1;
+	bool gone;
+
+	for (i = 0; i < n->nperms; i++) {
+		d = domain_get(t->conn->xsd, n->perms[i].id, false);
+		gone = d && d->domid && d->released > t->releases;
+		if (i == 0) {
+			if (gone)
+				n->perms[0].id = 0;
+		} else if (!gone) {
+			n->perms[j++] = n->perms[i];
+		}
+	}
+	if (n->nperms)
+		n->nperms = j;
+}
+
 static int
 apply(struct txn *t)
 {
@@ -557,8 +675,12 @@ apply(struct txn *t)
 	v = talloc_array(t, struct txn_entry *, t->nentries);
 	if (!v)
 		return ENOMEM;
-	list_for_each(e, &t->entries, link)
+	list_for_each(e, &t->entries, link) {
 		v[n++] = e;
+		if (e->changed && e->node &&
+		    t->releases != t->conn->xsd->releases)
+			forget_released(t, e->node);
+	}
 	qsort(v, n, sizeof(*v), by_depth);
 	/* Removals, deepest first (re-created nodes go and come back). */
 	for (i = n; i-- > 0 && !ret;) {
@@ -580,6 +702,50 @@ apply(struct txn *t)
 	return ret;
 }
 
+/*
+ * Quotas again, against the store as it is now: transactions of one
+ * domain run side by side, each checked only against the nodes the
+ * domain had when it added its own (ENOSPC), and the memory the
+ * committed nodes will take (ENOMEM; the transaction's copies go).
+ */
+static int
+commit_quota(struct txn *t)
+{
+	struct domain *d = t->conn->domain;
+	struct store *s = store_of(t);
+	struct txn_entry *e;
+	struct node *old;
+	long nodes = 0;
+	ssize_t mem = 0;
+
+	if (t->conn->privileged)
+		return 0;
+	list_for_each(e, &t->entries, link) {
+		if (!e->changed)
+			continue;
+		old = NULL;
+		if (e->base_gen && store_get(NULL, s, e->path, &old) == 0 &&
+		    node_owner(old) == d->domid) {
+			mem -= (ssize_t)node_mem(old);
+			if (!e->node || e->recreated)
+				nodes--;
+		}
+		talloc_free(old);
+		if (e->node && node_owner(e->node) == d->domid) {
+			mem += (ssize_t)node_mem(e->node);
+			if (is_add(e))
+				nodes++;
+		}
+	}
+	if (nodes > 0 && quota_exceeded(d->quota.hard[Q_NODES], d->nodes,
+					(unsigned int)nodes))
+		return ENOSPC;
+	if (mem > (ssize_t)t->mem &&
+	    domain_mem_check(d, (size_t)mem - t->mem))
+		return ENOMEM;
+	return 0;
+}
+
 int
 txn_end(struct txn *t, bool commit)
 {
@@ -592,6 +758,9 @@ txn_end(struct txn *t, bool commit)
 			ret = EAGAIN;
 			goto out;
 		}
+		ret = commit_quota(t);
+		if (ret)
+			goto out;
 		ret = apply(t);
 		if (ret)
 			goto out;

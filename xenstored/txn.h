@@ -52,6 +52,8 @@ struct txn {
 	struct list_node entries;
 	unsigned int nentries;
 	unsigned int added;		/* nodes created (for the nodes quota) */
+	size_t mem;			/* charged to the domain: all of it */
+	uint64_t releases;		/* xsd->releases when it started */
 	struct list_node events;	/* struct txn_event, to fire on commit */
 };
 

@@ -17,12 +17,20 @@
 #include "conn.h"
 #include "domain.h"
 #include "hash.h"
+#include "log.h"
 #include "node.h"
 #include "path.h"
 #include "log.h"
 #include "watch.h"
 #include "watch_index.h"
 #include "xsd.h"
+
+/* What a watch costs its domain's memory quota. */
+static size_t
+watch_mem(const char *path, const char *token)
+{
+	return sizeof(struct watch) + strlen(path) + strlen(token) + 2;
+}
 
 static int
 watch_destroy(struct watch *w)
@@ -32,6 +40,7 @@ watch_destroy(struct watch *w)
 	w->conn->nwatches--;
 	if (w->conn->domain->watches)
 		w->conn->domain->watches--;
+	domain_mem_add(w->conn->domain, -(ssize_t)watch_mem(w->path, w->token));
 	return 0;
 }
 
@@ -45,6 +54,12 @@ send_event(struct watch *w, const char *path)
 		path += w->rel_off;
 	plen = strlen(path) + 1;
 	tlen = strlen(w->token) + 1;
+	if (plen + tlen > XENSTORE_PAYLOAD_MAX) {
+		/* No client could take it (a long path and a long token). */
+		trace("%s DROP event over %u bytes\n", w->conn->name,
+		      XENSTORE_PAYLOAD_MAX);
+		return;
+	}
 	/* Most events are short: no allocation for them (fan-out). */
 	if (plen + tlen > sizeof(small))
 		buf = talloc_size(NULL, plen + tlen);
@@ -54,7 +69,7 @@ send_event(struct watch *w, const char *path)
 	}
 	memcpy(buf, path, plen);
 	memcpy(buf + plen, w->token, tlen);
-	conn_queue(w->conn, XS_WATCH_EVENT, 0, 0, buf, plen + tlen);
+	conn_queue_event(w->conn, buf, plen + tlen);
 	if (buf != small)
 		talloc_free(buf);
 }
@@ -81,6 +96,8 @@ watch_add(struct conn *c, const char *path, bool relative, const char *token,
 	if (!c->privileged &&
 	    quota_exceeded(d->quota.hard[Q_WATCHES], d->watches, 1))
 		return E2BIG;	/* as upstream */
+	if (!c->privileged && domain_mem_check(d, watch_mem(path, token)))
+		return ENOMEM;
 	return watch_restore(c, path, relative, token, depth);
 }
 
@@ -120,6 +137,7 @@ watch_restore(struct conn *c, const char *path, bool relative,
 	list_add_tail(&c->watches, &w->link);
 	c->nwatches++;
 	d->watches++;
+	domain_mem_add(d, (ssize_t)watch_mem(path, token));
 	talloc_set_destructor(w, watch_destroy);
 	return 0;
 }

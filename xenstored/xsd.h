@@ -23,6 +23,7 @@ struct perm;
 struct lu;
 struct watch_index;
 struct fdlimit;
+struct domain;
 
 /* Permissions of the special watch paths @introduceDomain/@releaseDomain. */
 struct special_node {
@@ -48,10 +49,12 @@ struct xsd_options {
 	bool verbose;
 	bool no_domain_init;
 	bool keep_orphans;
-	unsigned int max_conns;
+	unsigned int max_conns;		/* socket connections; 0: no limit */
 };
 
 #define XSD_RBUF_SIZE 65536
+/* Default limit on dom0 socket connections (--max-connections). */
+#define XSD_MAX_CONNS 1024
 
 struct xsd {
 	struct xsd_options opt;
@@ -62,13 +65,17 @@ struct xsd {
 	struct special_node specials[XSD_NSPECIAL];
 	struct list_node conns;		/* every struct conn */
 	struct list_node flush;		/* conns with output to send */
+	struct list_node busy;		/* conns with input for next turn */
+	struct domain *cause;		/* unprivileged requester being run */
 	struct hash *domains;		/* domid text -> struct domain */
 	struct hash *ports;		/* local port text -> struct domain */
 	struct watch_index *watch_index; /* watches by path; NULL: none */
 	struct fdlimit *fdlimit;	/* NULL until fdlimit_init */
 	struct quota_set quota;		/* defaults for new domains */
 	uint32_t next_conn_id;
+	uint64_t releases;		/* domains released so far */
 	unsigned int nconns;
+	unsigned int nsockets;		/* socket connections (opt.max_conns) */
 	int listen_fd;
 	uint8_t *rbuf;			/* XSD_RBUF_SIZE bytes: socket reads */
 	char **argv;			/* our command line, for live update */

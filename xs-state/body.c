@@ -192,6 +192,11 @@ get_perms(struct cur *c, uint32_t n, const char *what, struct xss_perms *out)
 	for (i = 0; i < n; i++) {
 		v[i].domid = get_u32(c, what);
 		v[i].access = get_u32(c, what);
+		if (v[i].domid > XSS_MAX_PERM_DOMID) {
+			bad(c, "%s[%u]: domain %u is over %u", what, i,
+			    v[i].domid, XSS_MAX_PERM_DOMID);
+			return false;
+		}
 		if (v[i].access & ~(XSS_PERM_READ | XSS_PERM_WRITE)) {
 			bad(c, "%s[%u] (domain %u): access 0x%x has reserved "
 			    "bits set", what, i, v[i].domid, v[i].access);
@@ -300,6 +305,10 @@ dec_watch(struct cur *c, struct xss_watch *w)
 	path_len = get_u32(c, "path_len");
 	token_len = get_u32(c, "token_len");
 	flags_known(c, w->flags, XSS_WATCH_RELATIVE);
+	if (!c->err && w->depth != XSS_WATCH_NO_DEPTH &&
+	    w->depth > XSS_MAX_WATCH_DEPTH)
+		return bad(c, "depth %u is over %u", w->depth,
+			   XSS_MAX_WATCH_DEPTH);
 	in_range(c, path_len, 2, PATH_FIELD, "path_len");
 	in_range(c, token_len, 1, XSS_MAX_TOKEN + 1, "token_len");
 	w->path = get_path(c, path_len, "path", true);
@@ -688,6 +697,7 @@ dec_store_fd(struct cur *c, struct xss_store_fd *sf)
 	for (i = 0; i < sf->nowners; i++) {
 		v[i].domid = get_u32(c, "owner domid");
 		v[i].nodes = get_u32(c, "owner nodes");
+		v[i].bytes = get_u64(c, "owner bytes");
 		if (!c->err && v[i].domid > XSS_MAX_DOMID)
 			return bad(c, "owners[%u]: domid %u above %u", i,
 				   v[i].domid, XSS_MAX_DOMID);

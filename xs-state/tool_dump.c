@@ -113,6 +113,7 @@ emit_store_fd(struct out *o, const struct xss_store_fd *sf)
 		out_item_begin(o, NULL, "owner");
 		out_u(o, "domid", sf->owners[i].domid);
 		out_u(o, "nodes", sf->owners[i].nodes);
+		out_u(o, "bytes", sf->owners[i].bytes);
 		out_item_end(o);
 	}
 	out_list_end(o);

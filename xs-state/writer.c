@@ -686,6 +686,7 @@ xss_write_store_fd(struct xss_writer *w, const struct xss_store_fd *sf)
 	for (i = 0; i < sf->nowners; i++) {
 		put_u32(&c, sf->owners[i].domid);
 		put_u32(&c, sf->owners[i].nodes);
+		put_u64(&c, sf->owners[i].bytes);
 	}
 	return rec_finish(w, &c);
 }

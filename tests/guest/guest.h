@@ -117,6 +117,13 @@ int guest_idle(struct guest *g, int fd);
 int guest_reconnect(struct guest *g);
 /* Bytes straight into the request queue, then notify. */
 int guest_raw(struct guest *g, const void *buf, size_t len);
+/*
+ * For ms milliseconds keep the request queue full with copies of msg
+ * (the last may go out in part), throwing every reply away; *copies
+ * counts the whole ones.  Afterwards the stream is out of step.
+ */
+int guest_flood(struct guest *g, const void *msg, size_t len, int ms,
+		unsigned long *copies);
 /* req_prod = req_cons + 5000, then notify. */
 int guest_ring_garbage(struct guest *g);
 uint32_t guest_error_field(const struct guest *g);

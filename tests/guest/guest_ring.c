@@ -613,6 +613,46 @@ guest_raw(struct guest *g, const void *buf, size_t len)
 }
 
 int
+guest_flood(struct guest *g, const void *msg, size_t len, int ms,
+	    unsigned long *copies)
+{
+	struct xenstore_domain_interface *intf = g->intf;
+	const unsigned char *m = msg;
+	int64_t deadline = deadline_in(ms);
+	XENSTORE_RING_IDX cons, prod;
+	size_t off = 0;
+
+	*copies = 0;
+	if (g->dead) {
+		guest_fail(g, "EIO", NULL);
+		return -1;
+	}
+	while (ms_left(deadline) > 0 && !guest_stop && !g->dead) {
+		/* Whatever came back is thrown away. */
+		__atomic_store_n(&intf->rsp_cons,
+				 __atomic_load_n(&intf->rsp_prod,
+						 __ATOMIC_ACQUIRE),
+				 __ATOMIC_RELEASE);
+		cons = __atomic_load_n(&intf->req_cons, __ATOMIC_ACQUIRE);
+		prod = intf->req_prod;
+		while (prod - cons < XENSTORE_RING_SIZE) {
+			intf->req[MASK_XENSTORE_IDX(prod++)] = m[off++];
+			if (off == len) {
+				off = 0;
+				(*copies)++;
+			}
+		}
+		__atomic_store_n(&intf->req_prod, prod, __ATOMIC_RELEASE);
+		notify(g);
+		wait_notify(g, deadline_in(1));
+	}
+	/* The stream is out of step now (replies were dropped halfway). */
+	g->desync = true;
+	g->in_len = 0;
+	return 0;
+}
+
+int
 guest_ring_garbage(struct guest *g)
 {
 	struct xenstore_domain_interface *intf = g->intf;

@@ -567,6 +567,24 @@ line_cmd(struct guest *g, char *line)
 		out_line("OK");
 		return;
 	}
+	if (!strcmp(cmd, "flood")) {
+		unsigned long copies;
+		double secs;
+		char *end;
+		ssize_t r;
+
+		path = word(&p);	/* the seconds */
+		if (!path)
+			USAGE_ERR();
+		secs = strtod(path, &end);
+		r = unhex(p);
+		if (*end || !(secs > 0) || secs > 3600 || r <= 0)
+			USAGE_ERR();
+		if (guest_flood(g, p, (size_t)r, (int)(secs * 1000), &copies) < 0)
+			goto fail;
+		out_line("%lu", copies);
+		return;
+	}
 	if (!strcmp(cmd, "raw")) {
 		ssize_t r = unhex(p);
 
@@ -868,7 +886,7 @@ usage(FILE *f)
 "          getperms P | setperms P SPEC... | watch P TOKEN [DEPTH] |\n"
 "          unwatch P TOKEN | wait-event [SECONDS] | tx-start |\n"
 "          tx ID CMD... | tx-end ID commit|abort | reconnect | raw HEX |\n"
-"          suspend | move RUNDIR | resume |\n"
+"          suspend | move RUNDIR | resume | flood SECONDS HEX |\n"
 "          ring-garbage | error [SECONDS] | introduce D GFN PORT |\n"
 "          release D | quit\n"
 "see docs/xs-guest.1.md\n");

@@ -147,3 +147,54 @@ def test_pyxs_list_of_big_directory_is_e2big(pyxs_client, big_dir):
     with pytest.raises(PyXSError) as ei:
         pyxs_client.list(big_dir.encode())
     assert ei.value.args[0] == errno.E2BIG
+
+
+def _exact_list(xs, path, total):
+    """Children of path whose names (with NULs) add up to total octets;
+    returns the list as the daemon joins it."""
+    xs.mkdir(path)
+    names = []
+    left = total
+    i = 0
+    while left > 200:
+        n = ("c%03d-" % i).ljust(99, "x")       # 100 octets with the NUL
+        names.append(n)
+        left -= 100
+        i += 1
+    names.append(("c%03d-" % i).ljust(left - 1, "y"))
+    for n in names:
+        xs.mkdir("%s/%s" % (path, n))
+    joined = b"".join(n.encode() + b"\0" for n in names)
+    assert len(joined) == total
+    return joined
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_directory_part_exact_boundary(xs, extra):
+    """A list that fits a reply to the last octet comes in one chunk
+    (gencnt, the names, the final empty name: exactly 4096 octets); one
+    octet more and the last name goes to a second chunk."""
+    path = "/boundary"
+    # The gencnt of /boundary is fixed once its children exist; size the
+    # list for its width and check it did not change.
+    for _ in range(3):
+        if xs.exists(path):
+            xs.rm(path)
+        gen, _ = dir_part(xs, "/", 0)
+        width = len(gen) + 1
+        joined = _exact_list(xs, path, PAYLOAD_MAX - width - 1 + extra)
+        gen, rest = dir_part(xs, path, 0)
+        if len(gen) + 1 == width:
+            break
+    else:
+        pytest.skip("gencnt width kept changing")
+    p = xs.call(XS_DIRECTORY_PART, path, "0")
+    if extra == 0:
+        assert len(p) == PAYLOAD_MAX
+        assert p == gen + b"\0" + joined + b"\0"
+        return
+    last = joined[:-1].rsplit(b"\0", 1)[1] + b"\0"
+    assert p == gen + b"\0" + joined[:-len(last)]
+    assert len(p) == PAYLOAD_MAX - len(last)
+    p2 = xs.call(XS_DIRECTORY_PART, path, str(len(joined) - len(last)))
+    assert p2 == gen + b"\0" + last + b"\0"

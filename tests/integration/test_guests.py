@@ -1095,3 +1095,40 @@ def test_released_domid_loses_permissions(xsd, xs, guests):
     g.kill()
     g = guests(xsd, 6)
     assert g("read /keep/for6") == "ERROR EACCES"
+
+
+# ---------------------------------------------------------------------------
+# Gaps mutation testing found (issue 9)
+# ---------------------------------------------------------------------------
+def test_rm_needs_write_permission(xsd, xs, guests):
+    """Read access is not enough to remove a node (nor a subtree)."""
+    g = guests(xsd, 5)
+    xs.write("/ro/leaf", "v")
+    xs.set_perms("/ro", ["n0", "r5"])
+    xs.set_perms("/ro/leaf", ["n0", "r5"])
+    assert g("read /ro/leaf") == "v"
+    assert g("rm /ro/leaf") == "ERROR EACCES"
+    assert g("rm /ro") == "ERROR EACCES"
+    tx = g("tx-start")
+    assert g("tx %s rm /ro/leaf" % tx) == "ERROR EACCES"
+    assert g("tx-end %s commit" % tx) == "OK"
+    assert xs.read("/ro/leaf") == b"v"
+    xs.set_perms("/ro/leaf", ["n0", "b5"])        # "b": now it may
+    assert g("rm /ro/leaf") == "OK"
+    assert not xs.exists("/ro/leaf")
+
+
+def test_quota_nodes_counts_open_transaction(quota):
+    """Nodes a transaction adds count against the quota inside it, before
+    it commits (and at commit, against what others added meanwhile)."""
+    d, xs, g5, g6, limited6 = quota("nodes", 5)
+    tx = g5("tx-start")
+    assert g5("tx %s write a 1" % tx) == "OK"       # home + a
+    assert g5("tx %s write b 1" % tx) == "OK"
+    assert g5("tx %s write c 1" % tx) == "OK"
+    assert g5("tx %s write d 1" % tx) == "OK"       # 5 of 5
+    assert g5("tx %s write e 1" % tx) == "ERROR ENOSPC"
+    assert g5("tx %s mkdir f/g" % tx) == "ERROR ENOSPC"
+    assert g5("tx-end %s commit" % tx) == "OK"
+    assert g5("read d") == "1"
+    assert g5("read e") == "ERROR ENOENT"

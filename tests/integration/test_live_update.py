@@ -138,6 +138,7 @@ def test_live_update_keeps_everything(xsd, xs, tmp_path):
         # Each sim guest holds one: its event channel (the page is
         # mapped); under the Xen backend, ports share one handle.
         old_fds = fds(xsd)
+        usage = [charges(xs, 10 + i) for i in (0, 1)]
         assert conftest.FAKEXEN or len(old_fds) > NGUESTS
 
         # A pyxs client with requests in flight through the update.
@@ -168,6 +169,13 @@ def test_live_update_keeps_everything(xsd, xs, tmp_path):
         # the update's own clients come and go).
         assert xsd.pid == pid and xsd.alive()
         assert exe(xsd) == binary()
+        # What each domain is charged with goes on (nodes, watches,
+        # transactions, memory: the transactions' copies are measured
+        # by their allocations, which a restore makes a few bytes apart).
+        for i, (counts, mem) in enumerate(usage):
+            counts2, mem2 = charges(xs, 10 + i)
+            assert counts2 == counts and abs(mem2 - mem) < 64, \
+                (counts, mem, counts2, mem2)
         conftest_wait(lambda: len(fds(xsd)) == len(old_fds),
                       lambda: "fds %s -> %s" % (old_fds, fds(xsd)))
         # A dump after the update equals the one before (once the
@@ -221,6 +229,13 @@ def test_live_update_keeps_everything(xsd, xs, tmp_path):
             g.kill()
         pw.close()
         py.close()
+
+
+def charges(xs, domid):
+    """CONTROL quota <domid>: the counts, and the memory charged."""
+    text = xs.call(0, "quota", str(domid)).decode()
+    mem = int(re.search(r"memory (\d+)/", text).group(1))
+    return re.sub(r"memory \d+/", "memory ?/", text), mem
 
 
 def conftest_wait(pred, what="condition", timeout=IO_TIMEOUT):

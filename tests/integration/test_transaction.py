@@ -326,3 +326,24 @@ def test_get_domain_path_in_transaction(xs):
     tx = xs.tx_start()
     assert xs.call(XS_GET_DOMAIN_PATH, "0", tx_id=tx) == b"/local/domain/0\0"
     xs.tx_end(tx)
+
+
+def test_read_missing_then_created_conflicts(xs, xsd):
+    """A transaction that found a node missing must not commit once
+    somebody else created it (its decision rested on the absence)."""
+    other = xsd.client()
+    tx = xs.tx_start()
+    with raises_xs("ENOENT"):
+        xs.read("/appears", tx=tx)
+    xs.write("/elsewhere", "x", tx=tx)
+    other.write("/appears", "now")
+    with raises_xs("EAGAIN"):
+        xs.tx_end(tx)
+    assert not xs.exists("/elsewhere")
+    # without the other's write it commits
+    tx = xs.tx_start()
+    with raises_xs("ENOENT"):
+        xs.read("/still-missing", tx=tx)
+    xs.write("/elsewhere", "x", tx=tx)
+    xs.tx_end(tx)
+    assert xs.read("/elsewhere") == b"x"

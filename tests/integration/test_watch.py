@@ -380,3 +380,21 @@ def test_watch_depth_bad_values(xsd):
     with raises_xs("EINVAL"):
         w.watch("/dz", "t", "-1")
     w.no_event()
+
+
+def test_write_to_ancestor_does_not_fire_watch_below(xsd, xs):
+    """A change fires watches on its path and above, never below it
+    (only a removal reaches the watches below the removed node)."""
+    w = xsd.client()
+    xs.write("/anc/b/c", "1")
+    w.watch("/anc/b/c", "below")
+    assert w.wait_event() == (b"/anc/b/c", b"below")
+    xs.write("/anc", "changed")
+    xs.write("/anc/b", "changed")
+    xs.set_perms("/anc", ["n0", "r3"])
+    w.no_event()
+    xs.write("/anc/b/c/d", "1")                 # below the watch: fires
+    assert w.drain_events(1) == [(b"/anc/b/c/d", b"below")]
+    xs.rm("/anc")                               # removal reaches it
+    assert w.drain_events(1) == [(b"/anc/b/c", b"below")]
+    xsd.health_check()

@@ -161,6 +161,30 @@ test_format(void **state)
 	assert_int_equal(len, 0);
 }
 
+/* Any 32-bit id fits (a restored image once overflowed the buffer). */
+static void
+test_format_large_ids(void **state)
+{
+	struct root_fix *f = *state;
+	struct perm p[200];
+	size_t len = 0;
+	unsigned int i;
+	char *s;
+
+	for (i = 0; i < 200; i++)
+		p[i] = (struct perm){ 4000000000u + i, PERM_BOTH };
+	s = perms_format(f->root, p, 200, &len);
+	assert_non_null(s);
+	assert_int_equal(len, 200 * sizeof("b4000000000"));
+	assert_true(talloc_get_size(s) >= len);
+	assert_memory_equal(s, "b4000000000\0b4000000001", 24);
+	assert_string_equal(s + 199 * sizeof("b4000000000"), "b4000000199");
+	p[0].id = 0xffffffffu;
+	s = perms_format(f->root, p, 1, &len);
+	assert_int_equal(len, sizeof("b4294967295"));
+	assert_string_equal(s, "b4294967295");
+}
+
 static void
 test_format_round_trip(void **state)
 {
@@ -293,6 +317,7 @@ main(void)
 		T(test_parse_list),
 		T(test_parse_list_bad),
 		T(test_format),
+		T(test_format_large_ids),
 		T(test_format_round_trip),
 		T(test_text),
 		T(test_access_owner),

@@ -681,11 +681,16 @@ struct owner_log {
 	unsigned int n;
 };
 
+/* Records the calls that move a node between owners. */
 static void
-owner_fn(void *arg, int old_owner, int new_owner)
+owner_fn(void *arg, const struct node *old, const struct node *new)
 {
 	struct owner_log *l = arg;
+	int old_owner = old ? (int)node_owner(old) : -1;
+	int new_owner = new ? (int)node_owner(new) : -1;
 
+	if (old_owner == new_owner)
+		return;
 	assert_true(l->n < 16);
 	l->calls[l->n].old_owner = old_owner;
 	l->calls[l->n].new_owner = new_owner;

@@ -227,13 +227,16 @@ img_store(TALLOC_CTX *ctx, const struct xss_owner *o, uint32_t n)
 static void
 test_store_fd(void **state)
 {
-	static const struct xss_owner owners[] = { { 0, 900 }, { 7, 101 } };
+	static const struct xss_owner owners[] = { { 0, 900, 65536 },
+						   { 7, 101, 300 } };
 	static const uint8_t want[] = {
-		0x0f, 0, 0, 0, 32, 0, 0, 0,		/* type, len */
+		0x0f, 0, 0, 0, 48, 0, 0, 0,		/* type, len */
 		5, 0, 0, 0, 1, 0, 0, 0,			/* fd, format */
 		0xe8, 3, 0, 0, 2, 0, 0, 0,		/* nodes, owners */
-		0, 0, 0, 0, 0x84, 3, 0, 0,		/* dom0: 900 */
-		7, 0, 0, 0, 101, 0, 0, 0,		/* dom7: 101 */
+		0, 0, 0, 0, 0x84, 3, 0, 0,		/* dom0: 900 nodes, */
+		0, 0, 1, 0, 0, 0, 0, 0,			/* 65536 bytes */
+		7, 0, 0, 0, 101, 0, 0, 0,		/* dom7: 101 nodes, */
+		0x2c, 1, 0, 0, 0, 0, 0, 0,		/* 300 bytes */
 	};
 	TALLOC_CTX *ctx = ROOT(state);
 	struct img *im;
@@ -254,7 +257,7 @@ test_store_fd(void **state)
 	/* Not with NODE_DATA: the nodes come one way or the other. */
 	im = img_store(ctx, owners, 2);
 	img_node(im, "/a", 1);
-	fails(ctx, im, "record #3 (NODE_DATA) at offset 0x90: NODE_DATA in "
+	fails(ctx, im, "record #3 (NODE_DATA) at offset 0xa0: NODE_DATA in "
 	      "an image whose store is a file (STORE_FD, record #2)");
 	{
 		struct xss_store_fd sf = { 5, 1, 1000, 0, NULL };
@@ -280,8 +283,9 @@ test_store_fd(void **state)
 	}
 	/* Owners once each, real domids. */
 	{
-		static const struct xss_owner twice[] = { { 3, 1 }, { 3, 2 } };
-		static const struct xss_owner big[] = { { 0x7ff0, 1 } };
+		static const struct xss_owner twice[] = { { 3, 1, 8 },
+							  { 3, 2, 8 } };
+		static const struct xss_owner big[] = { { 0x7ff0, 1, 8 } };
 
 		im = img_store(ctx, twice, 2);
 		fails(ctx, im, "record #2 (STORE_FD) at offset 0x68: owner "

@@ -331,6 +331,29 @@ test_perm_bits(void **state)
 			   "perms[1] (domain 7): access 0x80000003 has "
 			   "reserved bits set");
 	}
+
+	/* Domids beyond what permission strings can name. */
+	perm[1] = (struct xss_perm){ 4000000000u, XSS_PERM_READ };
+	im = img_lu(ctx, false);
+	assert_int_equal(xss_write_node(im->w, &n), 0);
+	expect_at(ctx, im, LU_NEXT, "NODE_DATA",
+		  "perms[1]: domain 4000000000 is over 65535");
+	perm[1].domid = 65536;
+	{
+		struct xss_special s = { "@introduceDomain", { 2, perm } };
+
+		im = img_new(ctx, XSS_KIND_LIVE_UPDATE, XSS_NO_DOMID, false);
+		img_global(im, 1);
+		assert_int_equal(xss_write_special(im->w, &s), 0);
+		img_end(im);
+		expect_err(ctx, im, "record #2 (SPECIAL_PERMS) at offset 0x68: "
+			   "perms[1]: domain 65536 is over 65535");
+	}
+	perm[1].domid = 65535;	/* the largest there is */
+	im = img_lu(ctx, false);
+	assert_int_equal(xss_write_node(im->w, &n), 0);
+	img_end(im);
+	assert_int_equal(verify_mem(ctx, im->data, im->len, NULL), 0);
 }
 
 static void
@@ -344,6 +367,19 @@ test_watch_fields(void **state)
 	assert_int_equal(xss_write_watch(im->w, &w), 0);
 	expect_at(ctx, im, DOM_NEXT, "WATCH_DATA", "reserved flags 0x00000002 "
 		  "set (flags 0x00000002)");
+
+	/* Depths as WATCH allows them, or none. */
+	im = img_lu_dom(ctx, false);
+	w.flags = 0;
+	w.depth = 65536;
+	assert_int_equal(xss_write_watch(im->w, &w), 0);
+	expect_at(ctx, im, DOM_NEXT, "WATCH_DATA", "depth 65536 is over 65535");
+	w.depth = 0x80000000u;
+	im = img_lu_dom(ctx, false);
+	assert_int_equal(xss_write_watch(im->w, &w), 0);
+	expect_at(ctx, im, DOM_NEXT, "WATCH_DATA",
+		  "depth 2147483648 is over 65535");
+	w.depth = 0;
 
 	im = img_lu_dom(ctx, false);
 	w.flags = 0;
@@ -768,6 +804,7 @@ test_crc(void **state)
 	struct img *im = img_lu(ctx, false);
 	struct xss_node n = { .path = "/a", .perms = PERMS0,
 			      .value = (const uint8_t *)"value", .len = 5 };
+	uint32_t crc;
 	uint8_t *p;
 	char *want;
 
@@ -783,12 +820,20 @@ test_crc(void **state)
 	fix_crc(p, im->len, false);
 	assert_int_equal(verify_mem(ctx, p, im->len, NULL), 0);
 	/* The CRC covers the header too. */
+	crc = xss_crc32c(0, p, 0xc8);
 	p[24] = 'T';
 	want = talloc_asprintf(ctx, "record #4 (END) at offset 0xc8: CRC "
 			       "mismatch: END says 0x%08x, the image gives "
-			       "0x%08x", xss_crc32c(0, p, 24),
-			       xss_crc32c(0, p, 0xc8));
+			       "0x%08x", crc, xss_crc32c(0, p, 0xc8));
+	expect_msg(ctx, p, im->len, want);
 	p[24] = 't';
+	/* A zero CRC field is a CRC like any other, not "none". */
+	memset(p + 0xc8 + 8, 0, 4);
+	want = talloc_asprintf(ctx, "record #4 (END) at offset 0xc8: CRC "
+			       "mismatch: END says 0x00000000, the image gives "
+			       "0x%08x", xss_crc32c(0, p, 0xc8));
+	expect_msg(ctx, p, im->len, want);
+	fix_crc(p, im->len, false);
 	p[0xc8 + 8] ^= 1;
 	want = talloc_asprintf(ctx, "record #4 (END) at offset 0xc8: CRC "
 			       "mismatch: END says 0x%08x, the image gives "

@@ -109,6 +109,7 @@ fix_setup(void **state, unsigned int flags)
 	assert_non_null(xsd);
 	list_init(&xsd->conns);
 	list_init(&xsd->flush);
+	list_init(&xsd->busy);
 	xsd->listen_fd = -1;
 	quota_defaults(&xsd->quota);
 	xsd->loop = loop_new(xsd);

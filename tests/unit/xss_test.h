@@ -407,6 +407,8 @@ assert_rec_equal(const struct xss_record *a, const struct xss_record *b)
 					 b->u.store.owners[i].domid);
 			assert_int_equal(a->u.store.owners[i].nodes,
 					 b->u.store.owners[i].nodes);
+			assert_int_equal(a->u.store.owners[i].bytes,
+					 b->u.store.owners[i].bytes);
 		}
 		break;
 	case XSS_REC_END:
