@@ -295,11 +295,12 @@ def craft(tmp_path, case):
     src = tmp_path / "craft.c"
     src.write_text(CRAFT_C)
     exe = str(tmp_path / "craft")
-    subprocess.run(["cc", "-o", exe, "-I", os.path.join(conftest.REPO,
-                                                          "include"),
-                    str(src), os.path.join(os.path.dirname(XSS_TOOL),
-                                           "libxsstate.a"), "-ltalloc"],
-                   check=True)
+    cmd = ["cc", "-o", exe, "-I", os.path.join(conftest.REPO, "include"),
+           str(src), os.path.join(os.path.dirname(XSS_TOOL), "libxsstate.a"),
+           "-ltalloc"]
+    # The library of an ASan/UBSan build links only with those runtimes.
+    if subprocess.run(cmd, capture_output=True).returncode:
+        subprocess.run(cmd + ["-fsanitize=address,undefined"], check=True)
     out = str(tmp_path / ("crafted-%s.xss" % case))
     subprocess.run([exe, case, out], check=True)
     return open(out, "rb").read()
