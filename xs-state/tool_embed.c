@@ -191,9 +191,9 @@ embed_record(void *arg, struct lx_stream *s, const struct lx_record *rec)
 	size_t pad = (LX_ALIGN - e->len % LX_ALIGN) % LX_ALIGN;
 
 	if (rec->type == LX_REC_DOMAIN_XENSTORE_DATA)
-		return lx_fail(s, "libxl record #%" PRIu32 " at offset 0x%"
-			       PRIx64 ": the stream already has a "
-			       "DOMAIN_XENSTORE_DATA record", rec->index,
+		return lx_fail(s, "libxl record #%" PRIu32 " (DOMAIN_XENSTORE_"
+			       "DATA) at offset 0x%" PRIx64 ": the stream "
+			       "carries an image already", rec->index,
 			       rec->offset);
 	if (rec->type != LX_REC_END)
 		return LX_KEEP;

@@ -32,7 +32,7 @@
 #include "tool.h"
 
 #define LX_BUF_LEN 65536
-/* The body of DOMAIN_XENSTORE_DATA is kept in steps of this. */
+/* The body of DOMAIN_XENSTORE_DATA is kept in steps of at least this. */
 #define LX_IMAGE_STEP (1u << 20)
 
 static const char lx_ident[8] = "LibxlFmt";
@@ -388,7 +388,10 @@ keep_body(struct lx_stream *s, uint32_t len, bool pass, const char *what)
 
 	s->image = talloc_size(s, 0);
 	while (s->image && have < len) {
-		step = len - have < LX_IMAGE_STEP ? len - have : LX_IMAGE_STEP;
+		/* doubling, from LX_IMAGE_STEP, never past what len says */
+		step = have > LX_IMAGE_STEP ? have : LX_IMAGE_STEP;
+		if (step > len - have)
+			step = len - have;
 		s->image = talloc_realloc_size(s, s->image, have + step);
 		if (!s->image)
 			break;

@@ -59,6 +59,7 @@ xsd_image_check(struct image *img, uint64_t len)
 		image_error(img);
 		return EXIT_BAD;
 	}
+	/* (a reader on memory already refuses octets after END) */
 	if (img->size != len) {
 		tool_warnx("%s: %" PRIu64 " octets after the image's END, "
 			   "from offset 0x%" PRIx64, img->name,
@@ -124,7 +125,7 @@ emit_headers(void *arg, struct lx_stream *s)
 		o->nfields = 1;
 	}
 	if (s->has_xl) {
-		out_word(o, "byte-order", order_name(x->big_endian));
+		out_word(o, o->json ? "byte_order" : "byte-order", order_name(x->big_endian));
 		out_flags(o, "mandatory_flags", x->mandatory_flags, xl_flags);
 		out_flags(o, "optional_flags", x->optional_flags, no_flags);
 		out_u(o, "optional_data_len", x->optional_data_len);
@@ -144,7 +145,7 @@ emit_headers(void *arg, struct lx_stream *s)
 	if (o->json)
 		out_u(o, "offset", s->header_offset);
 	out_u(o, "version", 2);
-	out_word(o, "byte-order", order_name(s->big_endian));
+	out_word(o, o->json ? "byte_order" : "byte-order", order_name(s->big_endian));
 	out_flags(o, "options", s->options & ~1u, lx_options);
 	fputs(o->json ? "},\n  \"records\": [" : "\n", o->f);
 	talloc_free_children(o->tmp);
@@ -166,7 +167,7 @@ emit_lx_record(void *arg, struct lx_stream *s, const struct lx_record *rec)
 		out_word(o, "type", lx_type_name(rec->type));
 		out_u(o, "type_id", rec->type);
 		out_u(o, "len", rec->len);
-	} else if (rec->type >= 8) {	/* unnamed: the number too */
+	} else if (rec->type & LX_REC_OPTIONAL) {	/* unnamed: the number */
 		out_x(o, "type_id", rec->type);
 	}
 	line_end(o);
@@ -187,7 +188,7 @@ emit_libxc(void *arg, const struct lx_libxc *x)
 	}
 	if (x->headers) {
 		out_u(o, "version", x->version);
-		out_word(o, "byte-order", order_name(x->big_endian));
+		out_word(o, o->json ? "byte_order" : "byte-order", order_name(x->big_endian));
 		out_u(o, "domain_type", x->domain_type);
 		out_u(o, "page_shift", x->page_shift);
 		out_key(o, "xen");
