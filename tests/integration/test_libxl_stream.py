@@ -5,7 +5,8 @@ The streams are built here, after Xen's libxl-migration-stream and
 libxc-migration-stream specs and xl's save file header; Debian's
 verify-stream-v2 (xen-utils-4.17) checks that the builder makes streams
 that upstream accepts, and that a stream stripped of its image is one
-again.  The image is the golden tests/golden/migration.xss.
+again.  The image is the golden tests/golden/migration.xss, and at the
+end one that a daemon exports, which another imports out of the stream.
 """
 
 import json
@@ -16,6 +17,10 @@ import subprocess
 import pytest
 
 from test_xs_state_tool import TOOL, TIMEOUT, golden, read, write, run, out, err
+# the migration tests' simulated guest and destination daemon
+from test_migration import (XS_READ, XS_RELEASE,  # noqa: F401 (dest)
+                            XS_TRANSACTION_END, busy_guest, collect, dest,
+                            home, introduce, pack)
 
 XEN_LIB = "/usr/lib/xen-4.17"
 VERIFY_V2 = os.path.join(XEN_LIB, "bin", "verify-stream-v2")
@@ -531,3 +536,58 @@ def test_usage_errors(args):
     assert r.returncode == 2, args
     assert "Usage: xs-state" in err(r)
     assert out(r) == ""
+
+
+# ---------------------------------------------------------------------------
+# with the daemons: a real domain's image through a stream
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.ours_only("migration is ours")
+def test_migration_through_a_libxl_stream(xsd, xs, dest, tmp_path):
+    """The source exports domain 5 straight into an xl save file (export |
+    embed), the destination imports it straight out of it (extract |
+    import): the guest carries on there, and the stream stripped of the
+    image is the one xl wrote, which upstream's verifier accepts."""
+    g, tx, half = busy_guest(xsd, xs, tmp_path)
+    h = home(5)
+    orig = xl(libxl())
+    s = write(str(tmp_path / "guest.save"), orig)
+    e = str(tmp_path / "guest+xs.save")
+    exp = subprocess.Popen([TOOL, "export", "--domid", "5"], env=xsd.env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    emb = subprocess.run([TOOL, "embed", s, "-", "-o", e], env=xsd.env,
+                         stdin=exp.stdout, capture_output=True,
+                         timeout=TIMEOUT)
+    exp.stdout.close()
+    assert exp.wait(TIMEOUT) == 0, exp.stderr.read()
+    assert (emb.returncode, emb.stderr) == (0, b"")
+    r = run("verify", e)
+    assert (r.returncode, err(r)) == (0, "")
+    assert "DOMAIN_XENSTORE_DATA: MIGRATION image, domid 5," in out(r)
+    g.put(half[20:])
+    g.put(pack(XS_READ, (h + "/data\0").encode(), 300, 0))
+
+    strip = str(tmp_path / "stripped.save")
+    ext = subprocess.Popen([TOOL, "extract", e, "--strip", strip],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    imp = subprocess.run([TOOL, "import", "--domid", "5", "-"], env=dest.env,
+                         stdin=ext.stdout, capture_output=True,
+                         timeout=TIMEOUT)
+    ext.stdout.close()
+    assert ext.wait(TIMEOUT) == 0, ext.stderr.read()
+    assert (imp.returncode, imp.stderr) == (0, b"")
+    assert read(strip) == orig
+    rc, text = verify_v2(read(strip), "xl", tmp_path)
+    assert rc == 0, text
+
+    xs.ack(XS_RELEASE, "5")
+    g.move(dest.rundir)
+    dx = dest.client()
+    introduce(dx, 5, 7)
+    got = collect(g, 23)
+    assert got[-1][:2] == (XS_READ, 300) and got[-1][3] == b"1"
+    m = g.call(XS_TRANSACTION_END, b"T\0", 400, tx)
+    assert m[3] == b"OK\0", m
+    assert dx.read(h + "/half") == b"hv"
+    g.close()
