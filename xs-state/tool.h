@@ -14,6 +14,9 @@
  *   tool_stats.c  verify and stats
  *   tool_model.c  an image loaded into sorted sets, for diff
  *   tool_diff.c   diff: two models compared
+ *   tool_libxl.c  libxl migration streams: reading and walking them
+ *   tool_stream.c dump and verify of a libxl stream
+ *   tool_embed.c  embed and extract: an image in and out of a stream
  */
 #ifndef XSS_TOOL_H
 #define XSS_TOOL_H
@@ -131,6 +134,9 @@ uint64_t rec_size(uint32_t len);
 struct image *image_open_fd(TALLOC_CTX *mem_ctx, const char *name, int fd);
 /* The file at path, or standard input for "-". */
 struct image *image_open(TALLOC_CTX *mem_ctx, const char *path);
+/* An image in memory (not copied: buf must outlive it). */
+struct image *image_open_memory(TALLOC_CTX *mem_ctx, const char *name,
+				const void *buf, size_t len);
 /* 0, or -1 after printing the reader's error. */
 int image_read_header(struct image *img);
 /* The reader's error on standard error, after what stdout holds. */
@@ -292,5 +298,143 @@ struct diff_opts {
 /* The exit status of "diff" of the images at paths a and b. */
 int diff_images(TALLOC_CTX *ctx, const struct diff_opts *opts,
 		const char *a, const char *b);
+
+/* -- tool_libxl.c: libxl migration streams -------------------------- */
+
+/*
+ * The libxl stream of Xen's docs/specs/libxl-migration-stream.pandoc
+ * (header ident "LibxlFmt", version 2, records of type and length padded
+ * to 8 octets), perhaps behind the save file header of xl, with the
+ * libxc stream of docs/specs/libxc-migration-stream.pandoc following each
+ * LIBXC_CONTEXT record, and at most one DOMAIN_XENSTORE_DATA record whose
+ * body is an xs-state image (docs/libxl-stream.md).
+ */
+#define LX_REC_END			0x00000000
+#define LX_REC_LIBXC_CONTEXT		0x00000001
+#define LX_REC_EMULATOR_XENSTORE_DATA	0x00000002
+#define LX_REC_EMULATOR_CONTEXT		0x00000003
+#define LX_REC_CHECKPOINT_END		0x00000004
+#define LX_REC_CHECKPOINT_STATE		0x00000005
+/* Ours; not (yet) allocated upstream. */
+#define LX_REC_DOMAIN_XENSTORE_DATA	0x00000007
+#define LX_REC_OPTIONAL			0x80000000u
+
+#define LX_HEADER_LEN 16		/* ident u64, version u32, options u32 */
+#define LX_REC_HEADER_LEN 8		/* type u32, length u32 */
+#define LX_ALIGN 8
+#define XL_HEADER_LEN 48		/* magic[32], four u32 */
+
+/* The save file header of xl (tools/xl/xl.h), when there is one. */
+struct xl_header {
+	bool big_endian;		/* of its u32 fields */
+	uint32_t mandatory_flags, optional_flags;
+	uint32_t optional_data_len;
+	bool has_config;		/* optional data holds the config */
+	uint32_t config_len;
+};
+
+struct lx_record {
+	uint32_t index;			/* 1 for the first record */
+	uint64_t offset;		/* of its header in the stream */
+	uint32_t type, len;		/* len: of the body */
+};
+
+/* One run of libxc records: after LIBXC_CONTEXT or after a checkpoint. */
+struct lx_libxc {
+	uint64_t offset, bytes;		/* in the stream, headers included */
+	bool headers;			/* starts with the two libxc headers */
+	uint32_t version;		/* of the image header */
+	bool big_endian;
+	uint32_t domain_type, page_shift, xen_major, xen_minor;
+	uint32_t records;		/* libxc records in this run */
+	uint32_t last_type;		/* END, or CHECKPOINT */
+};
+
+struct lx_stream {
+	const char *name;		/* for messages */
+	int fd;
+	uint8_t *buf;			/* input not yet taken: buf[pos..end) */
+	size_t pos, end;
+	bool eof;
+	uint64_t off;			/* stream offset of buf[pos] */
+	FILE *out;			/* what is passed through, or NULL */
+	char *error;			/* why the walk stopped */
+
+	bool has_xl;
+	struct xl_header xl;
+	uint64_t header_offset;		/* of the libxl header */
+	bool big_endian;		/* of the libxl records */
+	uint32_t options;
+	uint32_t records;		/* after a walk: the index of END */
+	uint64_t size;			/* octets up to the end of END */
+
+	/* DOMAIN_XENSTORE_DATA, if the walk met it */
+	struct lx_record xsd;		/* index 0: none */
+	uint8_t *image;			/* its body */
+};
+
+/* What the walk does with a record that lx_walk() passes to record(). */
+#define LX_KEEP 0			/* pass it through to out */
+#define LX_DROP 1			/* leave it out */
+
+struct lx_visitor {
+	/* Both headers read (and passed through).  0 to go on, or -1. */
+	int (*headers)(void *arg, struct lx_stream *s);
+	/*
+	 * A libxl record's header, before its body: LX_KEEP, LX_DROP, or -1
+	 * after lx_fail().  END is passed too, before the walk checks that
+	 * nothing follows it; the callback may write to s->out first.
+	 */
+	int (*record)(void *arg, struct lx_stream *s,
+		      const struct lx_record *rec);
+	/* A run of libxc records, read to its END or CHECKPOINT. */
+	void (*libxc)(void *arg, const struct lx_libxc *x);
+};
+
+/* The libxl spec's name of a record type ("OPTIONAL", "UNKNOWN"). */
+const char *lx_type_name(uint32_t type);
+/* Set s->error (printf-style); returns -1. */
+int lx_fail(struct lx_stream *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* s->error on standard error, after what stdout holds. */
+void lx_error(const struct lx_stream *s);
+/* A stream on fd, owning it.  NULL (out of memory) after printing why. */
+struct lx_stream *lx_open_fd(TALLOC_CTX *mem_ctx, const char *name, int fd);
+/* Whether the input starts as a libxl stream or an xl save file does. */
+bool lx_probe(struct lx_stream *s);
+/*
+ * Read the whole stream, passing it through to s->out (if set) but for
+ * what the visitor drops.  0, or -1 with s->error set.
+ */
+int lx_walk(struct lx_stream *s, const struct lx_visitor *v, void *arg);
+/* A record header in the stream's byte order, into hdr[8]. */
+void lx_record_header(const struct lx_stream *s, uint8_t *hdr,
+		      uint32_t type, uint32_t len);
+
+/*
+ * The argument of dump or verify (path, or "-"): a libxl stream in *st,
+ * or an image in *img.  0, or EXIT_BAD after printing why.
+ */
+int input_open(TALLOC_CTX *mem_ctx, const char *path, struct image **img,
+	       struct lx_stream **st);
+
+/* -- tool_stream.c: dump and verify of a stream ---------------------- */
+
+int stream_dump(struct lx_stream *s, bool json);
+int stream_verify(struct lx_stream *s);
+/*
+ * Read and check the whole image that is (or is to be) the body of a
+ * DOMAIN_XENSTORE_DATA record of len octets: a MIGRATION image that ends
+ * where the body does.  0, or EXIT_BAD after printing why.
+ */
+int xsd_image_check(struct image *img, uint64_t len);
+
+/* -- tool_embed.c ---------------------------------------------------- */
+
+/* The exit status of "embed" and "extract"; out NULL: standard output. */
+int embed_image(TALLOC_CTX *ctx, const char *stream, const char *image,
+		const char *out);
+int extract_image(TALLOC_CTX *ctx, const char *stream, const char *image,
+		  const char *strip);
 
 #endif /* XSS_TOOL_H */

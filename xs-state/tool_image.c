@@ -64,6 +64,30 @@ image_open_fd(TALLOC_CTX *mem_ctx, const char *name, int fd)
 	return img;
 }
 
+/* An image in memory (not copied: buf must outlive it). */
+struct image *
+image_open_memory(TALLOC_CTX *mem_ctx, const char *name, const void *buf,
+		  size_t len)
+{
+	struct image *img = talloc_zero(mem_ctx, struct image);
+	struct xss_source *src;
+
+	if (!img) {
+		tool_warnx("out of memory");
+		return NULL;
+	}
+	img->fd = -1;
+	img->name = talloc_strdup(img, name);
+	src = xss_source_memory(img, buf, len);
+	img->r = src ? xss_reader_new(img, src) : NULL;
+	if (!img->name || !img->r) {
+		tool_warnx("out of memory");
+		talloc_free(img);
+		return NULL;
+	}
+	return img;
+}
+
 /* The file at path, or standard input for "-". */
 struct image *
 image_open(TALLOC_CTX *mem_ctx, const char *path)

@@ -1,6 +1,7 @@
 /*
  * xs-state.c - the xs-state tool: dump, verify, diff and measure xenstore
- * state images (docs/xs-state.1.md, docs/xs-state-format.md).  This file
+ * state images (docs/xs-state.1.md, docs/xs-state-format.md), and carry
+ * them in libxl migration streams (docs/libxl-stream.md).  This file
  * owns the command line: the commands, their options and arguments, the
  * usage text and the exit status; the work is done in the tool_*.c files
  * (see tool.h).
@@ -14,6 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include <talloc.h>
 
 #include "tool.h"
@@ -25,6 +28,7 @@ enum {
 	OPT_GENERATIONS,
 	OPT_STRICT,
 	OPT_IGNORE_FDS,
+	OPT_STRIP,
 };
 
 static void
@@ -70,10 +74,15 @@ usage(FILE *f)
 "  import --domid D [--as-domid M] FILE|-\n"
 "                              give the daemon a domain's image\n"
 "  resume --domid D            serve a quiesced domain again\n"
-"IMG is a file or - for standard input.  dump, verify and stats take\n"
-"--live [--socket PATH] instead of IMG: ask the running xenstored for a\n"
-"dump (socket: PATH, else $XENSTORED_PATH, else $XENSTORED_RUNDIR/socket,\n"
-"else " DEFAULT_RUNDIR "/socket).\n"
+"  embed STREAM IMG [-o OUT]   IMG into a libxl stream as its\n"
+"                              DOMAIN_XENSTORE_DATA record\n"
+"  extract STREAM [-o IMG] [--strip OUT]\n"
+"                              the image out (and the stream without it)\n"
+"IMG and STREAM are files or - for standard input.  dump and verify\n"
+"also take a libxl migration STREAM (an xl save file too).  dump,\n"
+"verify and stats take --live [--socket PATH] instead of IMG: ask the\n"
+"running xenstored for a dump (socket: PATH, else $XENSTORED_PATH,\n"
+"else $XENSTORED_RUNDIR/socket, else " DEFAULT_RUNDIR "/socket).\n"
 "Exit status: 0 ok (diff: equal), 1 bad image (diff: different),\n"
 "2 usage (diff: any error).  See xs-state(1).\n");
 }
@@ -108,11 +117,13 @@ other_opt(int c)
 /*
  * The command line of dump, verify and stats: IMG, or --live [--socket
  * PATH]; and --json where json is not NULL (dump).  Returns with *img
- * open, or with *img NULL and the exit status (0 after --help).
+ * open, or with *img NULL and the exit status (0 after --help).  Where
+ * st is not NULL (dump, verify), IMG may also be a libxl stream: then
+ * *st is open instead.
  */
 static int
 source_open(TALLOC_CTX *ctx, int argc, char **argv, const char *cmd,
-	    bool *json, struct image **img)
+	    bool *json, struct image **img, struct lx_stream **st)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, OPT_JSON },  /* dump only */
@@ -149,6 +160,8 @@ source_open(TALLOC_CTX *ctx, int argc, char **argv, const char *cmd,
 		return bad_usage("%s: --live takes no IMG", cmd);
 	if (!live && argc != 1)
 		return bad_usage("%s: expected one IMG", cmd);
+	if (!live && st)
+		return input_open(ctx, argv[optind], img, st);
 	*img = live ? live_open(ctx, sock) : image_open(ctx, argv[optind]);
 	return *img ? 0 : EXIT_BAD;
 }
@@ -156,21 +169,27 @@ source_open(TALLOC_CTX *ctx, int argc, char **argv, const char *cmd,
 static int
 cmd_dump(TALLOC_CTX *ctx, int argc, char **argv)
 {
+	struct lx_stream *st = NULL;
 	struct image *img;
 	bool json = false;
 	int ret;
 
-	ret = source_open(ctx, argc, argv, "dump", &json, &img);
+	ret = source_open(ctx, argc, argv, "dump", &json, &img, &st);
+	if (st)
+		return stream_dump(st, json);
 	return img ? dump_image(img, json) : ret;
 }
 
 static int
 cmd_verify(TALLOC_CTX *ctx, int argc, char **argv)
 {
+	struct lx_stream *st = NULL;
 	struct image *img;
 	int ret;
 
-	ret = source_open(ctx, argc, argv, "verify", NULL, &img);
+	ret = source_open(ctx, argc, argv, "verify", NULL, &img, &st);
+	if (st)
+		return stream_verify(st);
 	return img ? stats_verify(img) : ret;
 }
 
@@ -180,7 +199,7 @@ cmd_stats(TALLOC_CTX *ctx, int argc, char **argv)
 	struct image *img;
 	int ret;
 
-	ret = source_open(ctx, argc, argv, "stats", NULL, &img);
+	ret = source_open(ctx, argc, argv, "stats", NULL, &img, NULL);
 	return img ? stats_print(img) : ret;
 }
 
@@ -219,6 +238,79 @@ cmd_diff(TALLOC_CTX *ctx, int argc, char **argv)
 	return diff_images(ctx, &o, argv[optind], argv[optind + 1]);
 }
 
+/* Streams, unlike text, do not go to a terminal. */
+static bool
+stdout_ok(const char *cmd, const char *what)
+{
+	if (!isatty(STDOUT_FILENO))
+		return true;
+	bad_usage("%s: not writing %s to a terminal (use -o)", cmd, what);
+	return false;
+}
+
+static int
+cmd_embed(TALLOC_CTX *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *out = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+		if (c != 'o')
+			return other_opt(c);
+		out = optarg;
+	}
+	if (argc - optind != 2)
+		return bad_usage("embed: expected a STREAM and an IMG");
+	if (!strcmp(argv[optind], "-") && !strcmp(argv[optind + 1], "-"))
+		return bad_usage("embed: only one of STREAM and IMG can be -");
+	if ((!out || !strcmp(out, "-")) && !stdout_ok("embed", "a stream"))
+		return EXIT_USAGE;
+	return embed_image(ctx, argv[optind], argv[optind + 1], out);
+}
+
+static int
+cmd_extract(TALLOC_CTX *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "strip", required_argument, NULL, OPT_STRIP },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *out = NULL, *strip = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case OPT_STRIP:
+			strip = optarg;
+			break;
+		default:
+			return other_opt(c);
+		}
+	}
+	if (argc - optind != 1)
+		return bad_usage("extract: expected one STREAM");
+	if (out && !strcmp(out, "-"))
+		out = NULL;
+	if (!out && strip && !strcmp(strip, "-"))
+		return bad_usage("extract: the image and the stripped stream "
+				 "cannot both go to standard output");
+	if (!out && !stdout_ok("extract", "an image"))
+		return EXIT_USAGE;
+	if (strip && !strcmp(strip, "-") && !stdout_ok("extract", "a stream"))
+		return EXIT_USAGE;
+	return extract_image(ctx, argv[optind], out, strip);
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(TALLOC_CTX *ctx, int argc, char **argv);
@@ -230,6 +322,8 @@ static const struct {
 	{ "export", cmd_export },
 	{ "import", cmd_import },
 	{ "resume", cmd_resume },
+	{ "embed", cmd_embed },
+	{ "extract", cmd_extract },
 };
 
 int
