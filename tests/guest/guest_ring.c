@@ -700,16 +700,43 @@ sim_path(struct guest *g, char *buf, size_t size, const char *rundir,
 	return 0;
 }
 
+/* The event channel: connect to rundir's evtchn, announce {domid, port}. */
+static int
+connect_evtchn(struct guest *g, const char *rundir)
+{
+	struct { uint32_t domid, port; } hello = { g->domid, g->port };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	ssize_t n;
+
+	if (sim_path(g, sa.sun_path, sizeof(sa.sun_path), rundir, "evtchn") < 0)
+		return -1;
+	g->evt_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (g->evt_fd < 0) {
+		guest_fail(g, errno_name(errno), "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (connect(g->evt_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		guest_fail(g, errno_name(errno), "connect %s: %s", sa.sun_path,
+			   strerror(errno));
+		return -1;
+	}
+	n = send(g->evt_fd, &hello, sizeof(hello), MSG_NOSIGNAL);
+	if (n != (ssize_t)sizeof(hello)) {
+		guest_fail(g, n < 0 ? errno_name(errno) : "EIO",
+			   "send {domid, port} on %s: %s", sa.sun_path,
+			   n < 0 ? strerror(errno) : "short write");
+		return -1;
+	}
+	return 0;
+}
+
 int
 guest_open(struct guest *g, const char *rundir, unsigned int domid,
 	   unsigned int port)
 {
-	struct { uint32_t domid, port; } hello = { domid, port };
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct stat st;
 	char name[32];
 	void *page;
-	ssize_t n;
 	int fd;
 
 	g->domid = domid;
@@ -755,26 +782,7 @@ guest_open(struct guest *g, const char *rundir, unsigned int domid,
 	g->intf = page;
 
 	/* 2. An unbound event channel port. */
-	if (sim_path(g, sa.sun_path, sizeof(sa.sun_path), rundir, "evtchn") < 0)
-		return -1;
-	g->evt_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (g->evt_fd < 0) {
-		guest_fail(g, errno_name(errno), "socket: %s", strerror(errno));
-		return -1;
-	}
-	if (connect(g->evt_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		guest_fail(g, errno_name(errno), "connect %s: %s", sa.sun_path,
-			   strerror(errno));
-		return -1;
-	}
-	n = send(g->evt_fd, &hello, sizeof(hello), MSG_NOSIGNAL);
-	if (n != (ssize_t)sizeof(hello)) {
-		guest_fail(g, n < 0 ? errno_name(errno) : "EIO",
-			   "send {domid, port} on %s: %s", sa.sun_path,
-			   n < 0 ? strerror(errno) : "short write");
-		return -1;
-	}
-	return 0;
+	return connect_evtchn(g, rundir);
 }
 
 void
@@ -786,36 +794,6 @@ guest_suspend(struct guest *g, bool on)
 		(void)pump(g);
 		notify(g);	/* whatever we queued meanwhile */
 	}
-}
-
-/* The event channel: connect to rundir's evtchn, announce {domid, port}. */
-static int
-connect_evtchn(struct guest *g, const char *rundir)
-{
-	struct { uint32_t domid, port; } hello = { g->domid, g->port };
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	ssize_t n;
-
-	if (sim_path(g, sa.sun_path, sizeof(sa.sun_path), rundir, "evtchn") < 0)
-		return -1;
-	g->evt_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (g->evt_fd < 0) {
-		guest_fail(g, errno_name(errno), "socket: %s", strerror(errno));
-		return -1;
-	}
-	if (connect(g->evt_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		guest_fail(g, errno_name(errno), "connect %s: %s", sa.sun_path,
-			   strerror(errno));
-		return -1;
-	}
-	n = send(g->evt_fd, &hello, sizeof(hello), MSG_NOSIGNAL);
-	if (n != (ssize_t)sizeof(hello)) {
-		guest_fail(g, n < 0 ? errno_name(errno) : "EIO",
-			   "send {domid, port} on %s: %s", sa.sun_path,
-			   n < 0 ? strerror(errno) : "short write");
-		return -1;
-	}
-	return 0;
 }
 
 int
