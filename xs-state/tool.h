@@ -194,6 +194,11 @@ void json_hex(FILE *f, const void *buf, size_t len);
 
 /* A JSON object in the "records" array: the separator and "{". */
 void out_record_begin(struct out *o);
+/*
+ * Closes the "records" array and adds "complete" and "error" (NULL: the
+ * input was whole); the enclosing object stays open.
+ */
+void out_records_end(const struct out *o, const char *error);
 void out_key(struct out *o, const char *key);
 void out_u(struct out *o, const char *key, uint64_t v);
 void out_x(struct out *o, const char *key, uint64_t v);

@@ -314,16 +314,7 @@ emit_header(struct out *o, const struct xss_header *h)
 static void
 json_trailer(const struct out *o, const char *error)
 {
-	if (o->nrecords)
-		fputs("\n  ]", o->f);
-	else
-		fputs("]", o->f);
-	fprintf(o->f, ",\n  \"complete\": %s,\n  \"error\": ",
-		error ? "false" : "true");
-	if (error)
-		json_string(o->f, error, strlen(error));
-	else
-		fputs("null", o->f);
+	out_records_end(o, error);
 	fputs("\n}\n", o->f);
 }
 

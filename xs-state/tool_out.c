@@ -52,6 +52,18 @@ out_record_begin(struct out *o)
 }
 
 void
+out_records_end(const struct out *o, const char *error)
+{
+	fputs(o->nrecords ? "\n  ]" : "]", o->f);
+	fprintf(o->f, ",\n  \"complete\": %s,\n  \"error\": ",
+		error ? "false" : "true");
+	if (error)
+		json_string(o->f, error, strlen(error));
+	else
+		fputs("null", o->f);
+}
+
+void
 out_key(struct out *o, const char *key)
 {
 	if (o->json)

@@ -208,13 +208,7 @@ json_stream_trailer(const struct out *o, const char *error, bool headers)
 	if (!headers)
 		fputs("{\n  \"stream\": {\n  \"xl_header\": null,\n"
 		      "  \"header\": null,\n  \"records\": [", o->f);
-	fputs(o->nrecords ? "\n  ]" : "]", o->f);
-	fprintf(o->f, ",\n  \"complete\": %s,\n  \"error\": ",
-		error ? "false" : "true");
-	if (error)
-		json_string(o->f, error, strlen(error));
-	else
-		fputs("null", o->f);
+	out_records_end(o, error);
 	fputs("\n  },\n  \"image\": ", o->f);
 }
 
