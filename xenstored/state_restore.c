@@ -53,6 +53,7 @@ struct restore {
 	struct store_bulk *bulk;	/* while NODE_DATA records come */
 	int store_fd;			/* STORE_FD's, or -1 */
 	struct hash *gens;		/* import: path -> struct gen_map */
+	struct hash *txn_paths;		/* import: the paths transactions name */
 	TALLOC_CTX *bulk_ctx;
 	bool nodes_done;
 	uint64_t generation;
@@ -155,7 +156,8 @@ import_node(struct restore *rs, const struct node *n)
 		copy.gen = store_new_gen(s);
 		ret = store_bulk_add(rs->bulk, &copy);
 	}
-	if (ret)
+	/* Only transactions ask what became of a generation. */
+	if (ret || !hash_get(rs->txn_paths, n->path))
 		return ret;
 	g = talloc(rs->gens, struct gen_map);
 	if (!g)
@@ -792,10 +794,16 @@ out:
 
 /* --- migration: importing one domain -------------------------------- */
 
+struct reloc;
+static const char *reloc_path(const struct reloc *rl, TALLOC_CTX *ctx,
+			      const char *path);
+
 struct import_check {
 	struct xsd *xsd;
 	unsigned int domid;
 	const struct quota_set *q;	/* the domain's limits here */
+	const struct reloc *rl;
+	struct hash *txn_paths;		/* as relocated */
 	unsigned int nodes, watches, txns;
 	bool home_seen;
 	char *why;
@@ -870,11 +878,19 @@ check_import(struct import_check *ic, const struct xss_record *rec)
 			return refuse(ic, "more than %u transactions, the "
 				      "quota here", ic->q->hard[Q_TRANSACTIONS]);
 		return 0;
-	case XSS_REC_TRANSACTION_NODE_DATA:
+	case XSS_REC_TRANSACTION_NODE_DATA: {
+		const char *path = reloc_path(ic->rl, ic->txn_paths,
+					      rec->u.txn_node.path);
+
+		if (path == rec->u.txn_node.path)
+			path = talloc_strdup(ic->txn_paths, path);
+		if (!path || hash_put(ic->txn_paths, path, ic))
+			return ENOMEM;
 		if (rec->u.txn_node.flags & XSS_TNODE_EXISTS)
 			return check_perms(ic, rec->u.txn_node.path,
 					   &rec->u.txn_node.perms);
 		return 0;
+	}
 	}
 	return 0;
 }
@@ -1069,9 +1085,9 @@ state_import_as(struct xsd *xsd, const uint8_t *buf, size_t len,
 	struct restore rs = { .xsd = xsd, .mode = RESTORE_IMPORT,
 			      .lu_ctx = mem_ctx, .store_fd = -1 };
 	struct domain *d = domain_get(xsd, as, false);
-	struct import_check ic = { .xsd = xsd, .domid = domid,
-				   .q = d ? &d->quota : &xsd->quota };
 	struct reloc rl = { .from = domid, .to = as };
+	struct import_check ic = { .xsd = xsd, .domid = domid,
+				   .q = d ? &d->quota : &xsd->quota, .rl = &rl };
 	TALLOC_CTX *top = talloc_new(NULL);
 	struct xss_reader *r;
 	struct xss_header h;
@@ -1093,6 +1109,11 @@ state_import_as(struct xsd *xsd, const uint8_t *buf, size_t len,
 		goto out;
 	}
 	/* 1: the format's rules and ours, in one reading. */
+	ic.txn_paths = hash_new(top);
+	if (!ic.txn_paths) {
+		ret = ENOMEM;
+		goto out;
+	}
 	r = xss_reader_new(top, xss_source_memory(top, buf, len));
 	ret = r ? xss_read_header(r, &h) : ENOMEM;
 	if (ret && r)
@@ -1121,6 +1142,7 @@ state_import_as(struct xsd *xsd, const uint8_t *buf, size_t len,
 	}
 	/* 2: apply. */
 	rs.gens = hash_new(top);
+	rs.txn_paths = ic.txn_paths;
 	rs.bulk_ctx = top;
 	ret = rs.gens ? ensure_parents(xsd) : ENOMEM;
 	if (!ret) {

@@ -374,3 +374,42 @@ def test_migrate_xs_guest(xsd, xs, dest, tmp_path):
         assert g("read data") == "2"
     finally:
         g.kill()
+
+
+@pytest.mark.parametrize("changed", [False, True])
+def test_transaction_reads_survive_migration(xsd, xs, dest, tmp_path,
+                                             changed):
+    """A transaction that read migrated nodes commits at the destination
+    when they are as it read them, and gets EAGAIN when a dom0 client
+    there changed one (the generations it saw are translated on import,
+    docs/migration.md)."""
+    from test_guest_smoke import Guest
+    g = Guest(xsd, 5)
+    try:
+        h = home(5)
+        xs.write(h + "/a", "1")
+        xs.write(h + "/b", "2")
+        tx = g("tx-start")
+        assert g("tx %s read a" % tx) == "1"
+        assert g("tx %s read b" % tx) == "2"
+        assert g("tx %s write c 3" % tx) == "OK"
+        assert g("suspend") == "OK"
+        img = str(tmp_path / "dom5.xss")
+        assert tool(xsd, "export", "--domid", "5", "-o", img).returncode == 0
+        assert tool(dest, "import", "--domid", "5", img).returncode == 0
+        xs.ack(XS_RELEASE, "5")
+        assert g("move %s" % dest.rundir) == "OK"
+        dx = dest.client()
+        introduce(dx, 5, 1)
+        if changed:
+            dx.write(h + "/b", "two")
+        assert g("resume") == "OK"
+        want = "ERROR EAGAIN" if changed else "OK"
+        assert g("tx-end %s commit" % tx) == want
+        if changed:
+            with raises_xs("ENOENT"):
+                dx.read(h + "/c")
+        else:
+            assert dx.read(h + "/c") == b"3"
+    finally:
+        g.kill()
