@@ -38,6 +38,8 @@ class Guest:
 
     def __init__(self, xsd, domid, *opts):
         self.domid = domid
+        self.env = xsd.env
+        self.kept = "--keep" in opts    # a child outlives the process
         self.proc = subprocess.Popen(
             [_guest_binary(), "--domid", str(domid)] + list(opts) +
             ["--stdin"],
@@ -77,11 +79,28 @@ class Guest:
         assert self("quit") == "OK"
         assert self.proc.wait(IO_TIMEOUT) == 0
         self.proc.stdin.close()
+        self._gone()
 
     def kill(self):
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(IO_TIMEOUT)
+            self._gone()
+
+    def _gone(self):
+        """Under the fake hypervisor, the lifeline server destroys the
+        domain once its process has ended, asynchronously: wait for it,
+        so that a new guest of the same domid is not destroyed in its
+        place."""
+        fx = self.env.get("FAKEXEN_DIR")
+        if not fx or self.domid == 0 or self.kept:
+            return
+        state = os.path.join(fx, "domains", str(self.domid))
+        hv = os.path.join(fx, "hv")     # gone once the server stopped
+        deadline = time.monotonic() + IO_TIMEOUT
+        while os.path.exists(state) and os.path.exists(hv) and \
+                time.monotonic() < deadline:
+            time.sleep(0.005)
 
 
 @pytest.fixture
