@@ -74,6 +74,12 @@ int guest_open(struct guest *g, const char *rundir, unsigned int domid,
 void guest_suspend(struct guest *g, bool on);
 int guest_move(struct guest *g, const char *rundir);
 /*
+ * Map a page file: an existing one (dom0's), or with create a new or
+ * reused one, sized to a page (never shrunk: a daemon may still map it)
+ * and zeroed.  Sets g->intf and g->ring_path.
+ */
+int guest_map_page(struct guest *g, const char *path, bool create);
+/*
  * The same over the fake hypervisor of tests/fakexen (fx.h) below dir:
  * the domain is created (domains/<N>, grant/<N>), port is bound as an
  * unbound port of it, and the domain dies (VIRQ_DOM_EXC) when this

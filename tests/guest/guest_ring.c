@@ -700,6 +700,39 @@ sim_path(struct guest *g, char *buf, size_t size, const char *rundir,
 	return 0;
 }
 
+int
+guest_map_page(struct guest *g, const char *path, bool create)
+{
+	struct stat st;
+	void *page;
+	int fd;
+
+	snprintf(g->ring_path, sizeof(g->ring_path), "%s", path);
+	fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
+	if (fd < 0) {
+		guest_fail(g, errno_name(errno), "open %s: %s", path,
+			   strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || (st.st_size != PAGE_SIZE &&
+				   (!create || ftruncate(fd, PAGE_SIZE) < 0))) {
+		guest_fail(g, "EINVAL", "%s is not a page", path);
+		close(fd);
+		return -1;
+	}
+	page = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (page == MAP_FAILED) {
+		guest_fail(g, errno_name(errno), "mmap %s: %s", path,
+			   strerror(errno));
+		return -1;
+	}
+	if (create)
+		memset(page, 0, PAGE_SIZE);
+	g->intf = page;
+	return 0;
+}
+
 /* The event channel: connect to rundir's evtchn, announce {domid, port}. */
 static int
 connect_evtchn(struct guest *g, const char *rundir)
@@ -734,10 +767,7 @@ int
 guest_open(struct guest *g, const char *rundir, unsigned int domid,
 	   unsigned int port)
 {
-	struct stat st;
-	char name[32];
-	void *page;
-	int fd;
+	char name[32], path[sizeof(g->ring_path)];
 
 	g->domid = domid;
 	g->port = port;
@@ -755,31 +785,9 @@ guest_open(struct guest *g, const char *rundir, unsigned int domid,
 	 * (the daemon would fault on its mapping), only sized and zeroed.
 	 */
 	snprintf(name, sizeof(name), "dom%u.ring", domid);
-	if (sim_path(g, g->ring_path, sizeof(g->ring_path), rundir, name) < 0)
+	if (sim_path(g, path, sizeof(path), rundir, name) < 0 ||
+	    guest_map_page(g, path, true) < 0)
 		return -1;
-	fd = open(g->ring_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		guest_fail(g, errno_name(errno), "create %s: %s", g->ring_path,
-			   strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) < 0 || (st.st_size != PAGE_SIZE &&
-				   ftruncate(fd, PAGE_SIZE) < 0)) {
-		guest_fail(g, errno_name(errno), "size %s: %s", g->ring_path,
-			   strerror(errno));
-		close(fd);
-		return -1;
-	}
-	page = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (page == MAP_FAILED) {
-		guest_fail(g, errno_name(errno), "mmap %s: %s", g->ring_path,
-			   strerror(errno));
-		return -1;
-	}
-	/* No features, no stale offsets: the daemon fills in at INTRODUCE. */
-	memset(page, 0, PAGE_SIZE);
-	g->intf = page;
 
 	/* 2. An unbound event channel port. */
 	return connect_evtchn(g, rundir);

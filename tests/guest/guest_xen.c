@@ -35,40 +35,6 @@ init(struct guest *g, unsigned int domid, unsigned int port)
 	g->replies.tail = &g->replies.head;
 }
 
-/* Map an existing page file (dom0's) or a new or reused one (a guest's). */
-static int
-map_page(struct guest *g, const char *path, bool create)
-{
-	struct stat st;
-	void *page;
-	int fd;
-
-	snprintf(g->ring_path, sizeof(g->ring_path), "%s", path);
-	fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
-	if (fd < 0) {
-		guest_fail(g, errno_name(errno), "open %s: %s", path,
-			   strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) < 0 || (st.st_size != PAGE_SIZE &&
-				   (!create || ftruncate(fd, PAGE_SIZE) < 0))) {
-		guest_fail(g, "EINVAL", "%s is not a page", path);
-		close(fd);
-		return -1;
-	}
-	page = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (page == MAP_FAILED) {
-		guest_fail(g, errno_name(errno), "mmap %s: %s", path,
-			   strerror(errno));
-		return -1;
-	}
-	if (create)
-		memset(page, 0, PAGE_SIZE);
-	g->intf = page;
-	return 0;
-}
-
 /* Port record (domid, port) as unbound, with its socket bound by us. */
 static int
 xen_port(struct guest *g, unsigned int domid, unsigned int port)
@@ -125,7 +91,7 @@ guest_open_xen(struct guest *g, const char *dir, unsigned int domid,
 		return -1;
 	}
 	if (fx_path(path, sizeof(path), dir, "grant/%u", domid) < 0 ||
-	    map_page(g, path, true) < 0)
+	    guest_map_page(g, path, true) < 0)
 		return -1;
 	lifeline(g);
 	return xen_port(g, domid, port);
@@ -170,7 +136,7 @@ guest_open_dom0(struct guest *g, const char *rundir, const char *xen_dir)
 			return -1;
 		g->port = port;
 		if (fx_path(path, sizeof(path), xen_dir, "xsd_kva") < 0 ||
-		    map_page(g, path, false) < 0)
+		    guest_map_page(g, path, false) < 0)
 			return -1;
 		/*
 		 * The kernel's port: bound by the daemon, we only listen.
@@ -205,7 +171,7 @@ guest_open_dom0(struct guest *g, const char *rundir, const char *xen_dir)
 			return -1;
 		g->port = port;
 		snprintf(path, sizeof(path), "%s/sim/dom0.ring", rundir);
-		if (map_page(g, path, false) < 0)
+		if (guest_map_page(g, path, false) < 0)
 			return -1;
 		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/sim/evtchn",
 			 rundir);
