@@ -808,30 +808,25 @@ int
 guest_move(struct guest *g, const char *rundir)
 {
 	char path[PATH_MAX], name[32];
-	void *page;
+	void *old = g->intf;
+	ssize_t n;
 	int fd;
 
 	snprintf(name, sizeof(name), "dom%u.ring", g->domid);
 	if (sim_path(g, path, sizeof(path), rundir, name) < 0)
 		return -1;
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, g->intf, PAGE_SIZE) != PAGE_SIZE) {
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	n = fd < 0 ? -1 : write(fd, old, PAGE_SIZE);
+	if (fd >= 0)
+		close(fd);
+	if (n != PAGE_SIZE) {
 		guest_fail(g, errno_name(errno), "copy the page to %s: %s",
-			   path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+			   path, n < 0 ? strerror(errno) : "short write");
 		return -1;
 	}
-	page = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (page == MAP_FAILED) {
-		guest_fail(g, errno_name(errno), "mmap %s: %s", path,
-			   strerror(errno));
+	if (guest_map_page(g, path, false) < 0)
 		return -1;
-	}
-	munmap(g->intf, PAGE_SIZE);
-	g->intf = page;
-	snprintf(g->ring_path, sizeof(g->ring_path), "%s", path);
+	munmap(old, PAGE_SIZE);
 	if (g->evt_fd >= 0)
 		close(g->evt_fd);
 	g->evt_fd = -1;
