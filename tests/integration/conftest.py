@@ -414,6 +414,23 @@ BACKEND = os.environ.get("XSD_BACKEND", "sim")
 FAKEXEN = BACKEND == "fakexen"
 
 
+def find_test_program(name, env):
+    """tests/<name>, one of our test programs: $env, else next to an
+    O=DIR build's xenstored (XSD_BINARY), else the source tree."""
+    cands = []
+    if os.environ.get(env):
+        cands.append(os.environ[env])
+    if os.environ.get("XSD_BINARY"):
+        top = os.path.dirname(os.path.dirname(os.environ["XSD_BINARY"]))
+        cands.append(os.path.join(top, "tests", name))
+    cands.append(os.path.join(REPO, "tests", name))
+    for c in cands:
+        if os.access(c, os.X_OK):
+            return c
+    pytest.fail("%s not found (tried %s): run `make` at the top, "
+                "or set %s" % (name, ", ".join(cands), env))
+
+
 def fakexen_dir():
     """Where libfakexen.so and fakexen-ctl are (XSD_FAKEXEN, else next
     to an O=DIR build's xenstored, else the source tree)."""

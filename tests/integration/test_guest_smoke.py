@@ -12,25 +12,14 @@ import time
 
 import pytest
 
-from conftest import IO_TIMEOUT, REPO, XS_IS_DOMAIN_INTRODUCED, raises_xs
+from conftest import (IO_TIMEOUT, XS_IS_DOMAIN_INTRODUCED, find_test_program,
+                      raises_xs)
 
 pytestmark = pytest.mark.ours_only("the sim backend is ours")
 
 
 def _guest_binary():
-    cands = []
-    if os.environ.get("XSD_GUEST"):
-        cands.append(os.environ["XSD_GUEST"])
-    if os.environ.get("XSD_BINARY"):
-        # O=DIR builds put tests/xs-guest next to xenstored/xenstored
-        top = os.path.dirname(os.path.dirname(os.environ["XSD_BINARY"]))
-        cands.append(os.path.join(top, "tests", "xs-guest"))
-    cands.append(os.path.join(REPO, "tests", "xs-guest"))
-    for c in cands:
-        if os.access(c, os.X_OK):
-            return c
-    pytest.fail("xs-guest not found (tried %s): run `make` at the top, "
-                "or set XSD_GUEST" % ", ".join(cands))
+    return find_test_program("xs-guest", "XSD_GUEST")
 
 
 class Guest:

@@ -25,25 +25,14 @@ import pytest
 
 import conftest
 from conftest import (IO_TIMEOUT, REPO, XS_CONTROL, XS_IS_DOMAIN_INTRODUCED,
-                      ConnClosed, XsRaw)
+                      ConnClosed, XsRaw, find_test_program)
 from test_guest_smoke import Guest
 
 pytestmark = pytest.mark.ours_only("the sim backend is ours")
 
 
 def _many_binary():
-    cands = []
-    if os.environ.get("XSD_MANY"):
-        cands.append(os.environ["XSD_MANY"])
-    if os.environ.get("XSD_BINARY"):
-        top = os.path.dirname(os.path.dirname(os.environ["XSD_BINARY"]))
-        cands.append(os.path.join(top, "tests", "xs-many"))
-    cands.append(os.path.join(REPO, "tests", "xs-many"))
-    for c in cands:
-        if os.access(c, os.X_OK):
-            return c
-    pytest.fail("xs-many not found (tried %s): run `make` at the top, "
-                "or set XSD_MANY" % ", ".join(cands))
+    return find_test_program("xs-many", "XSD_MANY")
 
 
 def fd_count(pid):
