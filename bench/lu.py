@@ -195,8 +195,8 @@ def one(kind, n, xsload, work):
         if kind == "ours":
             with open(d.log) as f:
                 log = f.read()
-            w = re.findall(r"state written in (\d+) ms", log)
-            rs = re.findall(r"state restored in (\d+) ms", log)
+            w = re.findall(r"state written in ([\d.]+) ms", log)
+            rs = re.findall(r"state restored in ([\d.]+) ms", log)
             res["dump"] = float(w[-1]) if w else None
             res["restore"] = float(rs[-1]) if rs else None
     finally:

@@ -96,16 +96,6 @@ struct lu {
 	bool go;			/* exec at the end of this turn */
 };
 
-static long
-ms_since(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - t->tv_sec) * 1000 +
-	       (now.tv_nsec - t->tv_nsec) / 1000000;
-}
-
 static void
 reap(struct lu *lu, bool kill_it)
 {
@@ -419,8 +409,8 @@ exec_new(struct lu *lu)
 		exec_failed(lu, "writing the state", ret ? ret : ENOMEM, err);
 		return;
 	}
-	log_info("live-update: state written in %ld ms (%lld bytes); exec %s",
-		 ms_since(&t0), (long long)lseek(memfd, 0, SEEK_CUR),
+	log_info("live-update: state written in %.1f ms (%lld bytes); exec %s",
+		 loop_ms_since(&t0), (long long)lseek(memfd, 0, SEEK_CUR),
 		 lu->binary);
 	inherit_fds(xsd, true);
 	set_cloexec(memfd, false);
@@ -451,7 +441,7 @@ lu_tick(struct xsd *xsd)
 	if (!lu)
 		return;
 	if (lu->check == CHECK_RUNNING &&
-	    ms_since(&lu->check_start) > (long)lu->timeout * 1000) {
+	    loop_ms_since(&lu->check_start) > (long)lu->timeout * 1000) {
 		reap(lu, true);
 		lu->check = CHECK_FAILED;
 		snprintf(lu->err, sizeof(lu->err), "no verdict after %u s "
@@ -460,7 +450,7 @@ lu_tick(struct xsd *xsd)
 		return;
 	}
 	if (lu->waiting && lu->check == CHECK_RUNNING &&
-	    ms_since(&lu->wait_start) > LU_DEFER_MS) {
+	    loop_ms_since(&lu->wait_start) > LU_DEFER_MS) {
 		answer(lu, "BUSY");
 		return;
 	}
@@ -729,8 +719,8 @@ lu_restore(struct xsd *xsd, int memfd, const char *rollback_reason,
 		else
 			conn_process_input(c);
 	}
-	log_info("live-update: %s in %ld ms", rollback_reason ? "rolled back" :
-		 "state restored", ms_since(&t0));
+	log_info("live-update: %s in %.1f ms", rollback_reason ? "rolled back" :
+		 "state restored", loop_ms_since(&t0));
 	talloc_free(tmp);
 	return 0;
 }

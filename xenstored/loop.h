@@ -12,6 +12,7 @@
 #define XSD_LOOP_H
 
 #include <talloc.h>
+#include <time.h>
 
 struct loop;
 struct loop_io;
@@ -24,6 +25,9 @@ struct loop *loop_new(TALLOC_CTX *mem_ctx);
 struct loop_io *loop_add(struct loop *l, TALLOC_CTX *owner, int fd,
 			 short events, loop_fn *fn, void *arg);
 void loop_set_events(struct loop_io *io, short events);
+/* Milliseconds on CLOCK_MONOTONIC since *t (taken from that clock). */
+double loop_ms_since(const struct timespec *t);
+
 /* Wait up to timeout_ms (-1: forever) and run callbacks. 0 or errno. */
 int loop_once(struct loop *l, int timeout_ms);
 /* Registrations alive (for tests and statistics). */

@@ -68,16 +68,6 @@ struct transfer {
 	size_t len, off, cap;
 };
 
-static double
-ms_since(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t->tv_sec) * 1e3 +
-	       (double)(now.tv_nsec - t->tv_nsec) / 1e6;
-}
-
 static int
 transfer_destroy(struct transfer *t)
 {
@@ -122,7 +112,7 @@ import_done(struct transfer *t)
 		return;
 	}
 	log_info("domain %u imported as %u (%zu bytes) in %.1f ms", t->domid,
-		 t->as, t->len, ms_since(&t->start));
+		 t->as, t->len, loop_ms_since(&t->start));
 	finish(t, "OK");
 }
 
@@ -141,7 +131,7 @@ step(struct transfer *t)
 		t->off += (size_t)n;
 		if (t->off == t->len) {
 			log_info("domain %u exported (%zu bytes) in %.1f ms",
-				 t->domid, t->len, ms_since(&t->start));
+				 t->domid, t->len, loop_ms_since(&t->start));
 			finish(t, "OK");
 			return true;
 		}
