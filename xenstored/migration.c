@@ -64,7 +64,8 @@ struct transfer {
 	bool deferred;			/* the request waits (else answered
 					 * before the handler returns) */
 	struct timespec start;
-	uint8_t *buf;			/* export: the image; import: so far */
+	const uint8_t *out;		/* export: the image, in its sink */
+	uint8_t *buf;			/* import: what came so far */
 	size_t len, off, cap;
 };
 
@@ -123,7 +124,7 @@ step(struct transfer *t)
 	ssize_t n;
 
 	if (t->export) {
-		n = write(t->fd, t->buf + t->off, t->len - t->off);
+		n = write(t->fd, t->out + t->off, t->len - t->off);
 		if (n < 0)
 			return errno == EAGAIN || errno == EINTR ?
 			       true : (finish_err(t, "writing the image: ",
@@ -250,9 +251,7 @@ do_export(struct req *r, struct domain *d, int fd)
 	struct xss_sink *sink = xss_sink_memory(r);
 	struct transfer *t;
 	struct timespec start;
-	const uint8_t *data;
 	char *err = NULL;
-	size_t len;
 	int ret;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
@@ -269,13 +268,7 @@ do_export(struct req *r, struct domain *d, int fd)
 	if (!t)
 		return ENOMEM;
 	t->start = start;	/* from the quiesce */
-	data = xss_sink_data(sink, &len);
-	t->buf = talloc_memdup(t, data, len);
-	t->len = len;
-	if (!t->buf) {
-		talloc_free(t);
-		return ENOMEM;
-	}
+	t->out = xss_sink_data(talloc_steal(t, sink), &t->len);
 	return transfer_start(t);
 }
 
