@@ -71,6 +71,15 @@ struct backend_ops {
 	int (*restore_domain)(struct backend *b, unsigned int domid,
 			      uint64_t gfn, uint32_t remote, uint32_t local,
 			      int evtchn_fd, int page_fd, void **page);
+	/*
+	 * Taking over from another implementation's live update
+	 * (takeover.c), after adopt(): set up again what that daemon
+	 * released before its exec (on Xen: upstream unbinds
+	 * VIRQ_DOM_EXC).  And the reverse, just before exec'ing upstream's
+	 * binary: release what it will set up itself.  NULL: nothing.
+	 */
+	int (*takeover)(struct backend *b);
+	void (*handback)(struct backend *b);
 };
 
 struct backend {

@@ -307,6 +307,36 @@ xen_fd(struct backend *b)
  * dom0's from the descriptor of xsd_kva the previous process kept.
  * Nothing inherited is closed when this fails.
  */
+/*
+ * Taking over from upstream's xenstored: it unbound VIRQ_DOM_EXC before
+ * its exec (domain_deinit), so bind it again; its ports are known.
+ */
+static int
+xen_takeover(struct backend *b)
+{
+	struct xen *x = b->priv;
+	xenevtchn_port_or_error_t port = xenevtchn_bind_virq(x->xce,
+							      VIRQ_DOM_EXC);
+
+	if (port < 0)
+		return errno ? errno : EIO;
+	x->virq_port = (evtchn_port_t)port;
+	x->virq_unknown = false;
+	return 0;
+}
+
+/* Handing back to upstream: it binds VIRQ_DOM_EXC itself at restore. */
+static void
+xen_handback(struct backend *b)
+{
+	struct xen *x = b->priv;
+
+	if (!x->virq_unknown && x->virq_port)
+		xenevtchn_unbind(x->xce, x->virq_port);
+	x->virq_port = 0;
+	x->virq_unknown = true;
+}
+
 static int
 xen_restore_domain(struct backend *b, unsigned int domid, uint64_t gfn,
 		   uint32_t remote, uint32_t local, int evtchn_fd,
@@ -319,8 +349,12 @@ xen_restore_domain(struct backend *b, unsigned int domid, uint64_t gfn,
 	(void)evtchn_fd;	/* ports live in the backend's handle */
 	if (domid != 0)
 		return xen_map(b, domid, gfn, page);
-	if (page_fd < 0)
-		return EBADF;
+	if (page_fd < 0) {
+		/* from upstream's daemon: it keeps no descriptor of it */
+		uint32_t port;
+
+		return xen_dom0_ring(b, page, &port);
+	}
 	*page = mmap(NULL, XC_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
 		     page_fd, 0);
 	if (*page == MAP_FAILED) {
@@ -362,4 +396,6 @@ const struct backend_ops backend_xen_ops = {
 	.domain_fds = xen_domain_fds,
 	.adopt = xen_adopt,
 	.restore_domain = xen_restore_domain,
+	.takeover = xen_takeover,
+	.handback = xen_handback,
 };

@@ -651,6 +651,20 @@ rollback(const uint8_t *buf, size_t len, int memfd, const char *reason)
 	talloc_free(tmp);
 }
 
+void
+lu_resume(struct xsd *xsd)
+{
+	struct conn *c, *next;
+
+	/* Requests that arrived before the update are handled now. */
+	list_for_each_safe(c, next, &xsd->conns, link) {
+		if (c->domain && c->domain->conn == c && c->domain->page)
+			conn_ring_event(c);
+		else
+			conn_process_input(c);
+	}
+}
+
 int
 lu_restore(struct xsd *xsd, int memfd, const char *rollback_reason,
 	   char **errmsg)
@@ -659,7 +673,7 @@ lu_restore(struct xsd *xsd, int memfd, const char *rollback_reason,
 	struct state_lu *lu = NULL;
 	const uint8_t *buf = NULL;
 	char *why = NULL;
-	struct conn *c, *next;
+	struct conn *c;
 	struct timespec t0;
 	size_t len = 0;
 	int ret;
@@ -712,13 +726,7 @@ lu_restore(struct xsd *xsd, int memfd, const char *rollback_reason,
 			break;
 		}
 	}
-	/* Requests that arrived before the update are handled now. */
-	list_for_each_safe(c, next, &xsd->conns, link) {
-		if (c->domain && c->domain->conn == c && c->domain->page)
-			conn_ring_event(c);
-		else
-			conn_process_input(c);
-	}
+	lu_resume(xsd);
 	log_info("live-update: %s in %.1f ms", rollback_reason ? "rolled back" :
 		 "state restored", loop_ms_since(&t0));
 	talloc_free(tmp);

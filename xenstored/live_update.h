@@ -35,6 +35,9 @@ void lu_tick(struct xsd *xsd);
 int lu_restore(struct xsd *xsd, int memfd, const char *rollback_reason,
 	       char **errmsg);
 
+/* After a restore: what the connections had queued is handled now. */
+void lu_resume(struct xsd *xsd);
+
 /*
  * --live-check: restore the image in memfd detached, as a pre-flight
  * check of this binary by the previous one.  0 or an errno; *errmsg.

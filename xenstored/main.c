@@ -30,13 +30,14 @@
 #include "startup.h"
 #include "state.h"
 #include "store.h"
+#include "takeover.h"
 #include "watch.h"
 #include "xsd.h"
 
 #define DEFAULT_RUNDIR "/var/run/xenstored"
 #define XSD_RELEASE "1.0"	/* also debian/changelog */
 
-enum { OPT_VERSION = 256 };
+enum { OPT_VERSION = 256, OPT_RESTORE };
 
 static void
 usage(FILE *f)
@@ -70,6 +71,11 @@ usage(FILE *f)
 "                             descriptor over from the image in FD\n"
 "      --live-check FD        (live update) only check that the image in\n"
 "                             FD restores, then exit 0\n"
+"  -U, --live-update          take over from upstream C xenstored's live\n"
+"                             update: its state file, its descriptors\n"
+"  -R, -w, -e, -m, -p         upstream's --no-recovery, --timeout,\n"
+"                             --event, --master-domid, --priv-domid:\n"
+"                             accepted (the last three only as 0)\n"
 "  -H, --help                 this text\n"
 "      --version              the version\n"
 "Socket: $XENSTORED_PATH, else $XENSTORED_RUNDIR/socket (default %s).\n"
@@ -134,7 +140,14 @@ static const struct option longopts[] = {
 	{ "quota", required_argument, NULL, 'Q' },
 	{ "quota-soft", required_argument, NULL, 'q' },
 	{ "backend", required_argument, NULL, 'B' },
-	{ "restore", required_argument, NULL, 'R' },
+	{ "restore", required_argument, NULL, OPT_RESTORE },
+	/* upstream C xenstored's, accepted so it can live-update into us */
+	{ "live-update", no_argument, NULL, 'U' },
+	{ "no-recovery", no_argument, NULL, 'R' },
+	{ "timeout", required_argument, NULL, 'w' },
+	{ "event", required_argument, NULL, 'e' },
+	{ "master-domid", required_argument, NULL, 'm' },
+	{ "priv-domid", required_argument, NULL, 'p' },
 	{ "live-restore", required_argument, NULL, 'L' },
 	{ "live-check", required_argument, NULL, 'Y' },
 	{ "live-rollback", required_argument, NULL, 'J' },
@@ -150,10 +163,10 @@ parse_args(struct xsd *xsd, int argc, char **argv, bool *on_disk)
 {
 	struct xsd_options *o = &xsd->opt;
 	struct quota_set *q = &xsd->quota;
-	unsigned int *num;
+	unsigned int *num, ignored;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "NF:PT:VDI::KE:S:W:t:A:M:Q:q:H",
+	while ((c = getopt_long(argc, argv, "NF:PT:VDI::KE:S:W:t:A:M:Q:q:HURw:e:m:p:",
 				longopts, NULL)) != -1) {
 		num = NULL;
 		switch (c) {
@@ -196,8 +209,34 @@ parse_args(struct xsd *xsd, int argc, char **argv, bool *on_disk)
 		case 'B':
 			o->backend = optarg;
 			break;
-		case 'R':
+		case OPT_RESTORE:
 			o->restore = optarg;
+			break;
+		case 'U':
+			o->takeover = TAKEOVER_C;
+			break;
+		case 'R':	/* upstream: no tdb recovery; ours needs none */
+			break;
+		case 'w':
+			/* upstream: watch-event=<seconds>, a delivery timeout
+			 * we do not have (our queues are bounded instead) */
+			if (strncmp(optarg, "watch-event=", 12) ||
+			    !parse_num(optarg + 12, &ignored)) {
+				fprintf(stderr, "xenstored: bad timeout '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'e':
+		case 'm':
+		case 'p':
+			/* upstream: dom0's event channel, master and
+			 * privileged domids; only the defaults are served */
+			if (!parse_num(optarg, &ignored) || ignored != 0) {
+				fprintf(stderr, "xenstored: -%c %s: only 0 is "
+					"supported\n", c, optarg);
+				return 2;
+			}
 			break;
 		case 'L':
 		case 'Y': {
@@ -261,6 +300,10 @@ own_argv(TALLOC_CTX *ctx, int argc, char **argv)
 			i++;	/* and its value */
 			continue;
 		}
+		/* a takeover's: not ours to pass on */
+		if (i > 0 && (!strcmp(argv[i], "-U") ||
+			      !strcmp(argv[i], "--live-update")))
+			continue;
 		if (i > 0 && (!strncmp(argv[i], "--live-restore=", 15) ||
 			      !strncmp(argv[i], "--live-check=", 13) ||
 			      !strncmp(argv[i], "--live-rollback=", 16)))
@@ -364,6 +407,8 @@ main(int argc, char **argv)
 	xsd->listen_fd = -1;
 	xsd->opt.live_restore_fd = -1;
 	xsd->opt.live_check_fd = -1;
+	xsd->opt.takeover = -1;
+	xsd->orig_argv = argv;
 	quota_defaults(&xsd->quota);
 	xsd->opt.max_conns = XSD_MAX_CONNS;
 	xsd->argv = own_argv(xsd, argc, argv);
@@ -387,7 +432,7 @@ main(int argc, char **argv)
 	 * file here would truncate it).
 	 */
 	if (on_disk && xsd->opt.live_check_fd < 0 &&
-	    xsd->opt.live_restore_fd < 0)
+	    xsd->opt.live_restore_fd < 0 && xsd->opt.takeover < 0)
 		db = talloc_asprintf(xsd, "%s/tdb", startup_rootdir(rundir));
 	xsd->opt.rundir = rundir;
 	xsd->opt.socket_path = sock;
@@ -406,7 +451,8 @@ main(int argc, char **argv)
 	xsd->rbuf = talloc_size(xsd, XSD_RBUF_SIZE);
 	xsd->loop = loop_new(xsd);
 	if (!sock || (on_disk && !db && xsd->opt.live_check_fd < 0 &&
-		      xsd->opt.live_restore_fd < 0) ||
+		      xsd->opt.live_restore_fd < 0 &&
+		      xsd->opt.takeover < 0) ||
 	    !xsd->rbuf || !xsd->loop) {
 		fprintf(stderr, "xenstored: out of memory\n");
 		goto out;
@@ -460,6 +506,19 @@ main(int argc, char **argv)
 		}
 		goto serve;	/* already in the background, if at all */
 	}
+	if (xsd->opt.takeover >= 0) {
+		char *err = NULL;
+
+		/* Upstream's process, its descriptors: as a live update. */
+		ret = takeover_restore(xsd, xsd->opt.takeover, &err);
+		if (ret) {
+			fprintf(stderr, "xenstored: %s\n", err ? err :
+				strerror(ret));
+			log_warnx("%s", err ? err : strerror(ret));
+			goto out;
+		}
+		goto serve;
+	}
 	xsd->backend = backend_open(xsd, xsd->opt.backend, &ret);
 	if (!xsd->backend) {
 		fprintf(stderr, "xenstored: %s backend: %s\n",
@@ -490,7 +549,7 @@ main(int argc, char **argv)
 	}
 serve:
 	if (!xsd->opt.no_fork && xsd->opt.live_restore_fd < 0 &&
-	    (ret = startup_daemonize())) {
+	    xsd->opt.takeover < 0 && (ret = startup_daemonize())) {
 		fprintf(stderr, "xenstored: fork: %s\n", strerror(ret));
 		goto out;
 	}

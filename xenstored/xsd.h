@@ -49,6 +49,7 @@ struct xsd_options {
 	bool verbose;
 	bool no_domain_init;
 	bool keep_orphans;
+	int takeover;			/* -U / --live: from whom, or -1 */
 	unsigned int max_conns;		/* socket connections; 0: no limit */
 };
 
@@ -79,6 +80,7 @@ struct xsd {
 	int listen_fd;
 	uint8_t *rbuf;			/* XSD_RBUF_SIZE bytes: socket reads */
 	char **argv;			/* our command line, for live update */
+	char **orig_argv;		/* as given, for a takeover's way back */
 	struct lu *lu;			/* a live update session, or NULL */
 	bool stop;
 };

@@ -192,6 +192,33 @@ xenevtchn_open(struct xentoollog_logger *logger, unsigned open_flags)
 	return h;
 }
 
+/*
+ * After exec: the previous process's datagrams still queued (ports,
+ * closing notices, its wake-ups to itself) become pending bytes, the
+ * one record that outlives a process, and one wake-up is sent if any
+ * port is pending; so pending() never meets a wake-up with nothing to
+ * give (upstream xenstored takes that as fatal).
+ */
+static void
+resume_pending(xenevtchn_handle *h)
+{
+	static const char one = 1;
+	unsigned char bytes[FX_MAX_PORT + 1];
+	uint32_t word, port;
+	ssize_t n;
+
+	while (recv(h->fd, &word, sizeof(word), MSG_DONTWAIT) ==
+	       sizeof(word)) {
+		port = word & ~FX_CLOSED;
+		if (word != FX_WAKE && port <= FX_MAX_PORT)
+			(void)pwrite(h->pend_fd, &one, 1, port);
+	}
+	n = pread(h->pend_fd, bytes, sizeof(bytes), 0);
+	while (n > 0 && !bytes[n - 1])
+		n--;
+	h->wake_sent = n > 0 && fx_send(fx_dir(), h->sock, FX_WAKE) == 0;
+}
+
 EXPORT xenevtchn_handle *
 xenevtchn_fdopen(struct xentoollog_logger *logger, int fd,
 		 unsigned open_flags)
@@ -225,8 +252,7 @@ xenevtchn_fdopen(struct xentoollog_logger *logger, int fd,
 		return NULL;
 	}
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
-	/* Whatever was pending before exec is still in .pend: wake up. */
-	h->wake_sent = fx_send(fx_dir(), h->sock, FX_WAKE) == 0;
+	resume_pending(h);
 	return h;
 }
 
@@ -405,7 +431,6 @@ xenevtchn_pending(xenevtchn_handle *h)
 	for (port = 0; n > 0 && port < (uint32_t)n; port++) {
 		if (!bytes[port])
 			continue;
-		(void)pwrite(h->pend_fd, &zero, 1, port);
 		if (h->queued[port])
 			continue;	/* so the queue never overflows */
 		h->queued[port] = true;
@@ -422,6 +447,13 @@ xenevtchn_pending(xenevtchn_handle *h)
 		errno = EAGAIN;
 		return -1;
 	}
+	/*
+	 * Pending until delivered, not until queued: a port queued in this
+	 * process is still pending in the file, so a process that execs
+	 * and reopens the handle (a live update) finds it again.
+	 */
+	if (port <= FX_MAX_PORT)
+		(void)pwrite(h->pend_fd, &zero, 1, port);
 	/* Not sent (queue full): the queue's datagrams wake us anyway. */
 	if (h->count && !h->wake_sent && dir)
 		h->wake_sent = fx_send(dir, h->sock, FX_WAKE) == 0;

@@ -1,0 +1,29 @@
+/*
+ * takeover.h - becoming the daemon that upstream's C xenstored or
+ * oxenstored live-updated into (docs/takeover.md).
+ */
+#ifndef XSD_TAKEOVER_H
+#define XSD_TAKEOVER_H
+
+#include <talloc.h>
+
+struct xsd;
+
+enum takeover_from {
+	TAKEOVER_C,		/* C xenstored 4.17: -U, <rootdir>/state_dump */
+	TAKEOVER_OX,		/* oxenstored 4.17: --live, its db file */
+};
+
+/* Where C xenstored keeps its live-update state: $XENSTORED_ROOTDIR
+ * (else /var/lib/xenstored) + "/state_dump". */
+const char *takeover_c_file(TALLOC_CTX *ctx);
+
+/*
+ * Read the upstream daemon's state file, check it, and serve everything
+ * it holds.  On failure the upstream binary is run again on its file
+ * ($XENSTORED_TAKEOVER_FALLBACK, else Debian's path for it) and this
+ * returns only if that is impossible, with *errmsg.
+ */
+int takeover_restore(struct xsd *xsd, enum takeover_from from, char **errmsg);
+
+#endif /* XSD_TAKEOVER_H */
