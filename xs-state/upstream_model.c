@@ -158,11 +158,12 @@ end_txn(struct from *f)
 		return 0;
 	f->in_txn = false;
 	if (f->tx_events)
-		return drop(f, "%s: transaction %u open (%u nodes touched, %u "
-			    "watch events pending)", f->who, f->tx_id,
-			    f->tx_nodes, f->tx_events);
-	return drop(f, "%s: transaction %u open (%u nodes touched)", f->who,
-		    f->tx_id, f->tx_nodes);
+		return drop(f, "%s: transaction %u open (%u node%s touched, "
+			    "%u watch event%s pending)", f->who, f->tx_id,
+			    f->tx_nodes, f->tx_nodes == 1 ? "" : "s",
+			    f->tx_events, f->tx_events == 1 ? "" : "s");
+	return drop(f, "%s: transaction %u open (%u node%s touched)", f->who,
+		    f->tx_id, f->tx_nodes, f->tx_nodes == 1 ? "" : "s");
 }
 
 static struct xsu_conn *
