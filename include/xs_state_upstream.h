@@ -78,6 +78,12 @@ struct xsu_conn {
 	uint32_t out_len;
 	unsigned int nwatches;
 	struct xsu_watch *watches;
+	/*
+	 * Added for the way back: the conn_id the connection has in the
+	 * xs-state image xsu_from_image() read (0 otherwise), so that the
+	 * daemon finds the connection its LIVE_UPDATE record names.
+	 */
+	uint32_t image_conn_id;
 };
 
 struct xsu_node {
@@ -127,12 +133,45 @@ int xsu_write_image(TALLOC_CTX *ctx, const struct xsu_state *st,
  * as NODE_DATA) as a model.  What the model cannot carry (transactions,
  * quotas, features, pending transaction events) is listed in
  * st->dropped.
+ *
+ * Everything is copied onto *st: img need not outlive it.  Refused: a
+ * MIGRATION image, an image with STORE_FD (its nodes are not in it), a
+ * backend other than Xen (upstream runs only on Xen), and pending
+ * input or output in a byte order not the host's (the upstream file
+ * and the wire are in the host's).  Connections get ids 1, 2, ... in
+ * image order; a DOMAIN_START without CONNECTION gives none.  Watches
+ * marked RELATIVE get back the relative path the client gave.
  */
 int xsu_from_image(TALLOC_CTX *ctx, const uint8_t *img, size_t len,
 		   struct xsu_state **st, char **err);
 
-/* The model in C xenstored's format on sink. */
+/*
+ * The model in C xenstored's format on sink (then flushed), in the
+ * order C xenstored 4.17 dumps its own state: preamble, GLOBAL, each
+ * connection's CONN then its WATCHes, the nodes @releaseDomain and
+ * @introduceDomain, every node in st's order, END.  Host byte order,
+ * like C xenstored; a record's length counts the padding of its body
+ * to 8 octets (as its code does).  A connection with id 0 gets its
+ * position (1, 2, ...).  Refused with EOVERFLOW before anything is
+ * written: what a 16-bit field cannot hold (pending input, a partial
+ * message, node path or value, watch path or token, permission count,
+ * domid), and pending output that does not consist of whole messages.
+ */
 int xsu_write_c(TALLOC_CTX *ctx, const struct xsu_state *st,
 		struct xss_sink *sink, char **err);
+
+/*
+ * The answer to a live-update request, as C xenstored gives it when it
+ * took the state over (its lu_write_response()): a CONTROL reply with
+ * the request's req_id and tx_id and the payload "OK" with its NUL,
+ * put by the old daemon at the end of the requester's pending output.
+ * This appends those 19 octets (host byte order) to the out of the
+ * connection whose image_conn_id is image_conn_id.  0, ENOENT (no such
+ * connection) or ENOMEM, with *err (on st).  Call it before
+ * xsu_write_c().
+ */
+#define XSU_XS_CONTROL 0		/* XS_CONTROL of xs_wire.h */
+int xsu_add_lu_ok(struct xsu_state *st, uint32_t image_conn_id,
+		  uint32_t req_id, uint32_t tx_id, char **err);
 
 #endif /* XS_STATE_UPSTREAM_H */

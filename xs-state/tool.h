@@ -17,6 +17,7 @@
  *   tool_libxl.c  libxl migration streams: reading and walking them
  *   tool_stream.c dump and verify of a libxl stream
  *   tool_embed.c  embed and extract: an image in and out of a stream
+ *   tool_upstream.c to-upstream: an image as C xenstored's state file
  */
 #ifndef XSS_TOOL_H
 #define XSS_TOOL_H
@@ -441,5 +442,15 @@ int embed_image(TALLOC_CTX *ctx, const char *stream, const char *image,
 		const char *out);
 int extract_image(TALLOC_CTX *ctx, const char *stream, const char *image,
 		  const char *strip);
+/*
+ * The whole file at path ("-": standard input) in memory, *len octets;
+ * NULL after printing why.
+ */
+uint8_t *slurp(TALLOC_CTX *mem_ctx, const char *path, size_t *len);
+
+/* -- tool_upstream.c -------------------------------------------------- */
+
+/* The exit status of "to-upstream"; out "-": standard output. */
+int to_upstream(TALLOC_CTX *ctx, const char *image, const char *out);
 
 #endif /* XSS_TOOL_H */

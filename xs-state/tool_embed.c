@@ -133,7 +133,7 @@ stream_open(TALLOC_CTX *mem_ctx, const char *path)
 }
 
 /* The whole file at path ("-": standard input) into memory. */
-static uint8_t *
+uint8_t *
 slurp(TALLOC_CTX *mem_ctx, const char *path, size_t *len)
 {
 	const char *name = strcmp(path, "-") ? path : "(stdin)";

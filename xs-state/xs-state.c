@@ -78,6 +78,9 @@ usage(FILE *f)
 "                              DOMAIN_XENSTORE_DATA record\n"
 "  extract STREAM [-o IMG] [--strip OUT]\n"
 "                              the image out (and the stream without it)\n"
+"  to-upstream IMG OUT         IMG as upstream C xenstored 4.17's state\n"
+"                              file (what it reads with -U); what cannot\n"
+"                              go there is listed on stderr\n"
 "IMG and STREAM are files or - for standard input.  dump and verify\n"
 "also take a libxl migration STREAM (an xl save file too).  dump,\n"
 "verify and stats take --live [--socket PATH] instead of IMG: ask the\n"
@@ -311,6 +314,26 @@ cmd_extract(TALLOC_CTX *ctx, int argc, char **argv)
 	return extract_image(ctx, argv[optind], out, strip);
 }
 
+static int
+cmd_to_upstream(TALLOC_CTX *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	c = getopt_long(argc, argv, "h", opts, NULL);
+	if (c != -1)
+		return other_opt(c);
+	if (argc - optind != 2)
+		return bad_usage("to-upstream: expected an IMG and an OUT");
+	if (!strcmp(argv[optind + 1], "-") &&
+	    !stdout_ok("to-upstream", "a state file"))
+		return EXIT_USAGE;
+	return to_upstream(ctx, argv[optind], argv[optind + 1]);
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(TALLOC_CTX *ctx, int argc, char **argv);
@@ -324,6 +347,7 @@ static const struct {
 	{ "resume", cmd_resume },
 	{ "embed", cmd_embed },
 	{ "extract", cmd_extract },
+	{ "to-upstream", cmd_to_upstream },
 };
 
 int
