@@ -56,12 +56,14 @@
 #include "conn.h"
 #include "conn_ring.h"
 #include "domain.h"
+#include "handback.h"
 #include "live_update.h"
 #include "log.h"
 #include "loop.h"
 #include "proto.h"
 #include "state.h"
 #include "store.h"
+#include "takeover.h"
 #include "xsd.h"
 
 /* How long -s waits for the pre-flight check before answering BUSY. */
@@ -94,6 +96,13 @@ struct lu {
 	struct xsd_sockmsg hdr;		/* ... this one */
 	struct timespec wait_start;
 	bool go;			/* exec at the end of this turn */
+
+	/* Into upstream's C xenstored (handback.c): no pre-flight check;
+	 * open transactions are waited for from the first -s on. */
+	bool handback;
+	bool force;			/* -F: then drop them */
+	bool hb_started;
+	struct timespec hb_first;
 };
 
 static void
@@ -319,6 +328,8 @@ start_check(struct lu *lu)
 /* --- descriptors that cross exec ------------------------------------- */
 
 
+static void inherit_upstream_fds(struct xsd *xsd, bool inherit);
+
 /*
  * Exactly the descriptors a LIVE_UPDATE image names: the listening
  * socket, the backend's, every socket connection's and every served
@@ -332,14 +343,11 @@ inherit_fds(struct xsd *xsd, bool inherit)
 	struct conn *c;
 
 	set_cloexec(store_fd(xsd->store), !inherit);
-	set_cloexec(xsd->listen_fd, !inherit);
-	if (b && b->ops->fd)
-		set_cloexec(b->ops->fd(b), !inherit);
+	inherit_upstream_fds(xsd, inherit);
 	list_for_each(c, &xsd->conns, link) {
 		struct domain *d = c->domain;
 		int efd = -1, pfd = -1;
 
-		set_cloexec(c->fd, !inherit);
 		if (!d || d->conn != c || !d->page || !b ||
 		    !b->ops->domain_fds)
 			continue;
@@ -347,6 +355,23 @@ inherit_fds(struct xsd *xsd, bool inherit)
 		set_cloexec(efd, !inherit);
 		set_cloexec(pfd, !inherit);
 	}
+}
+
+/*
+ * What upstream's state file names: the listening socket, the event
+ * channel handle, every socket connection.  (Also the start of ours.)
+ */
+static void
+inherit_upstream_fds(struct xsd *xsd, bool inherit)
+{
+	struct backend *b = xsd->backend;
+	struct conn *c;
+
+	set_cloexec(xsd->listen_fd, !inherit);
+	if (b && b->ops->fd)
+		set_cloexec(b->ops->fd(b), !inherit);
+	list_for_each(c, &xsd->conns, link)
+		set_cloexec(c->fd, !inherit);
 }
 
 /* --- step 2: in place -------------------------------------------------- */
@@ -427,6 +452,113 @@ exec_new(struct lu *lu)
 	exec_failed(lu, err ? err : "exec", ret, NULL);
 }
 
+/* --- into upstream's C xenstored ---------------------------------------- */
+
+static void
+exec_upstream(struct lu *lu)
+{
+	struct xsd *xsd = lu->xsd;
+	struct backend *b = xsd->backend;
+	struct conn *c = lu->conn;
+	TALLOC_CTX *tmp = talloc_new(lu);
+	char *err = NULL, *left = "", *dropped = NULL, **argv;
+	size_t saved_out;
+	struct timespec t0;
+	int ret;
+
+	if (!tmp) {
+		exec_failed(lu, "handing over", ENOMEM, NULL);
+		return;
+	}
+	if (lu->args) {
+		unsigned int n = 0, i;
+
+		while (lu->args[n])
+			n++;
+		argv = talloc_array(tmp, char *, n + 3);
+		if (argv) {
+			argv[0] = lu->binary;
+			for (i = 0; i < n; i++)
+				argv[i + 1] = lu->args[i];
+			argv[n + 1] = "-U";
+			argv[n + 2] = NULL;
+		}
+	} else {
+		argv = handback_argv(tmp, lu->binary, xsd->argv, &left);
+	}
+	if (!argv) {
+		exec_failed(lu, "handing over", ENOMEM, NULL);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* Upstream answers the -s from its file: the OK goes in there. */
+	saved_out = c->out_len;
+	proto_answer_str(c, &lu->hdr, "OK");
+	ret = handback_write(xsd, &dropped, &err, tmp);
+	if (ret) {
+		c->out_len = saved_out;
+		exec_failed(lu, "handing over to upstream's xenstored", ret,
+			    err);
+		return;
+	}
+	if (*left)
+		log_warnx("live-update: options %s does not know, left "
+			  "out:%s", lu->binary, left);
+	if (dropped && *dropped)
+		log_warnx("live-update: what %s cannot hold, left out:\n%s",
+			  lu->binary, dropped);
+	log_info("live-update: upstream's state written in %.1f ms; exec %s",
+		 loop_ms_since(&t0), lu->binary);
+	if (b && b->ops->handback)
+		b->ops->handback(b);
+	inherit_upstream_fds(xsd, true);
+	trace("LIVE-UPDATE exec %s (upstream)\n", lu->binary);
+	fflush(NULL);
+	execv(lu->binary, argv);
+	ret = errno;
+	inherit_upstream_fds(xsd, false);
+	if (b && b->ops->takeover && b->ops->takeover(b))
+		log_warnx("live-update: %s backend: cannot set up again",
+			  b->ops->name);
+	unlink(takeover_c_file(tmp));
+	c->out_len = saved_out;
+	err = talloc_asprintf(tmp, "exec %s", lu->binary);
+	exec_failed(lu, err ? err : "exec", ret, NULL);
+}
+
+/* -s into upstream: wait for transactions, refuse, or drop them (-F). */
+static void
+handback_tick(struct lu *lu)
+{
+	char *blockers = handback_blockers(lu->xsd, lu);
+	char *s;
+
+	if (blockers) {
+		if (loop_ms_since(&lu->hb_first) < (long)lu->timeout * 1000) {
+			if (loop_ms_since(&lu->wait_start) > LU_DEFER_MS) {
+				lu->go = false;
+				answer(lu, "BUSY");
+			}
+			talloc_free(blockers);
+			return;
+		}
+		if (!lu->force) {
+			s = talloc_asprintf(lu, "live-update: %s\nwait for "
+					    "them to end, or use -F to drop "
+					    "them", blockers);
+			log_warnx("%s", s ? s : blockers);
+			lu->go = false;
+			answer(lu, s ? s : blockers);
+			talloc_free(lu);
+			return;
+		}
+		log_warnx("live-update: -F: %s: dropped", blockers);
+		handback_drop_txns(lu->xsd);
+		talloc_free(blockers);
+	}
+	exec_upstream(lu);
+}
+
 bool
 lu_active(const struct xsd *xsd)
 {
@@ -454,7 +586,9 @@ lu_tick(struct xsd *xsd)
 		answer(lu, "BUSY");
 		return;
 	}
-	if (lu->go)
+	if (lu->go && lu->handback)
+		handback_tick(lu);
+	else if (lu->go)
 		exec_new(lu);
 }
 
@@ -486,6 +620,10 @@ set_binary(struct req *r, struct lu *lu, const char *path)
 	lu->binary = talloc_strdup(lu, path);
 	if (!lu->binary)
 		return ENOMEM;
+	lu->handback = handback_target(path);
+	if (lu->handback)
+		log_info("live-update: %s is upstream's C xenstored: handing "
+			 "over in its format", path);
 	lu->check = CHECK_NONE;
 	return proto_ack(r);
 }
@@ -522,8 +660,11 @@ start(struct req *r, struct lu *lu, const char **argv, unsigned int argc)
 	int ret;
 
 	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "-F"))
-			continue;	/* we keep transactions: no-op */
+		if (!strcmp(argv[i], "-F")) {
+			/* we keep transactions; upstream does not */
+			lu->force = true;
+			continue;
+		}
 		if (strcmp(argv[i], "-t") || i + 1 == argc)
 			return EINVAL;
 		lu->timeout = (unsigned int)strtoul(argv[++i], &end, 10);
@@ -533,6 +674,17 @@ start(struct req *r, struct lu *lu, const char **argv, unsigned int argc)
 	if (!lu->binary)
 		return reply_text(r, "live-update: no binary given (-f)%s%s",
 				  "", "");
+	if (lu->handback) {
+		lu->waiting = true;
+		lu->hdr = r->hdr;
+		clock_gettime(CLOCK_MONOTONIC, &lu->wait_start);
+		if (!lu->hb_started) {
+			lu->hb_first = lu->wait_start;
+			lu->hb_started = true;
+		}
+		lu->go = true;
+		return PROTO_DEFERRED;
+	}
 	if (lu->check == CHECK_NONE || lu->check == CHECK_FAILED) {
 		ret = start_check(lu);
 		if (ret)
@@ -649,6 +801,12 @@ rollback(const uint8_t *buf, size_t len, int memfd, const char *reason)
 	execveat(lu->rollback_fd, "", argv, environ, AT_EMPTY_PATH);
 	log_warn("live-update: exec of the previous binary");
 	talloc_free(tmp);
+}
+
+void
+lu_own_fds(struct xsd *xsd)
+{
+	inherit_fds(xsd, false);
 }
 
 void

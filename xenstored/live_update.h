@@ -35,6 +35,8 @@ void lu_tick(struct xsd *xsd);
 int lu_restore(struct xsd *xsd, int memfd, const char *rollback_reason,
 	       char **errmsg);
 
+/* After a restore: the inherited descriptors are ours (close-on-exec). */
+void lu_own_fds(struct xsd *xsd);
 /* After a restore: what the connections had queued is handled now. */
 void lu_resume(struct xsd *xsd);
 

@@ -203,6 +203,7 @@ takeover_restore(struct xsd *xsd, enum takeover_from from, char **errmsg)
 	}
 	/* As upstream after reading its file: it is used up. */
 	unlink(path);
+	lu_own_fds(xsd);
 	if (st->dropped && *st->dropped)
 		log_warnx("takeover: left out of %s's state:\n%s", what,
 			  st->dropped);

@@ -251,7 +251,7 @@ xenevtchn_fdopen(struct xentoollog_logger *logger, int fd,
 		errno = EBADF;
 		return NULL;
 	}
-	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	/* As libxenevtchn: the descriptor's flags are left as they are. */
 	resume_pending(h);
 	return h;
 }
