@@ -159,12 +159,21 @@ serve_listener(struct xsd *xsd, int fd)
 	return 0;
 }
 
+/*
+ * An inherited socket, made non-blocking as ours are (upstream's
+ * daemons, whose state a takeover adopts, keep theirs blocking).
+ */
 static bool
 is_socket(int fd)
 {
 	struct stat st;
+	int fl;
 
-	return fd >= 0 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return false;
+	fl = fcntl(fd, F_GETFL);
+	return fl >= 0 && (fl & O_NONBLOCK ||
+			   fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0);
 }
 
 int

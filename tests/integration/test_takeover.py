@@ -1,0 +1,320 @@
+"""Taking over from a running upstream xenstored by its own live update,
+and handing back (docs/takeover.md).
+
+Debian's real upstream binaries run under the fake hypervisor of
+tests/fakexen (LD_PRELOAD), serving dom0's ring, guests (tests/xs-guest)
+and socket clients (pyxs, xenstore-utils, the raw client); Debian's real
+xenstore-control drives every update.  The daemon keeps its pid across
+every exec: /proc/PID/exe tells which binary serves.
+"""
+import json
+import os
+import queue
+import re
+import signal
+import struct
+import subprocess
+import time
+
+import pytest
+
+import conftest
+from conftest import IO_TIMEOUT, XS_WRITE, FakeXen, XsRaw, connect_unix, pack
+from test_guest_smoke import Guest
+
+pytestmark = pytest.mark.ours_only("takeover of upstream by ours")
+
+UPSTREAM_C = "/usr/lib/xen-4.17/bin/xenstored"
+CONTROL = conftest.XENSTORE_CONTROL
+XSS_TOOL = os.environ.get("XSS_TOOL", os.path.join(conftest.REPO, "xs-state",
+                                                   "xs-state"))
+NGUESTS = 10
+NNODES = 10000
+FILL = "/tool/fill"
+
+needs_upstream = pytest.mark.skipif(
+    not os.access(UPSTREAM_C, os.X_OK) or not CONTROL,
+    reason="xen-utils-4.17 not installed")
+
+
+def ours():
+    return os.path.realpath(conftest._binary())
+
+
+class Host:
+    """A fake Xen host running upstream's C xenstored in rundir."""
+
+    def __init__(self, rundir, binary=UPSTREAM_C, extra_env=None):
+        self.rundir = rundir
+        self.fx = FakeXen(os.path.join(rundir, "fx"))
+        self.sock = os.path.join(rundir, "socket")
+        # what clients (and xs-guest) use
+        self.env = dict(os.environ, FAKEXEN_DIR=self.fx.dir,
+                        XENSTORED_PATH=self.sock)
+        self.env.pop("LD_PRELOAD", None)
+        # what the daemon runs with, whichever binary it is
+        denv = dict(self.env, LD_PRELOAD=self.fx.lib,
+                    XENSTORED_RUNDIR=rundir, XENSTORED_ROOTDIR=rundir)
+        denv.pop("XENSTORED_PATH")
+        # an ASan build of ours, exec'd with the fake preloaded
+        denv["ASAN_OPTIONS"] = ":".join(
+            o for o in (os.environ.get("ASAN_OPTIONS"),
+                        "verify_asan_link_order=0") if o)
+        denv.update(extra_env or {})
+        self.log = os.path.join(rundir, "daemon.log")
+        with open(self.log, "wb") as logf:
+            self.proc = subprocess.Popen([binary, "-N"], env=denv,
+                                         stdin=subprocess.DEVNULL,
+                                         stdout=logf,
+                                         stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+        self.pid = self.proc.pid
+        deadline = time.monotonic() + IO_TIMEOUT
+        while True:
+            try:
+                connect_unix(self.sock, 1.0).close()
+                break
+            except OSError:
+                assert self.proc.poll() is None, self.log_text()
+                assert time.monotonic() < deadline, "no socket"
+                time.sleep(0.02)
+
+    def log_text(self):
+        with open(self.log, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def exe(self):
+        return os.path.realpath(os.readlink("/proc/%d/exe" % self.pid))
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def run(self, argv, timeout=IO_TIMEOUT * 4, input=None):
+        return subprocess.run(argv, env=self.env, capture_output=True,
+                              timeout=timeout, input=input)
+
+    def live_update(self, binary, *opts):
+        return self.run([CONTROL, "live-update"] + list(opts) + [binary],
+                        timeout=120)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+        self.proc.wait(10)
+        self.fx.stop()
+
+
+def walk(host):
+    """Every node, its value and permissions, as xenstore-ls shows them."""
+    r = host.run(["xenstore-ls", "-f", "-p", "/"])
+    assert r.returncode == 0, r.stderr
+    nodes = {}
+    for line in r.stdout.decode().splitlines():
+        m = re.fullmatch(r'(\S*) = "(.*)"\s+[ .]*\((.*)\)', line)
+        assert m, line
+        nodes[m.group(1)] = (m.group(2), m.group(3))
+    return nodes
+
+
+def live_dump(host):
+    """Our daemon's state, as xs-state reads it live (JSON)."""
+    r = host.run([XSS_TOOL, "dump", "--json", "--live", "--socket",
+                  host.sock])
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)["records"]
+
+
+def dump_nodes(recs):
+    out = {}
+    for r in recs:
+        if r["type"] == "NODE_DATA":
+            perms = ",".join("%s%d" % (p["access"], p["domid"])
+                             for p in r["perms"])
+            out[r["path"] if r["path"] != "/" else ""] = (r["value"], perms)
+    return out
+
+
+def dump_watches(recs):
+    """(owner, path, token, relative): owner a domid, or "socket"."""
+    out = set()
+    owner = None
+    for r in recs:
+        if r["type"] == "DOMAIN_START":
+            owner = r["domid"]
+        elif r["type"] == "SOCKET_START":
+            owner = "socket"
+        elif r["type"] == "WATCH_DATA":
+            out.add((owner, r["path"], r["token"],
+                     "RELATIVE" in r["flags"]))
+    return out
+
+
+def ls_perms(p):
+    """xenstore-ls -p shows "n0, r1"; ours as "n0,r1"."""
+    return p.replace(", ", ",")
+
+
+def same_tree(walked, dumped):
+    w = {k: (v, ls_perms(p)) for k, (v, p) in walked.items()}
+    d = {("/" + k.lstrip("/") if k else "/"): v for k, v in dumped.items()}
+    w = {("/" + k.lstrip("/") if k else "/"): v for k, v in w.items()}
+    d.pop("/", None)
+    w.pop("/", None)
+    missing = sorted(set(w) - set(d))[:5]
+    extra = sorted(set(d) - set(w))[:5]
+    diff = sorted(k for k in w if k in d and w[k] != d[k])[:5]
+    assert not missing and not extra and not diff, (
+        missing, extra, [(k, w[k], d[k]) for k in diff])
+
+
+def fill(host, n=NNODES):
+    """n nodes below FILL, 100 to a directory, written pipelined; every
+    hundredth readable by a guest."""
+    xs = XsRaw(host.sock, IO_TIMEOUT * 4)
+    batch = []
+    for i in range(n):
+        path = "%s/%d/%d" % (FILL, i // 100, i % 100)
+        batch.append(pack(XS_WRITE, path.encode() + b"\0" +
+                          b"v%d" % i, req_id=i + 1))
+        if len(batch) == 500 or i == n - 1:
+            xs.send_raw(b"".join(batch))
+            for _ in batch:
+                assert xs.recv_reply().payload == b"OK\0"
+            batch = []
+    for i in range(0, n, 100):
+        dom = 1 + (i // 100) % NGUESTS
+        xs.set_perms("%s/%d/%d" % (FILL, i // 100, i % 100),
+                     ["n0", "r%d" % dom])
+    xs.close()
+
+
+class Clients:
+    """Everyone who must not notice: dom0's ring, NGUESTS guests, a pyxs
+    monitor, xenstore-watch, and a raw client with half a request sent."""
+
+    def __init__(self, host):
+        import pyxs
+        self.host = host
+        self.dom0 = Guest(host, 0)
+        assert self.dom0("watch /tool/dom0 d0tok") == "OK"
+        assert self.dom0("wait-event") == "EVENT /tool/dom0 d0tok"
+        self.guests = []
+        for d in range(1, NGUESTS + 1):
+            g = Guest(host, d, "--port", "2", "--no-wait")
+            assert g("write name guest%d" % d) == "OK"
+            assert g("watch device g%d" % d) == "OK"
+            assert g("wait-event") == "EVENT device g%d" % d
+            assert g("watch /local/domain/%d/abs a%d" % (d, d)) == "OK"
+            assert g("wait-event") == "EVENT /local/domain/%d/abs a%d" % (
+                d, d)
+            self.guests.append(g)
+        self.py = pyxs.Client(unix_socket_path=host.sock)
+        self.py.connect()
+        self.mon = self.py.monitor()
+        self.mon.watch(b"/tool/py", b"pytok")
+        assert self.mon.events.get(timeout=IO_TIMEOUT).path == b"/tool/py"
+        self.xw = subprocess.Popen(["xenstore-watch", "/tool/xw"],
+                                   env=host.env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE)
+        assert self.xw.stdout.readline().split()[0] == b"/tool/xw"
+        self.raw = XsRaw(host.sock, IO_TIMEOUT * 4)
+        self.round = 0
+
+    def expected_watches(self):
+        w = {(0, "/tool/dom0", "d0tok", False),
+             ("socket", "/tool/py", "pytok", False),
+             ("socket", "/tool/xw", "/tool/xw", False)}
+        for d in range(1, NGUESTS + 1):
+            w.add((d, "/local/domain/%d/device" % d, "g%d" % d, True))
+            w.add((d, "/local/domain/%d/abs" % d, "a%d" % d, False))
+        return w
+
+    def half_request(self):
+        """Half of a WRITE on the raw connection: the update comes in
+        the middle of it."""
+        self.round += 1
+        msg = pack(XS_WRITE, b"/tool/raw\0r%d" % self.round, req_id=77)
+        self.raw.send_raw(msg[:20])
+        return msg[20:]
+
+    def check(self, rest):
+        """Everyone carries on: the half request completes, every
+        watch fires, every guest reads and writes."""
+        self.raw.send_raw(rest)
+        assert self.raw.recv_reply().payload == b"OK\0"
+        assert self.raw.read("/tool/raw") == b"r%d" % self.round
+        r = self.host.run(["xenstore-write", "/tool/dom0", "x%d" %
+                           self.round, "/tool/py", "p", "/tool/xw", "w"])
+        assert r.returncode == 0, r.stderr
+        assert self.dom0("wait-event") == "EVENT /tool/dom0 d0tok"
+        assert self.dom0("read /tool/dom0") == "x%d" % self.round
+        ev = self.mon.events.get(timeout=IO_TIMEOUT)
+        assert (ev.path, ev.token) == (b"/tool/py", b"pytok")
+        assert self.xw.stdout.readline().split()[0] == b"/tool/xw"
+        for d, g in enumerate(self.guests, 1):
+            r = self.host.run(["xenstore-write", "/local/domain/%d/device/"
+                               "r%d" % (d, self.round), "1"])
+            assert r.returncode == 0, r.stderr
+            assert g("wait-event") == "EVENT device/r%d g%d" % (
+                self.round, d)
+            assert g("read name") == "guest%d" % d
+            assert g("write data%d %d" % (self.round, d)) == "OK"
+            # the fill node this guest may read (fill())
+            assert g("read %s/%d/0" % (FILL, d - 1)) == "v%d" % (
+                (d - 1) * 100)
+
+    def close(self):
+        for g in [self.dom0] + self.guests:
+            g.kill()
+        self.xw.kill()
+        self.xw.wait()
+        self.mon.close()
+        self.py.close()
+        self.raw.close()
+
+
+@pytest.fixture
+def host(tmp_path):
+    h = Host(str(tmp_path))
+    yield h
+    h.stop()
+
+
+def assert_serving(host, binary):
+    assert host.alive(), host.log_text()
+    assert host.exe() == os.path.realpath(binary), host.log_text()
+
+
+@needs_upstream
+def test_takeover_from_c_xenstored_and_back(host):
+    """Upstream C xenstored with dom0's ring, 10 guests with watches,
+    pyxs and xenstore-utils watchers, a half-sent request and 10,000
+    nodes: into ours, back into upstream, into ours again.  Every client
+    carries on; ours shows every node, permission and watch upstream
+    had."""
+    clients = Clients(host)
+    try:
+        fill(host)
+        for target in (ours(), UPSTREAM_C, ours()):
+            before = walk(host)
+            assert len(before) > NNODES
+            rest = clients.half_request()
+            r = host.live_update(target)
+            assert (r.returncode, r.stderr) == (0, b""), (
+                r, host.log_text())
+            assert_serving(host, target)
+            if target == UPSTREAM_C:
+                assert walk(host) == before
+            else:
+                recs = live_dump(host)
+                same_tree(before, dump_nodes(recs))
+                assert dump_watches(recs) == clients.expected_watches()
+            clients.check(rest)
+        log = host.log_text()
+        assert log.count("takeover: xenstored 4.17's state restored "
+                         "(%d nodes" % (len(before) + 0)) <= 2, log
+    finally:
+        clients.close()
