@@ -110,7 +110,8 @@ $(O)/tests/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(XSD_OBJS) \
 		-lcmocka
 
 # libFuzzer harnesses (clang), FUZZ_SECONDS each: the image reader, the
-# wire parser and the ring consumer (the last two on the daemon's code).
+# wire parser and the ring consumer (these two on the daemon's code), and
+# the reader of oxenstored's dump.
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -std=gnu11 \
 	-D_GNU_SOURCE -Iinclude -Ixs-state -Ixenstored -Itests/unit
@@ -121,13 +122,16 @@ fuzz: deps-build
 		EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
 		build/fuzz/xs-state/libxsstate.a $(FUZZ_XSD_OBJS)
 	@mkdir -p build/fuzz/corpus build/fuzz/corpus-wire \
-		build/fuzz/corpus-ring
+		build/fuzz/corpus-ring build/fuzz/corpus-ox
+	cp tests/golden/oxenstored-lu.db build/fuzz/corpus-ox/
 	clang $(FUZZ_FLAGS) -o build/fuzz/fuzz_reader tests/fuzz/fuzz_reader.c \
 		build/fuzz/xs-state/libxsstate.a -ltalloc
 	clang $(FUZZ_FLAGS) -o build/fuzz/fuzz_wire tests/fuzz/fuzz_wire.c \
 		$(FUZZ_XSD_OBJS) build/fuzz/xs-state/libxsstate.a $(LDLIBS)
 	clang $(FUZZ_FLAGS) -o build/fuzz/fuzz_ring tests/fuzz/fuzz_ring.c \
 		$(FUZZ_XSD_OBJS) build/fuzz/xs-state/libxsstate.a $(LDLIBS)
+	clang $(FUZZ_FLAGS) -o build/fuzz/fuzz_ox tests/fuzz/fuzz_ox.c \
+		build/fuzz/xs-state/libxsstate.a -ltalloc
 	build/fuzz/fuzz_reader -max_total_time=$(FUZZ_SECONDS) \
 		-artifact_prefix=build/fuzz/ \
 		-max_len=65536 build/fuzz/corpus tests/fuzz/corpus
@@ -137,6 +141,8 @@ fuzz: deps-build
 	build/fuzz/fuzz_ring -max_total_time=$(FUZZ_SECONDS) \
 		-artifact_prefix=build/fuzz/ \
 		-max_len=16384 build/fuzz/corpus-ring tests/fuzz/corpus-ring
+	build/fuzz/fuzz_ox -max_total_time=$(FUZZ_SECONDS) \
+		-artifact_prefix=build/fuzz/ -max_len=16384 build/fuzz/corpus-ox
 
 # -- install and package -------------------------------------------
 # Installed names do not clash with Debian's xen-utils files: the

@@ -84,6 +84,12 @@ struct xsu_conn {
 	 * daemon finds the connection its LIVE_UPDATE record names.
 	 */
 	uint32_t image_conn_id;
+	/*
+	 * ring: the frame number of the page as INTRODUCE gave it
+	 * (oxenstored maps guests' pages by it; 0 for dom0, and when the
+	 * file does not say).
+	 */
+	uint64_t mfn;
 };
 
 struct xsu_node {
@@ -104,6 +110,11 @@ struct xsu_state {
 	struct xsu_conn *conns;		/* in the file's order */
 	/* What the conversion left out, one line each ("" if nothing). */
 	const char *dropped;
+	/*
+	 * The port bound to VIRQ_DOM_EXC in evtchn_fd's handle, still
+	 * bound (oxenstored does not unbind it before exec); 0: unknown.
+	 */
+	uint32_t virq_port;
 };
 
 /*

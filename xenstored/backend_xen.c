@@ -101,8 +101,9 @@ xen_attach(struct xen *x, int evtchn_fd, evtchn_port_t virq_port)
 
 	if (evtchn_fd < 0)
 		x->xce = xenevtchn_open(NULL, 0);
-	else
-		x->xce = xenevtchn_fdopen(NULL, evtchn_fd, 0);
+	else if ((x->xce = xenevtchn_fdopen(NULL, evtchn_fd, 0)))
+		/* libxenevtchn leaves the inherited descriptor's flags */
+		(void)fcntl(evtchn_fd, F_SETFD, FD_CLOEXEC);
 	x->xgt = xengnttab_open(NULL, 0);
 	x->xch = xc_interface_open(NULL, NULL, 0);
 	if (!x->xce || !x->xgt || !x->xch)

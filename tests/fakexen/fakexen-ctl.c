@@ -64,7 +64,8 @@ make_page(const char *dir, const char *name)
 static int
 boot(const char *dir, unsigned long want)
 {
-	static const char *const sub[] = { "", "domains", "grant", "evtchn" };
+	static const char *const sub[] = { "", "domains", "grant", "evtchn",
+					   "run" };
 	struct fx_port p = { .kind = FX_UNBOUND };
 	char path[4096], buf[32];
 	unsigned int i;

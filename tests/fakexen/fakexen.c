@@ -6,6 +6,10 @@
  * and /proc/xen/xsd_port,
  * on the files and sockets of fx.h below $FAKEXEN_DIR.
  *
+ * A daemon whose run directory is compiled in (oxenstored:
+ * /var/run/xenstored, its socket and its live update dump) finds it
+ * below $FAKEXEN_RUNDIR, else $FAKEXEN_DIR/run, instead.
+ *
  * An event channel handle is a datagram socket evtchn/h<pid>.<n>; its
  * ports are the port records naming that socket, so a handle rebuilt
  * from an inherited descriptor (xenevtchn_fdopen, live update) finds
@@ -13,6 +17,7 @@
  * shared mappings of the page files.  Nothing is checked that Xen would
  * check for a privileged dom0 caller beyond what the files say.
  */
+#define XC_WANT_COMPAT_MAP_FOREIGN_API
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -21,10 +26,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <dirent.h>
+#include <stddef.h>
 #include <unistd.h>
 
 #include <xenctrl.h>
@@ -51,7 +58,7 @@ struct xengnttab_handle {
 };
 
 struct fake_xc {
-	int unused;
+	xc_error last;			/* never set: errno says it */
 };
 
 static const char *
@@ -69,15 +76,44 @@ fx_dir(void)
 
 /* -- dom0's page and port: open() of the two device files ----------- */
 
+/*
+ * The run directory compiled into a daemon, below the fake machine's
+ * own: $FAKEXEN_RUNDIR/<rest>, else $FAKEXEN_DIR/run/<rest>.  Quiet when
+ * neither is set: every open of the process comes through here.
+ */
+#define RUN_PREFIX "/var/run/xenstored"
+
+static const char *
+remap_run(const char *path, char *buf, size_t len)
+{
+	const char *rest, *dir = getenv("FAKEXEN_RUNDIR");
+	size_t n = strlen(RUN_PREFIX);
+	int r;
+
+	if (!path || strncmp(path, RUN_PREFIX, n) ||
+	    (path[n] && path[n] != '/'))
+		return path;
+	rest = path + n;
+	if (dir && *dir)
+		r = snprintf(buf, len, "%s%s", dir, rest);
+	else if ((dir = getenv("FAKEXEN_DIR")) && *dir)
+		r = snprintf(buf, len, "%s/run%s", dir, rest);
+	else
+		return path;
+	return r > 0 && (size_t)r < len ? buf : path;
+}
+
 static const char *
 redirect(const char *path, char *buf, size_t len)
 {
 	const char *dir;
 
+	if (!path)
+		return path;
 	if (strcmp(path, "/proc/xen/xsd_kva") &&
 	    strcmp(path, "/dev/xen/xsd_kva") &&
 	    strcmp(path, "/proc/xen/xsd_port"))
-		return path;
+		return remap_run(path, buf, len);
 	dir = fx_dir();
 	if (!dir || fx_path(buf, len, dir, "%s", strrchr(path, '/') + 1) < 0)
 		return path;
@@ -135,6 +171,116 @@ fopen(const char *path, const char *mode)
 	if (!real)
 		real = (fopen_fn)dlsym(RTLD_NEXT, "fopen");
 	return real(redirect(path, buf, sizeof(buf)), mode);
+}
+
+/* The other calls that name files of the run directory. */
+#define REMAP1(ret, name, proto, call)					\
+EXPORT ret								\
+name proto								\
+{									\
+	static ret (*real) proto;					\
+	char buf[4096];							\
+									\
+	if (!real)							\
+		real = (ret (*) proto)dlsym(RTLD_NEXT, #name);		\
+	path = remap_run(path, buf, sizeof(buf));			\
+	return real call;						\
+}
+
+REMAP1(int, stat, (const char *path, struct stat *st), (path, st))
+REMAP1(int, stat64, (const char *path, struct stat64 *st), (path, st))
+REMAP1(int, lstat, (const char *path, struct stat *st), (path, st))
+REMAP1(int, lstat64, (const char *path, struct stat64 *st), (path, st))
+REMAP1(int, unlink, (const char *path), (path))
+REMAP1(int, mkdir, (const char *path, mode_t mode), (path, mode))
+REMAP1(DIR *, opendir, (const char *path), (path))
+
+EXPORT int
+rename(const char *from, const char *to)
+{
+	static int (*real)(const char *, const char *);
+	char b1[4096], b2[4096];
+
+	if (!real)
+		real = (int (*)(const char *, const char *))dlsym(RTLD_NEXT,
+								  "rename");
+	return real(remap_run(from, b1, sizeof(b1)), remap_run(to, b2,
+							       sizeof(b2)));
+}
+
+typedef int (*sock_fn)(int, const struct sockaddr *, socklen_t);
+
+static int
+do_sock(const char *name, sock_fn *real, int fd, const struct sockaddr *sa,
+	socklen_t len)
+{
+	const struct sockaddr_un *u = (const struct sockaddr_un *)sa;
+	size_t n = len - offsetof(struct sockaddr_un, sun_path);
+	char name_buf[sizeof(u->sun_path) + 1], buf[4096];
+	struct sockaddr_un m;
+	const char *p;
+
+	if (!*real)
+		*real = (sock_fn)dlsym(RTLD_NEXT, name);
+	/* The name need not end with a NUL (OCaml's Unix gives none). */
+	if (!sa || sa->sa_family != AF_UNIX ||
+	    len <= offsetof(struct sockaddr_un, sun_path) || len > sizeof(*u))
+		return (*real)(fd, sa, len);
+	memcpy(name_buf, u->sun_path, n);
+	name_buf[n] = 0;
+	p = remap_run(name_buf, buf, sizeof(buf));
+	if (p == name_buf)
+		return (*real)(fd, sa, len);
+	if (strlen(p) >= sizeof(m.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memset(&m, 0, sizeof(m));
+	m.sun_family = AF_UNIX;
+	strcpy(m.sun_path, p);
+	return (*real)(fd, (const struct sockaddr *)&m, sizeof(m));
+}
+
+EXPORT int
+bind(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	static sock_fn real;
+
+	return do_sock("bind", &real, fd, sa, len);
+}
+
+EXPORT int
+connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	static sock_fn real;
+
+	return do_sock("connect", &real, fd, sa, len);
+}
+
+/*
+ * oxenstored raises RLIMIT_NOFILE to fs.nr_open, which needs
+ * CAP_SYS_RESOURCE a test machine's container may not give: refused,
+ * the limits are clamped to the hard limit the process has.
+ */
+EXPORT int
+setrlimit(__rlimit_resource_t res, const struct rlimit *rl)
+{
+	static int (*real)(__rlimit_resource_t, const struct rlimit *);
+	struct rlimit cur, n;
+
+	if (!real)
+		real = (int (*)(__rlimit_resource_t, const struct rlimit *))
+			dlsym(RTLD_NEXT, "setrlimit");
+	if (real(res, rl) == 0)
+		return 0;
+	if (errno != EPERM || res != RLIMIT_NOFILE || getrlimit(res, &cur))
+		return -1;
+	n = *rl;
+	if (n.rlim_max > cur.rlim_max)
+		n.rlim_max = cur.rlim_max;
+	if (n.rlim_cur > n.rlim_max)
+		n.rlim_cur = n.rlim_max;
+	return real(res, &n);
 }
 
 /* -- libxenevtchn --------------------------------------------------- */
@@ -583,4 +729,57 @@ xc_domain_getinfo(xc_interface *xch, uint32_t first_domid,
 		n++;
 	}
 	return (int)n;
+}
+
+/* The same as the hypercall's records (oxenstored's binding). */
+EXPORT int
+xc_domain_getinfolist(xc_interface *xch, uint32_t first_domain,
+		      unsigned int max_domains, xc_domaininfo_t *info)
+{
+	const char *dir = fx_dir();
+	unsigned int n = 0;
+	uint32_t d;
+	int st;
+
+	(void)xch;
+	if (!dir)
+		return -1;
+	for (d = first_domain; d < DOMID_FIRST_RESERVED && n < max_domains;
+	     d++) {
+		st = fx_domain_state(dir, d);
+		if (st < 0)
+			continue;
+		memset(&info[n], 0, sizeof(info[n]));
+		info[n].domain = d;
+		info[n].flags = (st == 0 ? XEN_DOMINF_running : 0) |
+				(st == 1 ? XEN_DOMINF_shutdown : 0) |
+				(st == 2 ? XEN_DOMINF_dying : 0);
+		n++;
+	}
+	return (int)n;
+}
+
+EXPORT const xc_error *
+xc_get_last_error(xc_interface *xch)
+{
+	return &((struct fake_xc *)xch)->last;
+}
+
+/*
+ * A foreign page of a domain: its xenstore page, whatever the frame
+ * number (a domain has only that one page here; oxenstored maps guests
+ * with the frame number INTRODUCE gave it).
+ */
+EXPORT void *
+xc_map_foreign_range(xc_interface *xch, uint32_t dom, int size, int prot,
+		     unsigned long mfn)
+{
+	(void)xch;
+	(void)mfn;
+	if (size != FX_PAGE) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return xengnttab_map_grant_ref(NULL, dom, GNTTAB_RESERVED_XENSTORE,
+				       prot);
 }
