@@ -74,11 +74,12 @@ struct backend_ops {
 	/*
 	 * Taking over from another implementation's live update
 	 * (takeover.c), after adopt(): set up again what that daemon
-	 * released before its exec (on Xen: upstream unbinds
-	 * VIRQ_DOM_EXC).  And the reverse, just before exec'ing upstream's
+	 * released before its exec (on Xen: C xenstored unbinds
+	 * VIRQ_DOM_EXC; oxenstored keeps it bound and says on which
+	 * port: virq_port, else 0).  And the reverse, just before exec'ing upstream's
 	 * binary: release what it will set up itself.  NULL: nothing.
 	 */
-	int (*takeover)(struct backend *b);
+	int (*takeover)(struct backend *b, uint32_t virq_port);
 	void (*handback)(struct backend *b);
 };
 

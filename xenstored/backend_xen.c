@@ -309,15 +309,16 @@ xen_fd(struct backend *b)
  * Nothing inherited is closed when this fails.
  */
 /*
- * Taking over from upstream's xenstored: it unbound VIRQ_DOM_EXC before
- * its exec (domain_deinit), so bind it again; its ports are known.
+ * Taking over from upstream's xenstored: C xenstored unbound
+ * VIRQ_DOM_EXC before its exec (domain_deinit), so bind it again;
+ * oxenstored kept it bound and told its port.
  */
 static int
-xen_takeover(struct backend *b)
+xen_takeover(struct backend *b, uint32_t virq_port)
 {
 	struct xen *x = b->priv;
-	xenevtchn_port_or_error_t port = xenevtchn_bind_virq(x->xce,
-							      VIRQ_DOM_EXC);
+	xenevtchn_port_or_error_t port = virq_port ? (int)virq_port :
+		xenevtchn_bind_virq(x->xce, VIRQ_DOM_EXC);
 
 	if (port < 0)
 		return errno ? errno : EIO;

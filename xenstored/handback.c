@@ -134,20 +134,36 @@ handback_drop_txns(struct xsd *xsd)
  * have pass, ours alone are left out (with their values), and quotas
  * upstream does not know are left out too (it would refuse to start).
  */
-static const char *const own_long[] = {
-	"backend", "restore", "live-restore", "live-check", "live-rollback",
-	"max-connections", NULL,
+static const struct {
+	const char *name;
+	bool arg;
+} own_long[] = {
+	/* ours */
+	{ "backend", true }, { "restore", true }, { "live-restore", true },
+	{ "live-check", true }, { "live-rollback", true },
+	{ "max-connections", true },
+	/* oxenstored's, after a takeover from it */
+	{ "config-file", true }, { "no-access-log", false },
+	{ "reraise-top-level", false }, { "live", false },
+	{ "restart", false },
+	{ NULL, false },
 };
 static const char *const upstream_quotas[] = {
 	"outstanding=", "transaction-nodes=", "memory=", NULL,
 };
 
+/* Is the long option s (n octets) ours alone?  *arg: takes a value. */
 static bool
-in_list(const char *const *l, const char *s, size_t n)
+own_option(const char *s, size_t n, bool *arg)
 {
-	for (; *l; l++)
-		if (strlen(*l) == n && !strncmp(*l, s, n))
+	unsigned int i;
+
+	for (i = 0; own_long[i].name; i++)
+		if (strlen(own_long[i].name) == n &&
+		    !strncmp(own_long[i].name, s, n)) {
+			*arg = own_long[i].arg;
 			return true;
+		}
 	return false;
 }
 
@@ -178,15 +194,18 @@ handback_argv(TALLOC_CTX *ctx, const char *binary, char **own, char **left)
 	for (i = 1; i < n; i++) {
 		const char *a = own[i];
 		const char *eq = strchr(a, '=');
+		bool val = false;
 		size_t len;
 
 		if (!strncmp(a, "--", 2)) {
 			len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-			if (in_list(own_long, a + 2, len)) {
+			if (own_option(a + 2, len, &val)) {
+				bool next = val && !eq && i + 1 < n;
+
 				*left = talloc_asprintf_append_buffer(*left,
-					" %s%s%s", a, eq || i + 1 >= n ? "" :
-					" ", eq || i + 1 >= n ? "" : own[i + 1]);
-				if (!eq)
+					" %s%s%s", a, next ? " " : "",
+					next ? own[i + 1] : "");
+				if (next)
 					i++;
 				continue;
 			}

@@ -517,7 +517,7 @@ exec_upstream(struct lu *lu)
 	execv(lu->binary, argv);
 	ret = errno;
 	inherit_upstream_fds(xsd, false);
-	if (b && b->ops->takeover && b->ops->takeover(b))
+	if (b && b->ops->takeover && b->ops->takeover(b, 0))
 		log_warnx("live-update: %s backend: cannot set up again",
 			  b->ops->name);
 	unlink(takeover_c_file(tmp));
@@ -713,6 +713,14 @@ lu_control(struct req *r, const char **argv, unsigned int argc)
 	if (!strcmp(argv[0], "-a")) {
 		talloc_free(lu);
 		return proto_ack(r);
+	}
+	if (!lu && !strcmp(argv[0], "-s") && xsd->takeover_ack) {
+		/*
+		 * oxenstored's new process answers the -s its
+		 * xenstore-control asks again after the exec: we are it.
+		 */
+		xsd->takeover_ack = false;
+		return proto_reply_str(r, "OK");
 	}
 	if (!lu) {
 		if (strcmp(argv[0], "-f"))

@@ -37,7 +37,8 @@
 #define DEFAULT_RUNDIR "/var/run/xenstored"
 #define XSD_RELEASE "1.0"	/* also debian/changelog */
 
-enum { OPT_VERSION = 256, OPT_RESTORE };
+enum { OPT_VERSION = 256, OPT_RESTORE, OPT_OX_LIVE, OPT_OX_IGNORED,
+       OPT_OX_IGNORED_ARG };
 
 static void
 usage(FILE *f)
@@ -73,6 +74,9 @@ usage(FILE *f)
 "                             FD restores, then exit 0\n"
 "  -U, --live-update          take over from upstream C xenstored's live\n"
 "                             update: its state file, its descriptors\n"
+"      --live --restart       take over from oxenstored's live update\n"
+"      --config-file F, --no-access-log, --reraise-top-level\n"
+"                             oxenstored's: accepted, ignored\n"
 "  -R, -w, -e, -m, -p         upstream's --no-recovery, --timeout,\n"
 "                             --event, --master-domid, --priv-domid:\n"
 "                             accepted (the last three only as 0)\n"
@@ -148,6 +152,12 @@ static const struct option longopts[] = {
 	{ "event", required_argument, NULL, 'e' },
 	{ "master-domid", required_argument, NULL, 'm' },
 	{ "priv-domid", required_argument, NULL, 'p' },
+	/* oxenstored's, for the same reason */
+	{ "live", no_argument, NULL, OPT_OX_LIVE },
+	{ "restart", no_argument, NULL, OPT_OX_IGNORED },
+	{ "config-file", required_argument, NULL, OPT_OX_IGNORED_ARG },
+	{ "no-access-log", no_argument, NULL, OPT_OX_IGNORED },
+	{ "reraise-top-level", no_argument, NULL, OPT_OX_IGNORED },
 	{ "live-restore", required_argument, NULL, 'L' },
 	{ "live-check", required_argument, NULL, 'Y' },
 	{ "live-rollback", required_argument, NULL, 'J' },
@@ -214,6 +224,14 @@ parse_args(struct xsd *xsd, int argc, char **argv, bool *on_disk)
 			break;
 		case 'U':
 			o->takeover = TAKEOVER_C;
+			break;
+		case OPT_OX_LIVE:	/* with --restart: oxenstored's update */
+			o->takeover = TAKEOVER_OX;
+			break;
+		case OPT_OX_IGNORED:
+		case OPT_OX_IGNORED_ARG:
+			/* oxenstored's --restart (implied by --live here),
+			 * its config file and logging: nothing for us */
 			break;
 		case 'R':	/* upstream: no tdb recovery; ours needs none */
 			break;
@@ -302,7 +320,9 @@ own_argv(TALLOC_CTX *ctx, int argc, char **argv)
 		}
 		/* a takeover's: not ours to pass on */
 		if (i > 0 && (!strcmp(argv[i], "-U") ||
-			      !strcmp(argv[i], "--live-update")))
+			      !strcmp(argv[i], "--live-update") ||
+			      !strcmp(argv[i], "--live") ||
+			      !strcmp(argv[i], "--restart")))
 			continue;
 		if (i > 0 && (!strncmp(argv[i], "--live-restore=", 15) ||
 			      !strncmp(argv[i], "--live-check=", 13) ||

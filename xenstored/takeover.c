@@ -189,7 +189,7 @@ takeover_restore(struct xsd *xsd, enum takeover_from from, char **errmsg)
 	img = xss_sink_data(sink, &ilen);
 	ret = state_restore_buf(xsd, img, ilen, RESTORE_LIVE, &lu, &err, tmp);
 	if (!ret && xsd->backend && xsd->backend->ops->takeover &&
-	    (ret = xsd->backend->ops->takeover(xsd->backend)))
+	    (ret = xsd->backend->ops->takeover(xsd->backend, st->virq_port)))
 		err = talloc_asprintf(tmp, "%s backend: %s",
 				      xsd->backend->ops->name, strerror(ret));
 	if (!ret && getenv("XENSTORED_TAKEOVER_FAIL")) {
@@ -208,6 +208,7 @@ takeover_restore(struct xsd *xsd, enum takeover_from from, char **errmsg)
 		log_warnx("takeover: left out of %s's state:\n%s", what,
 			  st->dropped);
 	backend_domains_changed(xsd);	/* who died meanwhile */
+	xsd->takeover_ack = from == TAKEOVER_OX;
 	lu_resume(xsd);
 	log_info("takeover: %s's state restored (%u nodes, %u connections) "
 		 "in %.1f ms", what, st->nnodes, st->nconns,

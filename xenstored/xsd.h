@@ -81,6 +81,7 @@ struct xsd {
 	uint8_t *rbuf;			/* XSD_RBUF_SIZE bytes: socket reads */
 	char **argv;			/* our command line, for live update */
 	char **orig_argv;		/* as given, for a takeover's way back */
+	bool takeover_ack;		/* answer the next live-update -s OK */
 	struct lu *lu;			/* a live update session, or NULL */
 	bool stop;
 };
