@@ -110,23 +110,29 @@ handback_blockers(struct xsd *xsd, TALLOC_CTX *ctx)
 			       n == 1 ? "" : "s", s);
 }
 
+/* The first transaction (stops the walk: ending it frees it). */
 static int
-abort_txn(struct txn *t, void *arg)
+first_txn(struct txn *t, void *arg)
 {
-	(void)arg;
-	txn_end(t, false);
-	return 0;
+	*(struct txn **)arg = t;
+	return 1;
 }
 
 void
 handback_drop_txns(struct xsd *xsd)
 {
+	struct txn *t;
 	struct conn *c;
 
-	list_for_each(c, &xsd->conns, link)
-		while (c->ntxns)
-			if (txn_foreach(c, abort_txn, NULL))
+	list_for_each(c, &xsd->conns, link) {
+		while (c->ntxns) {
+			t = NULL;
+			txn_foreach(c, first_txn, &t);
+			if (!t)
 				break;
+			txn_end(t, false);
+		}
+	}
 }
 
 /*

@@ -98,7 +98,7 @@ struct lu {
 	bool go;			/* exec at the end of this turn */
 
 	/* Into upstream's C xenstored (handback.c): no pre-flight check;
-	 * open transactions are waited for from the first -s on. */
+	 * open transactions are waited for, from the first -s on. */
 	bool handback;
 	bool force;			/* -F: then drop them */
 	bool hb_started;
@@ -526,7 +526,7 @@ exec_upstream(struct lu *lu)
 	exec_failed(lu, err ? err : "exec", ret, NULL);
 }
 
-/* -s into upstream: wait for transactions, refuse, or drop them (-F). */
+/* -s into upstream: wait for transactions, then refuse, or drop them (-F). */
 static void
 handback_tick(struct lu *lu)
 {
@@ -534,11 +534,11 @@ handback_tick(struct lu *lu)
 	char *s;
 
 	if (blockers) {
+		/*
+		 * As upstream: the -s is held (xenstore-control waits for
+		 * its answer) until they end or the timeout (-t) passes.
+		 */
 		if (loop_ms_since(&lu->hb_first) < (long)lu->timeout * 1000) {
-			if (loop_ms_since(&lu->wait_start) > LU_DEFER_MS) {
-				lu->go = false;
-				answer(lu, "BUSY");
-			}
 			talloc_free(blockers);
 			return;
 		}

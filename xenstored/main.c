@@ -534,7 +534,6 @@ main(int argc, char **argv)
 		if (ret) {
 			fprintf(stderr, "xenstored: %s\n", err ? err :
 				strerror(ret));
-			log_warnx("%s", err ? err : strerror(ret));
 			goto out;
 		}
 		goto serve;

@@ -22,7 +22,19 @@ import conftest
 from conftest import IO_TIMEOUT, XS_WRITE, FakeXen, XsRaw, connect_unix, pack
 from test_guest_smoke import Guest
 
-pytestmark = pytest.mark.ours_only("takeover of upstream by ours")
+pytestmark = [
+    pytest.mark.ours_only("takeover of upstream by ours"),
+    # upstream execs our binary itself: no wrapper (valgrind) around it
+    pytest.mark.skipif(bool(conftest.WRAPPER),
+                       reason="upstream execs our binary unwrapped"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _longer_timeout(_test_timeout):
+    """10,000 nodes through three updates: more than the usual limit
+    under ASan on a busy machine."""
+    signal.alarm(max(conftest.TEST_TIMEOUT, 240))
 
 UPSTREAM_C = "/usr/lib/xen-4.17/bin/xenstored"
 OXENSTORED = "/usr/lib/xen-4.17/bin/oxenstored"
@@ -377,3 +389,143 @@ def test_takeover_from_c_xenstored_and_back(host):
         updates(host, clients, (ours(), UPSTREAM_C, ours()))
     finally:
         clients.close()
+
+
+# ---------------------------------------------------------------------------
+# Refusals
+# ---------------------------------------------------------------------------
+def script(tmp_path, name, body):
+    p = tmp_path / name
+    p.write_text("#!/bin/sh\n" + body)
+    p.chmod(0o755)
+    return str(p)
+
+
+@needs_upstream
+def test_refused_file_goes_back_to_upstream(host, tmp_path):
+    """A file ours refuses but upstream takes (here: a record of a type
+    upstream skips, inserted before END by the "new binary" on its way
+    to ours): ours runs upstream again on its untouched file, and
+    everything carries on under upstream, as before the update."""
+    clients = Clients(host)
+    try:
+        fill(host, 1000)
+        before = walk(host)
+        insert = script(tmp_path, "insert-record.sh", """\
+f="$XENSTORED_ROOTDIR/state_dump"
+size=$(stat -c %%s "$f")
+head -c $((size - 8)) "$f" > "$f.new"
+printf '\\167\\0\\0\\0\\10\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0' >> "$f.new"
+tail -c 8 "$f" >> "$f.new"
+mv "$f.new" "$f"
+exec %s "$@"
+""" % ours())
+        rest = clients.half_request()
+        r = host.live_update(insert)
+        assert (r.returncode, r.stderr) == (0, b""), (r, host.log_text())
+        assert_serving(host, UPSTREAM_C)
+        log = host.log_text()
+        assert re.search(r"takeover: xenstored 4.17's state "
+                         r"/\S+/state_dump refused: record \d+ at offset "
+                         r"\d+: unknown record type 119; back to "
+                         + re.escape(UPSTREAM_C), log), log
+        assert walk(host) == before
+        clients.check(rest)
+    finally:
+        clients.close()
+
+
+def c_file(records, flags=0):
+    """An upstream C xenstored state file: (type, body) records, each
+    padded to 8 with its length counting the padding (as upstream's
+    code writes it)."""
+    out = b"xenstore" + struct.pack(">I", 1) + struct.pack("<I", flags)
+    for t, body in records:
+        body += b"\0" * (-len(body) % 8)
+        out += struct.pack("<II", t, len(body)) + body
+    return out
+
+
+def c_node(path, perms=b"n\0\0\0", data=b"", nperms=None):
+    p = path.encode() + b"\0"
+    n = len(perms) // 4 if nperms is None else nperms
+    return (5, struct.pack("<IIHHHH", 0, 0, len(p), len(data), 0, n) +
+            perms + p + data)
+
+
+GLOBAL = (1, struct.pack("<ii", 3, 4))
+END = (0, b"")
+GOOD = [GLOBAL, c_node("/"), c_node("/local"), END]
+
+HOSTILE = {
+    "truncated before END": (c_file(GOOD)[:-8],
+                             "the file ends without an END record"),
+    "truncated in a record": (c_file(GOOD)[:-12],
+                              "record 3 at offset 64: length 32 runs past "
+                              "the end of the file (28 octets left)"),
+    "bad length": (c_file(GOOD).replace(struct.pack("<II", 1, 8),
+                                        struct.pack("<II", 1, 0x1000)),
+                   "record 1 at offset 16: length 4096 runs past the end"),
+    "path outside the rules": (
+        c_file([GLOBAL, c_node("/"), c_node("/a//b"), END]),
+        'node path "/a//b" has "//"'),
+    "permission count past the end": (
+        c_file([GLOBAL, c_node("/"), c_node("/x", nperms=40), END]),
+        "record 3 at offset 64: length 24, but the fields take 179 "
+        "octets"),
+    "node before its parent": (
+        c_file([GLOBAL, c_node("/"), c_node("/a/b"), END]),
+        'node "/a/b" comes before its parent'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_upstream_file_refused(tmp_path, case):
+    """Ours started as C xenstored's new binary (-U) on a hostile state
+    file refuses it with the reason, touches nothing, and (with no
+    upstream binary to go back to) exits."""
+    data, why = HOSTILE[case]
+    f = tmp_path / "state_dump"
+    f.write_bytes(data)
+    env = dict(os.environ, XENSTORED_ROOTDIR=str(tmp_path),
+               XENSTORED_RUNDIR=str(tmp_path),
+               XENSTORED_TAKEOVER_FALLBACK=str(tmp_path / "none"))
+    r = subprocess.run([ours(), "-N", "-U"], env=env, capture_output=True,
+                       timeout=IO_TIMEOUT)
+    err = r.stderr.decode()
+    assert r.returncode == 1, err
+    assert "xenstored 4.17's state %s refused: " % f in err, err
+    assert why in err, err
+    assert "no upstream binary to go back to" in err, err
+    assert f.read_bytes() == data       # left for upstream
+
+
+# ---------------------------------------------------------------------------
+# The way back and transactions
+# ---------------------------------------------------------------------------
+@needs_upstream
+def test_handback_waits_for_transactions(host):
+    """Upstream restores no transactions: going back waits for them,
+    refuses after the timeout saying what would be lost, and with -F
+    drops them (their client gets ENOENT, as after upstream's own)."""
+    r = host.live_update(ours())
+    assert r.returncode == 0, (r, host.log_text())
+    assert_serving(host, ours())
+    xs = XsRaw(host.sock, IO_TIMEOUT)
+    tx = xs.tx_start()
+    xs.write("/tool/t", "in-tx", tx=tx)
+    r = host.live_update(UPSTREAM_C, "-t", "2")
+    assert r.returncode != 0
+    out = (r.stdout + r.stderr).decode()
+    assert "1 open transaction would be lost" in out, out
+    assert re.search(r"socket connection \d+ \(fd \d+\): transaction %d"
+                     % tx, out), out
+    assert_serving(host, ours())
+    assert xs.read("/tool/t", tx=tx) == b"in-tx"
+    r = host.live_update(UPSTREAM_C, "-F", "-t", "1")
+    assert (r.returncode, r.stderr) == (0, b""), (r, host.log_text())
+    assert_serving(host, UPSTREAM_C)
+    with conftest.raises_xs("ENOENT"):
+        xs.read("/tool/t", tx=tx)
+    assert xs.read("/tool/xenstored") is not None
+    xs.close()
