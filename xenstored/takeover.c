@@ -29,17 +29,18 @@
 #include "takeover.h"
 #include "xsd.h"
 
-#define UPSTREAM_ROOTDIR "/var/lib/xenstored"	/* XEN_LIB_STORED */
+#define UPSTREAM_RUNDIR "/var/run/xenstored"	/* XEN_RUN_STORED */
 #define FALLBACK_C "/usr/lib/xen-4.17/bin/xenstored"
 #define FALLBACK_OX "/usr/lib/xen-4.17/bin/oxenstored"
 
+/* Upstream 4.17's xs_daemon_rootdir() is its run directory. */
 const char *
 takeover_c_file(TALLOC_CTX *ctx)
 {
-	const char *root = getenv("XENSTORED_ROOTDIR");
+	const char *dir = getenv("XENSTORED_RUNDIR");
 
-	return talloc_asprintf(ctx, "%s/%s", root && *root ? root :
-			       UPSTREAM_ROOTDIR, XSU_C_STATE_FILE);
+	return talloc_asprintf(ctx, "%s/%s", dir && *dir ? dir :
+			       UPSTREAM_RUNDIR, XSU_C_STATE_FILE);
 }
 
 static const char *

@@ -14,8 +14,9 @@ enum takeover_from {
 	TAKEOVER_OX,		/* oxenstored 4.17: --live, its db file */
 };
 
-/* Where C xenstored keeps its live-update state: $XENSTORED_ROOTDIR
- * (else /var/lib/xenstored) + "/state_dump". */
+/* Where C xenstored 4.17 keeps its live-update state: its run
+ * directory, $XENSTORED_RUNDIR (else /var/run/xenstored), + "/state_dump"
+ * (its xs_daemon_rootdir() is the run directory). */
 const char *takeover_c_file(TALLOC_CTX *ctx);
 
 /*

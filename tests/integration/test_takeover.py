@@ -88,7 +88,7 @@ class Host:
         self.env.pop("LD_PRELOAD", None)
         # what the daemon runs with, whichever binary it is
         denv = dict(self.env, LD_PRELOAD=self.fx.lib,
-                    XENSTORED_RUNDIR=rundir, XENSTORED_ROOTDIR=rundir)
+                    XENSTORED_RUNDIR=rundir)
         denv.pop("XENSTORED_PATH")
         # an ASan build of ours, exec'd with the fake preloaded
         denv["ASAN_OPTIONS"] = ":".join(
@@ -412,7 +412,7 @@ def test_refused_file_goes_back_to_upstream(host, tmp_path):
         fill(host, 1000)
         before = walk(host)
         insert = script(tmp_path, "insert-record.sh", """\
-f="$XENSTORED_ROOTDIR/state_dump"
+f="$XENSTORED_RUNDIR/state_dump"
 size=$(stat -c %%s "$f")
 head -c $((size - 8)) "$f" > "$f.new"
 printf '\\167\\0\\0\\0\\10\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0' >> "$f.new"
@@ -487,7 +487,7 @@ def test_hostile_upstream_file_refused(tmp_path, case):
     data, why = HOSTILE[case]
     f = tmp_path / "state_dump"
     f.write_bytes(data)
-    env = dict(os.environ, XENSTORED_ROOTDIR=str(tmp_path),
+    env = dict(os.environ,
                XENSTORED_RUNDIR=str(tmp_path),
                XENSTORED_TAKEOVER_FALLBACK=str(tmp_path / "none"))
     r = subprocess.run([ours(), "-N", "-U"], env=env, capture_output=True,
