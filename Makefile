@@ -276,7 +276,7 @@ check-asan: deps
 	$(MAKE) O=build/asan SANITIZE=1 unit
 	$(MAKE) O=build/asan SANITIZE=1 integration
 
-demo: deps $(XSD_BIN) $(GUEST_BIN) $(XSS_TOOL)
+demo: deps $(XSD_BIN) $(GUEST_BIN) $(XSS_TOOL) $(FAKEXEN_LIB) $(FAKEXEN_CTL)
 	@scripts/demo $(abspath $(XSD_BIN)) $(abspath $(GUEST_BIN)) \
 		$(abspath $(XSS_TOOL))
 
