@@ -886,6 +886,10 @@ test_conn(void **state)
 	put16(v, body(R_CONN_DOM5, 8), 0);
 	refused(rf->root, v, "record 4 at offset 104: connection 2: a second "
 		"ring of domain 0");
+	v = copy(rf->root, fix);
+	put32(v, body(R_CONN_DOM7, 12), 3);
+	refused(rf->root, v, "record 7 at offset 208: connection 3: local "
+		"port 3 is connection 1's already");
 
 	/* sockets */
 	v = copy(rf->root, fix);
