@@ -111,7 +111,7 @@ $(O)/tests/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(XSD_OBJS) \
 
 # libFuzzer harnesses (clang), FUZZ_SECONDS each: the image reader, the
 # wire parser and the ring consumer (these two on the daemon's code), and
-# the reader of oxenstored's dump.
+# the readers of oxenstored's dump and of C xenstored's state file.
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -std=gnu11 \
 	-D_GNU_SOURCE -Iinclude -Ixs-state -Ixenstored -Itests/unit
@@ -122,8 +122,9 @@ fuzz: deps-build
 		EXTRA_CFLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
 		build/fuzz/xs-state/libxsstate.a $(FUZZ_XSD_OBJS)
 	@mkdir -p build/fuzz/corpus build/fuzz/corpus-wire \
-		build/fuzz/corpus-ring build/fuzz/corpus-ox
+		build/fuzz/corpus-ring build/fuzz/corpus-ox build/fuzz/corpus-c
 	cp tests/golden/oxenstored-lu.db build/fuzz/corpus-ox/
+	cp tests/golden/xenstored-lu.state build/fuzz/corpus-c/
 	clang $(FUZZ_FLAGS) -o build/fuzz/fuzz_reader tests/fuzz/fuzz_reader.c \
 		build/fuzz/xs-state/libxsstate.a -ltalloc
 	clang $(FUZZ_FLAGS) -o build/fuzz/fuzz_wire tests/fuzz/fuzz_wire.c \
@@ -132,6 +133,9 @@ fuzz: deps-build
 		$(FUZZ_XSD_OBJS) build/fuzz/xs-state/libxsstate.a $(LDLIBS)
 	clang $(FUZZ_FLAGS) -o build/fuzz/fuzz_ox tests/fuzz/fuzz_ox.c \
 		build/fuzz/xs-state/libxsstate.a -ltalloc
+	clang $(FUZZ_FLAGS) -o build/fuzz/fuzz_c_state \
+		tests/fuzz/fuzz_c_state.c build/fuzz/xs-state/libxsstate.a \
+		-ltalloc
 	build/fuzz/fuzz_reader -max_total_time=$(FUZZ_SECONDS) \
 		-artifact_prefix=build/fuzz/ \
 		-max_len=65536 build/fuzz/corpus tests/fuzz/corpus
@@ -143,6 +147,8 @@ fuzz: deps-build
 		-max_len=16384 build/fuzz/corpus-ring tests/fuzz/corpus-ring
 	build/fuzz/fuzz_ox -max_total_time=$(FUZZ_SECONDS) \
 		-artifact_prefix=build/fuzz/ -max_len=16384 build/fuzz/corpus-ox
+	build/fuzz/fuzz_c_state -max_total_time=$(FUZZ_SECONDS) \
+		-artifact_prefix=build/fuzz/ -max_len=16384 build/fuzz/corpus-c
 
 # -- install and package -------------------------------------------
 # Installed names do not clash with Debian's xen-utils files: the

@@ -122,7 +122,8 @@ struct xsu_state {
  * it points into buf, which must outlive it).  Rules checked: every
  * length against the file, paths and tokens as the protocol allows
  * them, a node's parent before it, no path twice, permissions known,
- * watches of known connections, fds >= 0, domids below 0x7ff0.
+ * watches of known connections, fds >= 0, domids below 0x7ff0, no
+ * local event channel port for two rings.
  */
 int xsu_read_c(TALLOC_CTX *ctx, const uint8_t *buf, size_t len,
 	       struct xsu_state **st, char **err);

@@ -45,6 +45,7 @@ struct rd {
 	struct xss_set *paths;	/* node paths seen */
 	struct xss_set *conns;	/* the file's conn ids -> index */
 	struct xss_set *domids;	/* ring connections' domids */
+	struct xss_set *ports;	/* ring connections' local ports -> id */
 	struct xss_set *fds;	/* sockets' fds */
 	unsigned int nalloc_nodes, nalloc_conns;
 	bool have_global, have_release, have_introduce;
@@ -235,7 +236,7 @@ static int
 read_conn(struct rd *r)
 {
 	const uint8_t *b = r->body;
-	uint32_t id, type, in_len, resp_len, out_len, key;
+	uint32_t id, type, in_len, resp_len, out_len, key, other;
 	struct xsu_conn *c;
 	int ret;
 
@@ -302,6 +303,14 @@ read_conn(struct rd *r)
 		if (ret == EEXIST)
 			return bad(r, "connection %u: a second ring of domain "
 				   "%u", id, domid);
+		if (ret)
+			return ret;
+		/* One event channel port of the daemon's, one domain. */
+		key = c->local_port;
+		ret = xss_set_add(r->ports, &key, sizeof(key), id, &other);
+		if (ret == EEXIST)
+			return bad(r, "connection %u: local port %u is "
+				   "connection %u's already", id, key, other);
 		if (ret)
 			return ret;
 	} else if (type == XSU_C_CONN_SOCKET) {
@@ -667,7 +676,9 @@ xsu_read_c(TALLOC_CTX *ctx, const uint8_t *buf, size_t len,
 	r.conns = xss_set_new(r.st);
 	r.domids = xss_set_new(r.st);
 	r.fds = xss_set_new(r.st);
-	if (!r.st->dropped || !r.paths || !r.conns || !r.domids || !r.fds) {
+	r.ports = xss_set_new(r.st);
+	if (!r.st->dropped || !r.paths || !r.conns || !r.domids || !r.fds ||
+	    !r.ports) {
 		talloc_free(r.st);
 		return ENOMEM;
 	}
@@ -686,6 +697,7 @@ xsu_read_c(TALLOC_CTX *ctx, const uint8_t *buf, size_t len,
 	talloc_free(r.conns);
 	talloc_free(r.domids);
 	talloc_free(r.fds);
+	talloc_free(r.ports);
 	*stp = r.st;
 	return 0;
 }
