@@ -349,8 +349,11 @@ def main():
                         except (Failed, OSError,
                                 subprocess.SubprocessError) as e:
                             progress("  FAILED: %s" % e)
+                            lines = str(e).splitlines() or ["?"]
                             failures.append("%s, %d nodes, into %s: %s" % (
-                                name, n, target, str(e).splitlines()[0]))
+                                name, n, target, " / ".join(
+                                    x.strip() for x in
+                                    lines[:1] + lines[1:][-1:])))
                             continue
                         for t, res in got.items():
                             runs.setdefault((name, n, t), []).append(res)
