@@ -3,7 +3,7 @@
 #   make            build xenstored/xenstored (and the test programs)
 #   make check      install what is missing, build, run every test
 #   make demo       start the daemon on a temporary socket and use it
-#   make bench      throughput and live update tables against upstream
+#   make bench      throughput, live update and takeover tables against upstream
 #   make check-asan the tests again with ASan/UBSan
 #
 # O=DIR puts objects and binaries below DIR (used by check-asan).
@@ -286,11 +286,13 @@ demo: deps $(XSD_BIN) $(GUEST_BIN) $(XSS_TOOL) $(FAKEXEN_LIB) $(FAKEXEN_CTL)
 	@scripts/demo $(abspath $(XSD_BIN)) $(abspath $(GUEST_BIN)) \
 		$(abspath $(XSS_TOOL))
 
-bench: deps $(XSD_BIN) $(GUEST_BIN) $(MANY_BIN)
+bench: deps $(XSD_BIN) $(GUEST_BIN) $(MANY_BIN) $(FAKEXEN_LIB) $(FAKEXEN_CTL)
 	@bench/run.sh
 	@bench/fairness.py
 	@$(PY) bench/lu.py
 	@$(PY) bench/migrate.py
+	@XSD_BINARY=$(abspath $(XSD_BIN)) \
+	XSD_FAKEXEN=$(abspath $(dir $(FAKEXEN_LIB))) $(PY) bench/takeover.py
 
 clean:
 	rm -rf build xenstored/*.o xenstored/xenstored tests/unit/*.o \
