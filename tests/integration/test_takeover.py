@@ -479,6 +479,36 @@ HOSTILE = {
 }
 
 
+OX_GOOD = open(os.path.join(conftest.REPO, "tests", "golden",
+                           "oxenstored-lu.db"), "rb").read()
+HOSTILE_OX = {
+    "oxenstored: truncated": (OX_GOOD[:-20], "line 32: no end of line: "
+                              "the file is cut short"),
+    "oxenstored: bad hex": (OX_GOOD.replace(b"store,2f,6e30,",
+                                            b"store,2f,6e3g,"),
+                            'line 17: permissions: bad hex digit "g" at 3'),
+    "oxenstored: path outside the rules": (
+        OX_GOOD.replace(b"watch,0,2f746f6f6c,", b"watch,0,2f2f746f6f6c,"),
+        'line 8: watch path "//tool" has "//" (at 0)'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_OX))
+def test_hostile_oxenstored_dump_refused(tmp_path, case):
+    """The same for oxenstored's dump (ours as its new binary)."""
+    data, why = HOSTILE_OX[case]
+    f = tmp_path / "db"
+    f.write_bytes(data)
+    env = dict(os.environ, XENSTORED_TAKEOVER_FILE=str(f),
+               XENSTORED_TAKEOVER_FALLBACK=str(tmp_path / "none"))
+    r = subprocess.run([ours(), "--live", "--restart", "--no-fork"],
+                       env=env, capture_output=True, timeout=IO_TIMEOUT)
+    err = r.stderr.decode()
+    assert r.returncode == 1, err
+    assert "oxenstored 4.17's state %s refused: %s" % (f, why) in err, err
+    assert f.read_bytes() == data
+
+
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_hostile_upstream_file_refused(tmp_path, case):
     """Ours started as C xenstored's new binary (-U) on a hostile state
