@@ -252,7 +252,8 @@ handback_argv(TALLOC_CTX *ctx, const char *binary, char **own, char **left)
 }
 
 int
-handback_write(struct xsd *xsd, char **dropped, char **errmsg,
+handback_write(struct xsd *xsd, const struct conn *requester,
+	       const struct xsd_sockmsg *req, char **dropped, char **errmsg,
 	       TALLOC_CTX *ctx)
 {
 	TALLOC_CTX *tmp = talloc_new(ctx);
@@ -274,6 +275,10 @@ handback_write(struct xsd *xsd, char **dropped, char **errmsg,
 	}
 	buf = xss_sink_data(img, &len);
 	ret = xsu_from_image(tmp, buf, len, &st, &err);
+	/* Upstream answers the -s from its file: the OK goes in there. */
+	if (!ret)
+		ret = xsu_add_lu_ok(st, requester->id, req->req_id,
+				    req->tx_id, &err);
 	if (ret) {
 		*errmsg = talloc_asprintf(ctx, "the state in upstream's terms:"
 					  " %s", err ? err : strerror(ret));

@@ -9,7 +9,9 @@
 
 #include <talloc.h>
 
+struct conn;
 struct xsd;
+struct xsd_sockmsg;
 
 /* Is binary upstream's C xenstored (its marks, not ours)? */
 bool handback_target(const char *binary);
@@ -30,10 +32,12 @@ char **handback_argv(TALLOC_CTX *ctx, const char *binary, char **own,
 
 /*
  * The whole state in upstream's format, in the file its -U reads
- * (takeover_c_file()).  *dropped lists what it could not carry, one
- * line each.  0 or an errno with *errmsg.
+ * (takeover_c_file()), with the OK to the requester's request req
+ * queued for it.  *dropped lists what it could not carry, one line
+ * each.  0 or an errno with *errmsg.
  */
-int handback_write(struct xsd *xsd, char **dropped, char **errmsg,
-		   TALLOC_CTX *ctx);
+int handback_write(struct xsd *xsd, const struct conn *requester,
+		   const struct xsd_sockmsg *req, char **dropped,
+		   char **errmsg, TALLOC_CTX *ctx);
 
 #endif /* XSD_HANDBACK_H */

@@ -462,7 +462,6 @@ exec_upstream(struct lu *lu)
 	struct conn *c = lu->conn;
 	TALLOC_CTX *tmp = talloc_new(lu);
 	char *err = NULL, *left = "", *dropped = NULL, **argv;
-	size_t saved_out;
 	struct timespec t0;
 	int ret;
 
@@ -491,12 +490,8 @@ exec_upstream(struct lu *lu)
 		return;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	/* Upstream answers the -s from its file: the OK goes in there. */
-	saved_out = c->out_len;
-	proto_answer_str(c, &lu->hdr, "OK");
-	ret = handback_write(xsd, &dropped, &err, tmp);
+	ret = handback_write(xsd, c, &lu->hdr, &dropped, &err, tmp);
 	if (ret) {
-		c->out_len = saved_out;
 		exec_failed(lu, "handing over to upstream's xenstored", ret,
 			    err);
 		return;
@@ -521,7 +516,6 @@ exec_upstream(struct lu *lu)
 		log_warnx("live-update: %s backend: cannot set up again",
 			  b->ops->name);
 	unlink(takeover_c_file(tmp));
-	c->out_len = saved_out;
 	err = talloc_asprintf(tmp, "exec %s", lu->binary);
 	exec_failed(lu, err ? err : "exec", ret, NULL);
 }
