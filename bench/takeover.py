@@ -68,17 +68,9 @@ UPDATE_TIMEOUT = float(os.environ.get("UPDATE_TIMEOUT", "120"))
 FANOUT = 100
 PREFIX = "/local/domain/0/bench"
 
-OX_CONFIG = """\
-pid-file = {d}/oxenstored.pid
-persistent = false
-quota-activate = true
-perms-activate = true
-xenstored-log-file = {d}/oxenstored.log
-xenstored-log-level = info
-access-log-file = {d}/access.log
-xenstored-kva = /proc/xen/xsd_kva
-xenstored-port = /proc/xen/xsd_port
-"""
+# oxenstored's configuration under the fake ({d}: the run's directory)
+with open(os.path.join(TOP, "tests", "fakexen", "oxenstored.conf.in")) as _f:
+    OX_CONFIG = _f.read()
 
 SOURCES = (("C xenstored", UPSTREAM_C), ("oxenstored", OXENSTORED))
 TAKEOVER_RE = re.compile(r"takeover: .*state restored \((\d+) nodes, "

@@ -60,6 +60,10 @@ int state_dump_file(struct xsd *xsd, const char *path,
 		    const struct conn *exclude, char **errmsg,
 		    TALLOC_CTX *mem_ctx);
 
+/* A whole regular file into *buf (on mem_ctx).  0 or an errno. */
+int state_read_file(TALLOC_CTX *mem_ctx, const char *path, uint8_t **buf,
+		    size_t *len);
+
 /* The image id of a daemon quota kind (enum quota_kind). */
 uint32_t state_quota_id(unsigned int kind);
 

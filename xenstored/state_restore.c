@@ -566,9 +566,9 @@ apply(struct restore *rs, const struct xss_record *rec)
 	return 0;	/* the reader hands out nothing else */
 }
 
-/* Read a whole file into memory. */
-static int
-slurp(TALLOC_CTX *mem_ctx, const char *path, uint8_t **buf, size_t *len)
+int
+state_read_file(TALLOC_CTX *mem_ctx, const char *path, uint8_t **buf,
+		size_t *len)
 {
 	struct stat st;
 	size_t got = 0;
@@ -588,9 +588,13 @@ slurp(TALLOC_CTX *mem_ctx, const char *path, uint8_t **buf, size_t *len)
 	}
 	while (got < (size_t)st.st_size) {
 		n = read(fd, *buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n <= 0) {
+			int err = n < 0 ? errno : EIO;
+
 			close(fd);
-			return n < 0 ? errno : EIO;
+			return err;
 		}
 		got += (size_t)n;
 	}
@@ -776,7 +780,7 @@ state_restore_file(struct xsd *xsd, const char *path, char **errmsg,
 
 	if (!top)
 		return ENOMEM;
-	ret = slurp(top, path, &buf, &len);
+	ret = state_read_file(top, path, &buf, &len);
 	if (ret) {
 		*errmsg = talloc_asprintf(mem_ctx, "%s: %s", path,
 					  strerror(ret));

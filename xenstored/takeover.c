@@ -54,45 +54,6 @@ state_file(TALLOC_CTX *ctx, enum takeover_from from)
 				  : talloc_strdup(ctx, XSU_OX_STATE_FILE);
 }
 
-static int
-slurp(TALLOC_CTX *ctx, const char *path, uint8_t **buf, size_t *len)
-{
-	struct stat st;
-	size_t got = 0;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > (off_t)1 << 31) {
-		int err = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
-
-		close(fd);
-		return errno && !S_ISREG(st.st_mode) ? errno : err;
-	}
-	*buf = talloc_size(ctx, (size_t)st.st_size + 1);
-	if (!*buf) {
-		close(fd);
-		return ENOMEM;
-	}
-	while (got < (size_t)st.st_size) {
-		n = read(fd, *buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int err = n < 0 ? errno : EIO;
-
-			close(fd);
-			return err;
-		}
-		got += (size_t)n;
-	}
-	close(fd);
-	*len = got;
-	return 0;
-}
-
 /* What upstream handed over must cross the fallback's exec too. */
 static void
 keep_fds(const struct xsu_state *st)
@@ -167,7 +128,7 @@ takeover_restore(struct xsd *xsd, enum takeover_from from, char **errmsg)
 		return ENOMEM;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	path = state_file(tmp, from);
-	ret = path ? slurp(tmp, path, &buf, &len) : ENOMEM;
+	ret = path ? state_read_file(tmp, path, &buf, &len) : ENOMEM;
 	if (ret) {
 		err = talloc_asprintf(tmp, "reading %s's state %s: %s", what,
 				      path ? path : "", strerror(ret));

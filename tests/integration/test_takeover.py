@@ -38,17 +38,9 @@ def _longer_timeout(_test_timeout):
 
 UPSTREAM_C = "/usr/lib/xen-4.17/bin/xenstored"
 OXENSTORED = "/usr/lib/xen-4.17/bin/oxenstored"
-OX_CONFIG = """\
-pid-file = {d}/oxenstored.pid
-persistent = false
-quota-activate = true
-perms-activate = true
-xenstored-log-file = {d}/oxenstored.log
-xenstored-log-level = info
-access-log-file = {d}/access.log
-xenstored-kva = /proc/xen/xsd_kva
-xenstored-port = /proc/xen/xsd_port
-"""
+with open(os.path.join(conftest.REPO, "tests", "fakexen",
+                       "oxenstored.conf.in")) as _f:
+    OX_CONFIG = _f.read()       # {d}: the run's own directory
 CONTROL = conftest.XENSTORE_CONTROL
 XSS_TOOL = os.environ.get("XSS_TOOL", os.path.join(conftest.REPO, "xs-state",
                                                    "xs-state"))

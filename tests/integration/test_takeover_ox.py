@@ -30,17 +30,9 @@ pytestmark = [pytest.mark.ours_only("the fake hypervisor is ours"),
               pytest.mark.skipif(not os.access(OXENSTORED, os.X_OK),
                                  reason="xen-utils-4.17 not installed")]
 
-CONFIG = """\
-pid-file = {d}/oxenstored.pid
-persistent = false
-quota-activate = true
-perms-activate = true
-xenstored-log-file = {d}/oxenstored.log
-xenstored-log-level = info
-access-log-file = {d}/access.log
-xenstored-kva = /proc/xen/xsd_kva
-xenstored-port = /proc/xen/xsd_port
-"""
+with open(os.path.join(conftest.REPO, "tests", "fakexen",
+                       "oxenstored.conf.in")) as _f:
+    CONFIG = _f.read()          # {d}: the run's own directory
 
 
 class Ox:
