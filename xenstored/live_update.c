@@ -462,6 +462,7 @@ exec_upstream(struct lu *lu)
 	struct conn *c = lu->conn;
 	TALLOC_CTX *tmp = talloc_new(lu);
 	char *err = NULL, *left = "", *dropped = NULL, **argv;
+	sigset_t sigs, pending, mask;
 	struct timespec t0;
 	int ret;
 
@@ -504,13 +505,31 @@ exec_upstream(struct lu *lu)
 			  lu->binary, dropped);
 	log_info("live-update: upstream's state written in %.1f ms; exec %s",
 		 loop_ms_since(&t0), lu->binary);
+	/*
+	 * The signals our signalfd takes are blocked, and a blocked mask
+	 * crosses exec: upstream would never see SIGTERM or SIGHUP.  One
+	 * already pending is ours to handle: no exec then.
+	 */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	if (sigpending(&pending) == 0 && (sigismember(&pending, SIGTERM) ||
+					  sigismember(&pending, SIGINT) ||
+					  sigismember(&pending, SIGHUP))) {
+		unlink(takeover_c_file(tmp));
+		exec_failed(lu, "handing over", EINTR, "a signal is pending");
+		return;
+	}
 	if (b && b->ops->handback)
 		b->ops->handback(b);
 	inherit_upstream_fds(xsd, true);
 	trace("LIVE-UPDATE exec %s (upstream)\n", lu->binary);
 	fflush(NULL);
+	sigprocmask(SIG_UNBLOCK, &sigs, &mask);
 	execv(lu->binary, argv);
 	ret = errno;
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 	inherit_upstream_fds(xsd, false);
 	if (b && b->ops->takeover && b->ops->takeover(b, 0))
 		log_warnx("live-update: %s backend: cannot set up again",

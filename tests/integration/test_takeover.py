@@ -551,3 +551,7 @@ def test_handback_waits_for_transactions(host):
         xs.read("/tool/t", tx=tx)
     assert xs.read("/tool/xenstored") is not None
     xs.close()
+    # upstream gets its signals (ours had them blocked for its signalfd)
+    os.kill(host.pid, signal.SIGTERM)
+    host.proc.wait(IO_TIMEOUT)
+    assert host.proc.returncode == -signal.SIGTERM, host.log_text()
