@@ -188,6 +188,8 @@ struct xss_record {
 /* "NODE_DATA", or "UNKNOWN" / "OPTIONAL" for types not known here. */
 const char *xss_type_name(uint32_t type);
 const char *xss_kind_name(uint32_t kind);
+/* "nodes", "memory", ... (GET_QUOTA's names), or NULL for unknown ids. */
+const char *xss_quota_name(uint32_t id);
 /* CRC-32C (Castagnoli), as the END record uses it; crc starts at 0. */
 uint32_t xss_crc32c(uint32_t crc, const void *buf, size_t len);
 

@@ -45,3 +45,23 @@ xss_kind_name(uint32_t kind)
 		return "UNKNOWN";
 	}
 }
+
+static const char *const quota_names[] = {
+	[XSS_QUOTA_NODES] = "nodes",
+	[XSS_QUOTA_WATCHES] = "watches",
+	[XSS_QUOTA_OUTSTANDING] = "outstanding",
+	[XSS_QUOTA_MEMORY] = "memory",
+	[XSS_QUOTA_TRANSACTIONS] = "transactions",
+	[XSS_QUOTA_TRANSACTION_NODES] = "transaction-nodes",
+	[XSS_QUOTA_PERMISSIONS] = "permissions",
+	[XSS_QUOTA_PATH_MAX] = "path-max",
+	[XSS_QUOTA_NODE_SIZE] = "node-size",
+};
+
+const char *
+xss_quota_name(uint32_t id)
+{
+	if (id < sizeof(quota_names) / sizeof(quota_names[0]))
+		return quota_names[id];
+	return NULL;
+}

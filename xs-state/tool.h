@@ -61,8 +61,7 @@ extern const struct flag_name tevent_flags[];
 extern const struct flag_name dom_flags[];
 extern const struct flag_name sock_flags[];
 
-/* NULL for values without a name. */
-const char *quota_name(uint32_t id);
+/* NULL for values without a name (quotas: xss_quota_name()). */
 const char *msg_name(uint32_t type);
 const char *backend_name(uint32_t backend);
 

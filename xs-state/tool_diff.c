@@ -181,7 +181,7 @@ static const char *
 quota_entry_what(struct differ *d, const char *owner, const void *e)
 {
 	uint32_t id = ((const struct xss_quota_entry *)e)->id;
-	const char *name = quota_name(id);
+	const char *name = xss_quota_name(id);
 
 	if (name)
 		return talloc_asprintf(d->tmp, "%s %s", owner, name);

@@ -21,7 +21,7 @@ emit_quota(struct out *o, const struct xss_quota *q)
 	out_u(o, "count", q->num);
 	out_list_begin(o, "entries");
 	for (i = 0; i < q->num; i++) {
-		const char *name = quota_name(q->e[i].id);
+		const char *name = xss_quota_name(q->e[i].id);
 
 		out_item_begin(o, "name", name ? name : "unknown");
 		out_u(o, "id", q->e[i].id);

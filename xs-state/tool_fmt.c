@@ -46,17 +46,6 @@ const struct flag_name sock_flags[] = {
 	{ 0, NULL }
 };
 
-static const char *const quota_names[] = {
-	[XSS_QUOTA_NODES] = "nodes",
-	[XSS_QUOTA_WATCHES] = "watches",
-	[XSS_QUOTA_OUTSTANDING] = "outstanding",
-	[XSS_QUOTA_MEMORY] = "memory",
-	[XSS_QUOTA_TRANSACTIONS] = "transactions",
-	[XSS_QUOTA_TRANSACTION_NODES] = "transaction-nodes",
-	[XSS_QUOTA_PERMISSIONS] = "permissions",
-	[XSS_QUOTA_PATH_MAX] = "path-max",
-	[XSS_QUOTA_NODE_SIZE] = "node-size",
-};
 
 static const char *const msg_names[XSX_TYPE_COUNT] = {
 	[XS_CONTROL] = "CONTROL",
@@ -87,14 +76,6 @@ static const char *const msg_names[XSX_TYPE_COUNT] = {
 	[XSX_GET_QUOTA] = "GET_QUOTA",
 	[XSX_SET_QUOTA] = "SET_QUOTA",
 };
-
-const char *
-quota_name(uint32_t id)
-{
-	if (id < ARRAY_SIZE(quota_names) && quota_names[id])
-		return quota_names[id];
-	return NULL;
-}
 
 const char *
 msg_name(uint32_t type)

@@ -107,17 +107,6 @@ copy_perms(struct from *f, struct xss_perms *to, const struct xss_perms *p)
 	return 0;
 }
 
-static const char *const quota_names[] = {
-	[XSS_QUOTA_NODES] = "nodes",
-	[XSS_QUOTA_WATCHES] = "watches",
-	[XSS_QUOTA_OUTSTANDING] = "outstanding",
-	[XSS_QUOTA_MEMORY] = "memory",
-	[XSS_QUOTA_TRANSACTIONS] = "transactions",
-	[XSS_QUOTA_TRANSACTION_NODES] = "transaction-nodes",
-	[XSS_QUOTA_PERMISSIONS] = "permissions",
-	[XSS_QUOTA_PATH_MAX] = "path-max",
-	[XSS_QUOTA_NODE_SIZE] = "node-size",
-};
 
 /* "nodes 1000, watches 128 (soft 100)"; 0 is "no limit". */
 static char *
@@ -128,9 +117,7 @@ fmt_quota(TALLOC_CTX *ctx, const struct xss_quota *q)
 
 	for (i = 0; s && i < q->num; i++) {
 		const struct xss_quota_entry *e = &q->e[i];
-		const char *name = e->id < sizeof(quota_names) /
-					   sizeof(quota_names[0]) ?
-				   quota_names[e->id] : NULL;
+		const char *name = xss_quota_name(e->id);
 
 		if (i)
 			s = talloc_strdup_append_buffer(s, ", ");
