@@ -268,7 +268,7 @@ check: deps all
 	$(MAKE) integration-fakexen
 	$(MAKE) check-valgrind
 	$(MAKE) check-asan
-	$(MAKE) fuzz FUZZ_SECONDS=20
+	$(MAKE) fuzz FUZZ_SECONDS=15
 	$(MAKE) check-package
 	@echo "check: 7 passed, 0 failed (unit, integration, fakexen, valgrind, asan, fuzz, package)"
 
@@ -280,7 +280,7 @@ check-valgrind: deps all
 check-asan: deps
 	$(MAKE) O=build/asan SANITIZE=1 all
 	$(MAKE) O=build/asan SANITIZE=1 unit
-	$(MAKE) O=build/asan SANITIZE=1 integration
+	XSD_TAKEOVER_NODES=2000 $(MAKE) O=build/asan SANITIZE=1 integration
 
 demo: deps $(XSD_BIN) $(GUEST_BIN) $(XSS_TOOL) $(FAKEXEN_LIB) $(FAKEXEN_CTL)
 	@scripts/demo $(abspath $(XSD_BIN)) $(abspath $(GUEST_BIN)) \
