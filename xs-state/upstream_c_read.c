@@ -27,7 +27,6 @@
 #define TA_LEN 8
 #define NODE_FIXED 16		/* up to perms[] */
 #define PERM_LEN 4
-#define MAX_DOMID 0x7fefu	/* DOMID_FIRST_RESERVED - 1 */
 #define MSG_MAX (sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX)
 
 struct rd {
@@ -68,22 +67,6 @@ bad(struct rd *r, const char *fmt, ...)
 		*r->err = talloc_asprintf(r->ctx, "%s",
 					  what ? what : "out of memory");
 	return EBADMSG;
-}
-
-static uint16_t
-u16_at(const struct rd *r, const uint8_t *p)
-{
-	return r->big ? (uint16_t)(p[0] << 8 | p[1])
-		      : (uint16_t)(p[1] << 8 | p[0]);
-}
-
-static uint32_t
-u32_at(const struct rd *r, const uint8_t *p)
-{
-	return r->big ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-			(uint32_t)p[2] << 8 | p[3]
-		      : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 |
-			(uint32_t)p[1] << 8 | p[0];
 }
 
 static uint32_t
@@ -150,8 +133,8 @@ read_global(struct rd *r)
 		return bad(r, "a second GLOBAL record");
 	if (r->st->nconns || r->st->nnodes)
 		return bad(r, "GLOBAL after connections or nodes");
-	sock = (int32_t)u32_at(r, r->body);
-	evtchn = (int32_t)u32_at(r, r->body + 4);
+	sock = (int32_t)xss_dec_u32(r->body, r->big);
+	evtchn = (int32_t)xss_dec_u32(r->body + 4, r->big);
 	if (sock < -1)
 		return bad(r, "socket fd %d", sock);
 	if (evtchn < 0)
@@ -171,44 +154,36 @@ read_global(struct rd *r)
 static int
 check_input(struct rd *r, const uint8_t *p, uint32_t n)
 {
-	uint32_t off = 0, len;
+	struct xss_msgs w;
 
-	while (off < n) {
-		if (n - off < sizeof(struct xsd_sockmsg))
-			return 0;	/* a header begun */
-		len = u32_at(r, p + off + 12);
-		if (len > XENSTORE_PAYLOAD_MAX)
-			return bad(r, "queued request at input octet %u has "
-				   "length %u (more than %u)", off, len,
-				   XENSTORE_PAYLOAD_MAX);
-		off += sizeof(struct xsd_sockmsg);
-		if (n - off < len)
-			return 0;	/* a body begun */
-		off += len;
-	}
-	return 0;
+	xss_walk_msgs(p, n, r->big, XENSTORE_PAYLOAD_MAX, &w);
+	if (w.end == XSS_MSGS_TOO_LONG)
+		return bad(r, "queued request at input octet %u has length %u "
+			   "(more than %u)", w.at, w.len,
+			   XENSTORE_PAYLOAD_MAX);
+	return 0;	/* whole, or a header or body begun */
 }
 
 /* Pending output: whole messages, exactly filling n octets. */
 static int
 check_output(struct rd *r, const uint8_t *p, uint32_t n)
 {
-	uint32_t off = 0, len;
+	struct xss_msgs w;
 
-	while (off < n) {
-		if (n - off < sizeof(struct xsd_sockmsg))
-			return bad(r, "pending output ends inside a message "
-				   "header at octet %u", off);
-		len = u32_at(r, p + off + 12);
-		if (len > XENSTORE_PAYLOAD_MAX)
-			return bad(r, "pending message at output octet %u has "
-				   "length %u (more than %u)", off, len,
-				   XENSTORE_PAYLOAD_MAX);
-		off += sizeof(struct xsd_sockmsg);
-		if (n - off < len)
-			return bad(r, "pending output ends inside a message "
-				   "body at octet %u", off);
-		off += len;
+	xss_walk_msgs(p, n, r->big, XENSTORE_PAYLOAD_MAX, &w);
+	switch (w.end) {
+	case XSS_MSGS_HDR_CUT:
+		return bad(r, "pending output ends inside a message header at "
+			   "octet %u", w.at);
+	case XSS_MSGS_TOO_LONG:
+		return bad(r, "pending message at output octet %u has length "
+			   "%u (more than %u)", w.at, w.len,
+			   XENSTORE_PAYLOAD_MAX);
+	case XSS_MSGS_BODY_CUT:
+		return bad(r, "pending output ends inside a message body at "
+			   "octet %zu", w.at + sizeof(struct xsd_sockmsg));
+	case XSS_MSGS_WHOLE:
+		break;
 	}
 	return 0;
 }
@@ -247,19 +222,19 @@ read_conn(struct rd *r)
 		return bad(r, "CONN before GLOBAL");
 	if (r->st->nnodes)
 		return bad(r, "CONN after the nodes");
-	id = u32_at(r, b);
-	type = u16_at(r, b + 4);
-	in_len = u16_at(r, b + 16);
-	resp_len = u16_at(r, b + 18);
-	out_len = u32_at(r, b + 20);
+	id = xss_dec_u32(b, r->big);
+	type = xss_dec_u16(b + 4, r->big);
+	in_len = xss_dec_u16(b + 16, r->big);
+	resp_len = xss_dec_u16(b + 18, r->big);
+	out_len = xss_dec_u32(b + 20, r->big);
 	ret = check_size(r, (uint64_t)CONN_FIXED + in_len + out_len);
 	if (ret)
 		return ret;
 	if (id == 0)
 		return bad(r, "connection id 0");
-	if (u16_at(r, b + 6))
+	if (xss_dec_u16(b + 6, r->big))
 		return bad(r, "connection %u: pad is %u, not 0", id,
-			   u16_at(r, b + 6));
+			   xss_dec_u16(b + 6, r->big));
 	if (resp_len > out_len)
 		return bad(r, "connection %u: partial response of %u octets "
 			   "but only %u pending", id, resp_len, out_len);
@@ -280,14 +255,15 @@ read_conn(struct rd *r)
 	if (ret)
 		return ret;
 	if (type == XSU_C_CONN_RING) {
-		uint32_t domid = u16_at(r, b + 8), tdomid = u16_at(r, b + 10);
+		uint32_t domid = xss_dec_u16(b + 8, r->big);
+		uint32_t tdomid = xss_dec_u16(b + 10, r->big);
 
 		c->ring = true;
 		c->domid = domid;
-		c->local_port = u32_at(r, b + 12);
-		if (domid > MAX_DOMID)
+		c->local_port = xss_dec_u32(b + 12, r->big);
+		if (domid > XSS_MAX_DOMID)
 			return bad(r, "connection %u: domid %u", id, domid);
-		if (tdomid != XSU_DOMID_INVALID && tdomid > MAX_DOMID)
+		if (tdomid != XSU_DOMID_INVALID && tdomid > XSS_MAX_DOMID)
 			return bad(r, "connection %u: target domid %u", id,
 				   tdomid);
 		if (tdomid == domid)
@@ -314,10 +290,10 @@ read_conn(struct rd *r)
 		if (ret)
 			return ret;
 	} else if (type == XSU_C_CONN_SOCKET) {
-		c->fd = (int32_t)u32_at(r, b + 8);
+		c->fd = (int32_t)xss_dec_u32(b + 8, r->big);
 		if (c->fd < 0)
 			return bad(r, "connection %u: socket fd %d", id, c->fd);
-		if (u32_at(r, b + 12))
+		if (xss_dec_u32(b + 12, r->big))
 			return bad(r, "connection %u: unused octets of a "
 				   "socket's spec are not 0", id);
 		if (c->fd == r->st->socket_fd || c->fd == r->st->evtchn_fd)
@@ -362,9 +338,9 @@ read_watch(struct rd *r)
 	if (r->blen < WATCH_FIXED)
 		return bad(r, "WATCH record of %u octets (at least %u)",
 			   r->blen, WATCH_FIXED);
-	id = u32_at(r, b);
-	plen = u16_at(r, b + 4);
-	tlen = u16_at(r, b + 6);
+	id = xss_dec_u32(b, r->big);
+	plen = xss_dec_u16(b + 4, r->big);
+	tlen = xss_dec_u16(b + 6, r->big);
 	ret = check_size(r, (uint64_t)WATCH_FIXED + plen + tlen);
 	if (ret)
 		return ret;
@@ -445,7 +421,7 @@ read_perms(struct rd *r, const uint8_t *p, uint32_t n, const char *path,
 			ignored++;
 			continue;
 		}
-		v[k].domid = u16_at(r, p + 2);
+		v[k].domid = xss_dec_u16(p + 2, r->big);
 		v[k].access = access;
 		k++;
 	}
@@ -477,11 +453,11 @@ read_node(struct rd *r)
 	if (r->blen < NODE_FIXED)
 		return bad(r, "NODE record of %u octets (at least %u)",
 			   r->blen, NODE_FIXED);
-	conn = u32_at(r, b);
-	ta = u32_at(r, b + 4);
-	plen = u16_at(r, b + 8);
-	dlen = u16_at(r, b + 10);
-	nperm = u16_at(r, b + 14);
+	conn = xss_dec_u32(b, r->big);
+	ta = xss_dec_u32(b + 4, r->big);
+	plen = xss_dec_u16(b + 8, r->big);
+	dlen = xss_dec_u16(b + 10, r->big);
+	nperm = xss_dec_u16(b + 14, r->big);
 	ret = check_size(r, (uint64_t)NODE_FIXED + (uint64_t)nperm * PERM_LEN
 			 + plen + dlen);
 	if (ret)
@@ -491,9 +467,9 @@ read_node(struct rd *r)
 	if (conn || ta)
 		return bad(r, "a node of transaction %u of connection %u "
 			   "(upstream 4.17 writes none)", ta, conn);
-	if (u16_at(r, b + 12))
+	if (xss_dec_u16(b + 12, r->big))
 		return bad(r, "node outside a transaction with ta_access %u",
-			   u16_at(r, b + 12));
+			   xss_dec_u16(b + 12, r->big));
 	path = (const char *)b + NODE_FIXED + nperm * PERM_LEN;
 	ret = check_string(r, (const uint8_t *)path, plen, "node path");
 	if (ret)
@@ -583,8 +559,8 @@ read_records(struct rd *r)
 		if (r->len - off < REC_HEADER)
 			return bad(r, "the file ends without an END record "
 				   "(%zu octets left)", r->len - off);
-		type = u32_at(r, r->buf + off);
-		r->blen = u32_at(r, r->buf + off + 4);
+		type = xss_dec_u32(r->buf + off, r->big);
+		r->blen = xss_dec_u32(r->buf + off + 4, r->big);
 		r->body = r->buf + off + REC_HEADER;
 		if (r->blen % 8)
 			return bad(r, "length %u is not a multiple of 8",
@@ -616,13 +592,13 @@ read_records(struct rd *r)
 			if (!ret && !xss_set_find(r->conns, r->body, 4, NULL))
 				ret = bad(r, "transaction of connection %u, "
 					  "which no CONN record before it "
-					  "has", u32_at(r, r->body));
+					  "has", xss_dec_u32(r->body, r->big));
 			if (!ret && !(r->st->dropped = talloc_asprintf(r->st,
 					"%stransaction %u of connection %u "
 					"(upstream restores none)\n",
 					r->st->dropped,
-					u32_at(r, r->body + 4),
-					u32_at(r, r->body))))
+					xss_dec_u32(r->body + 4, r->big),
+					xss_dec_u32(r->body, r->big))))
 				ret = ENOMEM;
 			break;
 		case XSU_C_NODE:

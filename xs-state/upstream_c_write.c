@@ -82,15 +82,6 @@ conn_name(TALLOC_CTX *ctx, const struct xsu_state *st, unsigned int i)
 			       conn_id(st, i), c->fd);
 }
 
-static uint32_t
-host_u32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 static int
 check_perms(TALLOC_CTX *ctx, char **err, const char *what,
 	    const struct xss_perms *p, bool need_one)
@@ -123,8 +114,9 @@ check_conn(TALLOC_CTX *ctx, const struct xsu_state *st, unsigned int i,
 {
 	const struct xsu_conn *c = &st->conns[i];
 	char *who = conn_name(ctx, st, i);
+	struct xss_msgs m;
 	uint64_t total;
-	uint32_t at, w;
+	uint32_t w;
 	int ret = 0;
 
 	if (!who)
@@ -156,19 +148,17 @@ check_conn(TALLOC_CTX *ctx, const struct xsu_state *st, unsigned int i,
 		ret = refuse(ctx, err, EINVAL, "%s: pending data without "
 			     "octets", who);
 	/* C xenstored reads whole messages out of it, trusting them. */
-	for (at = 0; !ret && at < c->out_len; at += MSG_HDR + w) {
-		if (c->out_len - at < MSG_HDR) {
+	if (!ret && c->out_len) {
+		xss_walk_msgs(c->out, c->out_len, XSS_HOST_BIG, UINT32_MAX, &m);
+		if (m.end == XSS_MSGS_HDR_CUT)
 			ret = refuse(ctx, err, EINVAL, "%s: pending output "
 				     "ends inside a message header at octet "
-				     "%u", who, at);
-			break;
-		}
-		w = host_u32(c->out + at + 12);
-		if (w > c->out_len - at - MSG_HDR)
+				     "%u", who, m.at);
+		else if (m.end == XSS_MSGS_BODY_CUT)
 			ret = refuse(ctx, err, EINVAL, "%s: the message at "
 				     "octet %u of the pending output has %u "
-				     "payload octets, %u are there", who, at,
-				     w, c->out_len - at - MSG_HDR);
+				     "payload octets, %u are there", who, m.at,
+				     m.len, c->out_len - m.at - MSG_HDR);
 	}
 	for (w = 0; !ret && w < c->nwatches; w++) {
 		const struct xsu_watch *x = &c->watches[w];
@@ -421,8 +411,7 @@ static int
 write_all(struct rec *r, const struct xsu_state *st, struct xss_sink *sink)
 {
 	uint8_t pre[XSU_C_PREAMBLE_LEN];
-	uint32_t flags = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ?
-			 XSU_C_FLAG_BIG_ENDIAN : 0;
+	uint32_t flags = XSS_HOST_BIG ? XSU_C_FLAG_BIG_ENDIAN : 0;
 	unsigned int i;
 	int ret;
 

@@ -85,12 +85,6 @@ drop(struct from *f, const char *fmt, ...)
 	return f->dropped ? 0 : nomem(f);
 }
 
-static bool
-host_big_endian(void)
-{
-	return __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
-}
-
 static int
 copy_perms(struct from *f, struct xss_perms *to, const struct xss_perms *p)
 {
@@ -376,7 +370,7 @@ on_buffer(struct from *f, const struct xss_buffer *b, const uint8_t **to,
 
 	if (!c)
 		return refuse(f, EBADMSG, "pending data outside a connection");
-	if (f->big != host_big_endian())
+	if (f->big != XSS_HOST_BIG)
 		return refuse(f, EOPNOTSUPP, "%s: pending data in %s-endian "
 			      "byte order, this host is %s-endian (upstream "
 			      "reads them in its own)", f->who,

@@ -29,6 +29,9 @@
 /* Domain ids: DOMID_FIRST_RESERVED is 0x7ff0. */
 #define XSS_MAX_DOMID 0x7fefu
 
+/* The byte order upstream's state files are written in: the host's. */
+#define XSS_HOST_BIG (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+
 static inline uint32_t
 xss_dec_u32(const uint8_t *q, bool big)
 {
@@ -38,6 +41,33 @@ xss_dec_u32(const uint8_t *q, bool big)
 	return (uint32_t)q[3] << 24 | (uint32_t)q[2] << 16 |
 	       (uint32_t)q[1] << 8 | q[0];
 }
+
+static inline uint16_t
+xss_dec_u16(const uint8_t *q, bool big)
+{
+	return big ? (uint16_t)(q[0] << 8 | q[1]) : (uint16_t)(q[1] << 8 | q[0]);
+}
+
+/*
+ * Wire messages (16-octet header, then the payload its last field
+ * counts) back to back in n octets at p, read in byte order big, until
+ * one does not fit: where the walk ended (wire.c).
+ */
+enum xss_msgs_end {
+	XSS_MSGS_WHOLE,		/* they fill the n octets exactly */
+	XSS_MSGS_HDR_CUT,	/* the octets end inside a header at at */
+	XSS_MSGS_BODY_CUT,	/* ...inside the payload of the one at at */
+	XSS_MSGS_TOO_LONG,	/* the one at at has more than max octets */
+};
+
+struct xss_msgs {
+	enum xss_msgs_end end;
+	uint32_t at;		/* offset of the message concerned */
+	uint32_t len;		/* its payload length (BODY_CUT, TOO_LONG) */
+};
+
+void xss_walk_msgs(const uint8_t *p, uint32_t n, bool big, uint32_t max,
+		   struct xss_msgs *w);
 
 /* crc32c.c: the table-driven CRC, whatever the processor (for tests). */
 uint32_t xss_crc32c_portable(uint32_t crc, const void *buf, size_t len);
