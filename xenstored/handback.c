@@ -34,8 +34,9 @@
 #include "txn.h"
 #include "xsd.h"
 
-/* Found in C xenstored 4.17's binary, and not in ours. */
-#define UPSTREAM_MARK "%s/state_dump"
+/* Found in C xenstored 4.17's binary (the name of its state file), and
+ * not in ours. */
+#define UPSTREAM_MARK "%s/" XSU_C_STATE_FILE
 /* Found in ours (also keeps it in the binary). */
 const char handback_own_mark[] = "xenstored-xss live-update image v1";
 

@@ -208,7 +208,8 @@ check_output(void *arg, short revents)
 		lu->go = true;
 }
 
-/* Our own command line after argv[0], or the -c one. */
+/* Our own command line after argv[0], or the -c one; then opt, then fd
+ * unless it is -1. */
 static char **
 new_argv(TALLOC_CTX *ctx, const struct lu *lu, const char *opt, int fd)
 {
@@ -225,9 +226,10 @@ new_argv(TALLOC_CTX *ctx, const struct lu *lu, const char *opt, int fd)
 	for (n = 0; src[n]; n++)
 		v[i++] = src[n];
 	v[i++] = (char *)opt;
-	v[i++] = talloc_asprintf(v, "%d", fd);
+	if (fd >= 0 && !(v[i++] = talloc_asprintf(v, "%d", fd)))
+		return NULL;
 	v[i] = NULL;
-	return v[i - 1] ? v : NULL;
+	return v;
 }
 
 static void
@@ -327,8 +329,22 @@ start_check(struct lu *lu)
 
 /* --- descriptors that cross exec ------------------------------------- */
 
+/*
+ * What upstream's state file names: the listening socket, the event
+ * channel handle, every socket connection.  (Also the start of ours.)
+ */
+static void
+inherit_upstream_fds(struct xsd *xsd, bool inherit)
+{
+	struct backend *b = xsd->backend;
+	struct conn *c;
 
-static void inherit_upstream_fds(struct xsd *xsd, bool inherit);
+	set_cloexec(xsd->listen_fd, !inherit);
+	if (b && b->ops->fd)
+		set_cloexec(b->ops->fd(b), !inherit);
+	list_for_each(c, &xsd->conns, link)
+		set_cloexec(c->fd, !inherit);
+}
 
 /*
  * Exactly the descriptors a LIVE_UPDATE image names: the listening
@@ -355,23 +371,6 @@ inherit_fds(struct xsd *xsd, bool inherit)
 		set_cloexec(efd, !inherit);
 		set_cloexec(pfd, !inherit);
 	}
-}
-
-/*
- * What upstream's state file names: the listening socket, the event
- * channel handle, every socket connection.  (Also the start of ours.)
- */
-static void
-inherit_upstream_fds(struct xsd *xsd, bool inherit)
-{
-	struct backend *b = xsd->backend;
-	struct conn *c;
-
-	set_cloexec(xsd->listen_fd, !inherit);
-	if (b && b->ops->fd)
-		set_cloexec(b->ops->fd(b), !inherit);
-	list_for_each(c, &xsd->conns, link)
-		set_cloexec(c->fd, !inherit);
 }
 
 /* --- step 2: in place -------------------------------------------------- */
@@ -462,7 +461,7 @@ exec_upstream(struct lu *lu)
 	struct conn *c = lu->conn;
 	TALLOC_CTX *tmp = talloc_new(lu);
 	char *err = NULL, *left = "", *dropped = NULL, **argv;
-	sigset_t sigs, pending, mask;
+	sigset_t none, pending, mask;
 	struct timespec t0;
 	int ret;
 
@@ -470,22 +469,9 @@ exec_upstream(struct lu *lu)
 		exec_failed(lu, "handing over", ENOMEM, NULL);
 		return;
 	}
-	if (lu->args) {
-		unsigned int n = 0, i;
-
-		while (lu->args[n])
-			n++;
-		argv = talloc_array(tmp, char *, n + 3);
-		if (argv) {
-			argv[0] = lu->binary;
-			for (i = 0; i < n; i++)
-				argv[i + 1] = lu->args[i];
-			argv[n + 1] = "-U";
-			argv[n + 2] = NULL;
-		}
-	} else {
-		argv = handback_argv(tmp, lu->binary, xsd->argv, &left);
-	}
+	/* -c: its own words, as upstream takes them; else ours it knows */
+	argv = lu->args ? new_argv(tmp, lu, "-U", -1)
+			: handback_argv(tmp, lu->binary, xsd->argv, &left);
 	if (!argv) {
 		exec_failed(lu, "handing over", ENOMEM, NULL);
 		return;
@@ -507,16 +493,12 @@ exec_upstream(struct lu *lu)
 		 loop_ms_since(&t0), lu->binary);
 	/*
 	 * The signals our signalfd takes are blocked, and a blocked mask
-	 * crosses exec: upstream would never see SIGTERM or SIGHUP.  One
-	 * already pending is ours to handle: no exec then.
+	 * crosses exec: upstream would never see SIGTERM or SIGHUP.  It
+	 * gets an empty mask, as when it starts; a signal already pending
+	 * is ours to handle: no exec then.
 	 */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGHUP);
-	if (sigpending(&pending) == 0 && (sigismember(&pending, SIGTERM) ||
-					  sigismember(&pending, SIGINT) ||
-					  sigismember(&pending, SIGHUP))) {
+	sigemptyset(&none);
+	if (sigpending(&pending) == 0 && !sigisemptyset(&pending)) {
 		unlink(takeover_c_file(tmp));
 		exec_failed(lu, "handing over", EINTR, "a signal is pending");
 		return;
@@ -526,7 +508,7 @@ exec_upstream(struct lu *lu)
 	inherit_upstream_fds(xsd, true);
 	trace("LIVE-UPDATE exec %s (upstream)\n", lu->binary);
 	fflush(NULL);
-	sigprocmask(SIG_UNBLOCK, &sigs, &mask);
+	sigprocmask(SIG_SETMASK, &none, &mask);
 	execv(lu->binary, argv);
 	ret = errno;
 	sigprocmask(SIG_SETMASK, &mask, NULL);

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -154,10 +153,6 @@ takeover_restore(struct xsd *xsd, enum takeover_from from, char **errmsg)
 	    (ret = xsd->backend->ops->takeover(xsd->backend, st->virq_port)))
 		err = talloc_asprintf(tmp, "%s backend: %s",
 				      xsd->backend->ops->name, strerror(ret));
-	if (!ret && getenv("XENSTORED_TAKEOVER_FAIL")) {
-		err = "refused (XENSTORED_TAKEOVER_FAIL is set)";
-		ret = EINVAL;
-	}
 	if (ret) {
 		err = talloc_asprintf(tmp, "restoring %s's state: %s", what,
 				      err ? err : strerror(ret));
