@@ -72,15 +72,18 @@ struct backend_ops {
 			      uint64_t gfn, uint32_t remote, uint32_t local,
 			      int evtchn_fd, int page_fd, void **page);
 	/*
-	 * Taking over from another implementation's live update
-	 * (takeover.c), after adopt(): set up again what that daemon
-	 * released before its exec (on Xen: C xenstored unbinds
-	 * VIRQ_DOM_EXC; oxenstored keeps it bound and says on which
-	 * port: virq_port, else 0).  And the reverse, just before exec'ing upstream's
-	 * binary: release what it will set up itself.  NULL: nothing.
+	 * Just before exec'ing a new binary (ours or upstream's): release
+	 * what the new process sets up itself (on Xen: VIRQ_DOM_EXC, as
+	 * upstream's C xenstored does).  NULL: nothing.
 	 */
-	int (*takeover)(struct backend *b, uint32_t virq_port);
-	void (*handback)(struct backend *b);
+	void (*before_exec)(struct backend *b);
+	/*
+	 * After adopt(), once the state is restored: set up again what the
+	 * previous process released (bind VIRQ_DOM_EXC), or, virq_port not
+	 * 0, take that port as the one it left bound (oxenstored does not
+	 * release it).  Also when an exec failed.  NULL: nothing.
+	 */
+	int (*after_adopt)(struct backend *b, uint32_t virq_port);
 };
 
 struct backend {

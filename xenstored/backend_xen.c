@@ -11,14 +11,15 @@
  *
  * Live update (exec of a new daemon) keeps the event channel handle:
  * its descriptor is saved (backend fd in GLOBAL_DATA) and reopened with
- * xenevtchn_fdopen, which keeps every bound port, the VIRQ's too; ring
- * pages are mapped again (grant mappings and dom0's mmap do not survive
- * exec).  So everything here is either that one descriptor or derived
+ * xenevtchn_fdopen, which keeps the domains' bound ports; VIRQ_DOM_EXC
+ * is unbound before the exec and bound again after it (as upstream's C
+ * xenstored does: so its port is always known, whichever daemon comes
+ * next); ring pages are mapped again (grant mappings and dom0's mmap do
+ * not survive exec).  So everything here is either that one descriptor or derived
  * from saved domain fields: xen_attach() is the one place that takes
  * handles, fresh or inherited.
  */
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -46,9 +47,7 @@ struct xen {
 	xenevtchn_handle *xce;
 	xengnttab_handle *xgt;
 	xc_interface *xch;
-	evtchn_port_t virq_port;
-	bool virq_unknown;		/* adopted: VIRQ_DOM_EXC's port is
-					 * bound, but which one is not saved */
+	evtchn_port_t virq_port;	/* VIRQ_DOM_EXC's, 0 while unbound */
 	void *dom0_page;		/* mmap of XSD_KVA, or NULL */
 	int dom0_fd;			/* XSD_KVA, kept for the state image */
 };
@@ -80,30 +79,27 @@ evtchn_event(void *arg, short revents)
 	if (port < 0)
 		return;
 	xenevtchn_unmask(x->xce, (evtchn_port_t)port);
-	if ((evtchn_port_t)port == x->virq_port && !x->virq_unknown)
+	if (x->virq_port && (evtchn_port_t)port == x->virq_port)
 		backend_domains_changed(x->b->xsd);
-	else if (!backend_port_fired(x->b->xsd, (uint32_t)port) &&
-		 x->virq_unknown)
-		/* No domain's: after a live update that is the VIRQ (or a
-		 * late notification; a look at every domain costs little). */
-		backend_domains_changed(x->b->xsd);
+	else
+		backend_port_fired(x->b->xsd, (uint32_t)port);
 }
 
 /*
  * Take the handles.  evtchn_fd < 0: open a new event channel handle and
  * bind VIRQ_DOM_EXC on it; else reopen the handle inherited as that
- * descriptor (its ports, virq_port among them, are still bound).
+ * descriptor (its domains' ports are still bound; VIRQ_DOM_EXC comes
+ * with after_adopt()).
  */
 static int
-xen_attach(struct xen *x, int evtchn_fd, evtchn_port_t virq_port)
+xen_attach(struct xen *x, int evtchn_fd)
 {
 	xenevtchn_port_or_error_t port;
 
 	if (evtchn_fd < 0)
 		x->xce = xenevtchn_open(NULL, 0);
-	else if ((x->xce = xenevtchn_fdopen(NULL, evtchn_fd, 0)))
-		/* libxenevtchn leaves the inherited descriptor's flags */
-		(void)fcntl(evtchn_fd, F_SETFD, FD_CLOEXEC);
+	else
+		x->xce = xenevtchn_fdopen(NULL, evtchn_fd, 0);
 	x->xgt = xengnttab_open(NULL, 0);
 	x->xch = xc_interface_open(NULL, NULL, 0);
 	if (!x->xce || !x->xgt || !x->xch)
@@ -112,9 +108,8 @@ xen_attach(struct xen *x, int evtchn_fd, evtchn_port_t virq_port)
 		port = xenevtchn_bind_virq(x->xce, VIRQ_DOM_EXC);
 		if (port < 0)
 			return errno ? errno : EIO;
-		virq_port = (evtchn_port_t)port;
+		x->virq_port = (evtchn_port_t)port;
 	}
-	x->virq_port = virq_port;
 	if (!loop_add(x->b->xsd->loop, x, xenevtchn_fd(x->xce), POLLIN,
 		      evtchn_event, x))
 		return ENOMEM;
@@ -140,22 +135,19 @@ xen_open(struct backend *b)
 {
 	struct xen *x = xen_new(b);
 
-	return x ? xen_attach(x, -1, 0) : ENOMEM;
+	return x ? xen_attach(x, -1) : ENOMEM;
 }
 
 /*
  * Live update, in the new process: the event channel handle inherited
- * as fd, every port still bound on it (the domains' and the VIRQ's).
+ * as fd, the domains' ports still bound on it.
  */
 static int
 xen_adopt(struct backend *b, int fd)
 {
 	struct xen *x = xen_new(b);
 
-	if (!x)
-		return ENOMEM;
-	x->virq_unknown = true;
-	return xen_attach(x, fd, 0);
+	return x ? xen_attach(x, fd) : ENOMEM;
 }
 
 /* Upstream's xenbus_evtchn(): the port as decimal text. */
@@ -303,18 +295,23 @@ xen_fd(struct backend *b)
 }
 
 /*
- * Live update: a domain's port is still bound on the inherited handle;
- * its page is mapped again (a grant mapping does not survive exec), and
- * dom0's from the descriptor of xsd_kva the previous process kept.
- * Nothing inherited is closed when this fails.
+ * VIRQ_DOM_EXC across exec, as upstream's C xenstored does it: unbound
+ * before (Xen binds a VIRQ once per vCPU, and the next process binds
+ * it), bound again after; so its port is always known.  oxenstored
+ * keeps it bound and tells its port.
  */
-/*
- * Taking over from upstream's xenstored: C xenstored unbound
- * VIRQ_DOM_EXC before its exec (domain_deinit), so bind it again;
- * oxenstored kept it bound and told its port.
- */
+static void
+xen_before_exec(struct backend *b)
+{
+	struct xen *x = b->priv;
+
+	if (x->virq_port)
+		xenevtchn_unbind(x->xce, x->virq_port);
+	x->virq_port = 0;
+}
+
 static int
-xen_takeover(struct backend *b, uint32_t virq_port)
+xen_after_adopt(struct backend *b, uint32_t virq_port)
 {
 	struct xen *x = b->priv;
 	xenevtchn_port_or_error_t port = virq_port ? (int)virq_port :
@@ -323,22 +320,15 @@ xen_takeover(struct backend *b, uint32_t virq_port)
 	if (port < 0)
 		return errno ? errno : EIO;
 	x->virq_port = (evtchn_port_t)port;
-	x->virq_unknown = false;
 	return 0;
 }
 
-/* Handing back to upstream: it binds VIRQ_DOM_EXC itself at restore. */
-static void
-xen_handback(struct backend *b)
-{
-	struct xen *x = b->priv;
-
-	if (!x->virq_unknown && x->virq_port)
-		xenevtchn_unbind(x->xce, x->virq_port);
-	x->virq_port = 0;
-	x->virq_unknown = true;
-}
-
+/*
+ * Live update: a domain's port is still bound on the inherited handle;
+ * its page is mapped again (a grant mapping does not survive exec), and
+ * dom0's from the descriptor of xsd_kva the previous process kept.
+ * Nothing inherited is closed when this fails.
+ */
 static int
 xen_restore_domain(struct backend *b, unsigned int domid, uint64_t gfn,
 		   uint32_t remote, uint32_t local, int evtchn_fd,
@@ -398,6 +388,6 @@ const struct backend_ops backend_xen_ops = {
 	.domain_fds = xen_domain_fds,
 	.adopt = xen_adopt,
 	.restore_domain = xen_restore_domain,
-	.takeover = xen_takeover,
-	.handback = xen_handback,
+	.before_exec = xen_before_exec,
+	.after_adopt = xen_after_adopt,
 };

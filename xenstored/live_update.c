@@ -373,6 +373,28 @@ inherit_fds(struct xsd *xsd, bool inherit)
 	}
 }
 
+/* The backend releases what the next process sets up itself... */
+static void
+before_exec(struct xsd *xsd)
+{
+	struct backend *b = xsd->backend;
+
+	if (b && b->ops->before_exec)
+		b->ops->before_exec(b);
+}
+
+/* ...and takes it up again when that exec failed. */
+static void
+after_failed_exec(struct xsd *xsd)
+{
+	struct backend *b = xsd->backend;
+	int ret;
+
+	if (b && b->ops->after_adopt && (ret = b->ops->after_adopt(b, 0)))
+		log_warnx("live-update: %s backend: %s", b->ops->name,
+			  strerror(ret));
+}
+
 /* --- step 2: in place -------------------------------------------------- */
 
 static void
@@ -436,6 +458,7 @@ exec_new(struct lu *lu)
 	log_info("live-update: state written in %.1f ms (%lld bytes); exec %s",
 		 loop_ms_since(&t0), (long long)lseek(memfd, 0, SEEK_CUR),
 		 lu->binary);
+	before_exec(xsd);
 	inherit_fds(xsd, true);
 	set_cloexec(memfd, false);
 	set_cloexec(rollback, false);
@@ -444,6 +467,7 @@ exec_new(struct lu *lu)
 	execv(lu->binary, argv);
 	ret = errno;
 	inherit_fds(xsd, false);
+	after_failed_exec(xsd);
 	close(memfd);
 	if (rollback >= 0)
 		close(rollback);
@@ -457,7 +481,6 @@ static void
 exec_upstream(struct lu *lu)
 {
 	struct xsd *xsd = lu->xsd;
-	struct backend *b = xsd->backend;
 	struct conn *c = lu->conn;
 	TALLOC_CTX *tmp = talloc_new(lu);
 	char *err = NULL, *left = "", *dropped = NULL, **argv;
@@ -503,8 +526,7 @@ exec_upstream(struct lu *lu)
 		exec_failed(lu, "handing over", EINTR, "a signal is pending");
 		return;
 	}
-	if (b && b->ops->handback)
-		b->ops->handback(b);
+	before_exec(xsd);
 	inherit_upstream_fds(xsd, true);
 	trace("LIVE-UPDATE exec %s (upstream)\n", lu->binary);
 	fflush(NULL);
@@ -513,9 +535,7 @@ exec_upstream(struct lu *lu)
 	ret = errno;
 	sigprocmask(SIG_SETMASK, &mask, NULL);
 	inherit_upstream_fds(xsd, false);
-	if (b && b->ops->takeover && b->ops->takeover(b, 0))
-		log_warnx("live-update: %s backend: cannot set up again",
-			  b->ops->name);
+	after_failed_exec(xsd);
 	unlink(takeover_c_file(tmp));
 	err = talloc_asprintf(tmp, "exec %s", lu->binary);
 	exec_failed(lu, err ? err : "exec", ret, NULL);
@@ -854,6 +874,11 @@ lu_restore(struct xsd *xsd, int memfd, const char *rollback_reason,
 		why = "refused (XENSTORED_LU_FAIL is set)";
 		ret = EINVAL;
 	}
+	/* Last, so that a way back finds it released as it left it. */
+	if (!ret && xsd->backend && xsd->backend->ops->after_adopt &&
+	    (ret = xsd->backend->ops->after_adopt(xsd->backend, 0)))
+		why = talloc_asprintf(tmp, "%s backend: %s",
+				      xsd->backend->ops->name, strerror(ret));
 	if (ret) {
 		*errmsg = talloc_asprintf(xsd, "live-update: restoring the "
 					  "state: %s",
@@ -887,6 +912,7 @@ lu_restore(struct xsd *xsd, int memfd, const char *rollback_reason,
 			break;
 		}
 	}
+	backend_domains_changed(xsd);	/* who died during the exec */
 	lu_resume(xsd);
 	log_info("live-update: %s in %.1f ms", rollback_reason ? "rolled back" :
 		 "state restored", loop_ms_since(&t0));

@@ -149,8 +149,9 @@ takeover_restore(struct xsd *xsd, enum takeover_from from, char **errmsg)
 	}
 	img = xss_sink_data(sink, &ilen);
 	ret = state_restore_buf(xsd, img, ilen, RESTORE_LIVE, &lu, &err, tmp);
-	if (!ret && xsd->backend && xsd->backend->ops->takeover &&
-	    (ret = xsd->backend->ops->takeover(xsd->backend, st->virq_port)))
+	if (!ret && xsd->backend && xsd->backend->ops->after_adopt &&
+	    (ret = xsd->backend->ops->after_adopt(xsd->backend,
+						  st->virq_port)))
 		err = talloc_asprintf(tmp, "%s backend: %s",
 				      xsd->backend->ops->name, strerror(ret));
 	if (ret) {

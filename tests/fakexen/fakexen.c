@@ -522,6 +522,18 @@ xenevtchn_bind_interdomain(xenevtchn_handle *h, uint32_t domid,
 	return local;
 }
 
+static int
+in_dom0(const char *dir, uint32_t dom, uint32_t port, const struct fx_port *p,
+	void *arg)
+{
+	(void)dir;
+	(void)port;
+	(void)p;
+	(void)arg;
+	return dom == 0;
+}
+
+/* As Xen: a VIRQ is bound once (per vCPU) in a domain: EEXIST again. */
 EXPORT xenevtchn_port_or_error_t
 xenevtchn_bind_virq(xenevtchn_handle *h, unsigned int virq)
 {
@@ -530,6 +542,10 @@ xenevtchn_bind_virq(xenevtchn_handle *h, unsigned int virq)
 
 	if (!dir)
 		return -1;
+	if (fx_foreach_virq(dir, virq, in_dom0, NULL)) {
+		errno = EEXIST;
+		return -1;
+	}
 	snprintf(p.sock, sizeof(p.sock), "%s", h->sock);
 	return fx_port_alloc(dir, 0, &p);
 }

@@ -295,27 +295,47 @@ fx_domain_set(const char *dir, uint32_t dom, const char *state)
 	return write_text(path, buf, false);
 }
 
-void
-fx_fire_virq(const char *dir, uint32_t virq)
+int
+fx_foreach_virq(const char *dir, uint32_t virq,
+		int (*fn)(const char *dir, uint32_t dom, uint32_t port,
+			  const struct fx_port *p, void *arg), void *arg)
 {
 	char path[4096];
 	struct dirent *de;
 	struct fx_port p;
 	unsigned int dom, port;
 	char end;
+	int ret = 0;
 	DIR *d;
 
 	if (fx_path(path, sizeof(path), dir, "evtchn") < 0)
-		return;
+		return 0;
 	d = opendir(path);
 	if (!d)
-		return;
-	while ((de = readdir(d))) {
+		return 0;
+	while (!ret && (de = readdir(d))) {
 		if (sscanf(de->d_name, "%u.%u%c", &dom, &port, &end) != 2)
 			continue;
 		if (fx_port_read(dir, dom, port, &p) == 0 &&
 		    p.kind == FX_VIRQ && p.virq == virq)
-			fx_send(dir, p.sock, port);
+			ret = fn(dir, dom, port, &p, arg);
 	}
 	closedir(d);
+	return ret;
+}
+
+static int
+fire(const char *dir, uint32_t dom, uint32_t port, const struct fx_port *p,
+     void *arg)
+{
+	(void)dom;
+	(void)arg;
+	fx_send(dir, p->sock, port);
+	return 0;
+}
+
+void
+fx_fire_virq(const char *dir, uint32_t virq)
+{
+	fx_foreach_virq(dir, virq, fire, NULL);
 }

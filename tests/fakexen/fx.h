@@ -74,5 +74,9 @@ int fx_domain_state(const char *dir, uint32_t dom);
 int fx_domain_set(const char *dir, uint32_t dom, const char *state);
 /* Send every port bound to virq its notification. */
 void fx_fire_virq(const char *dir, uint32_t virq);
+/* fn for every port bound to virq, until it returns non-zero (that). */
+int fx_foreach_virq(const char *dir, uint32_t virq,
+		    int (*fn)(const char *dir, uint32_t dom, uint32_t port,
+			      const struct fx_port *p, void *arg), void *arg);
 
 #endif /* FX_H */
