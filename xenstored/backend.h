@@ -102,8 +102,7 @@ extern const struct backend_ops backend_sim_ops;
 extern const struct backend_ops backend_xen_ops;
 
 /* Reports from implementations (domain.c handles them). */
-/* False when no domain has that port (a late or an unknown one). */
-bool backend_port_fired(struct xsd *xsd, uint32_t local);
+void backend_port_fired(struct xsd *xsd, uint32_t local);
 /* Some domains may have changed state (VIRQ_DOM_EXC): look at all. */
 void backend_domains_changed(struct xsd *xsd);
 /* This domain may have changed state: look at it alone. */

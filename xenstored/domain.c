@@ -409,7 +409,7 @@ domain_release(struct domain *d)
  * domains.  A port nobody owns is a late notification for a channel
  * just unbound; nothing to do.
  */
-bool
+void
 backend_port_fired(struct xsd *xsd, uint32_t local)
 {
 	char key[HASH_KEY_UINT];
@@ -419,7 +419,6 @@ backend_port_fired(struct xsd *xsd, uint32_t local)
 	 * dom0's ring is served like a guest's. */
 	if (d && d->introduced && d->conn && d->page)
 		conn_ring_event(d->conn);
-	return d != NULL;
 }
 
 static void
