@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from conftest import FAKEXEN, raises_xs
+from conftest import scaled, FAKEXEN, raises_xs
 from test_guest_smoke import Guest
 from test_guests import drain, introduced, no_event, xsd_args  # noqa: F401
 
@@ -112,7 +112,7 @@ class GuestNoIntro(Guest):
             time.sleep(0.01)
 
     def ready(self):
-        out = self.lines.get(timeout=30)
+        out = self.lines.get(timeout=scaled(30))
         assert out == "0", (out, self.stderr)
 
 
@@ -140,7 +140,7 @@ def test_state_image_has_dom0_ring(xsd, xs, tmp_path):
     tool = os.environ.get("XSS_TOOL") or os.path.join(
         conftest.REPO, "xs-state", "xs-state")
     out = subprocess.run([tool, "dump", img], capture_output=True,
-                         text=True, timeout=30)
+                         text=True, timeout=scaled(30))
     assert out.returncode == 0, out.stderr
     assert "DOMAIN_START" in out.stdout
     text = out.stdout
@@ -148,7 +148,7 @@ def test_state_image_has_dom0_ring(xsd, xs, tmp_path):
     assert "domid 0" in text[i:i + 400], text[i:i + 400]
     assert "/img" in text
     r = subprocess.run([tool, "verify", img], capture_output=True,
-                       timeout=30)
+                       timeout=scaled(30))
     assert r.returncode == 0, r.stderr
     d0.quit()
 

@@ -30,8 +30,8 @@ from test_guests import guests, xsd_args  # noqa: F401 (fixtures)
 
 
 def instrumented():
-    return bool(conftest.WRAPPER) or "asan" in conftest._binary() or \
-        "valgrind" in os.environ.get("XSD_WRAPPER", "")
+    return bool(conftest.WRAPPER) or conftest.SANITIZED or \
+        "asan" in conftest._binary()
 
 
 def rss_kib(d):
@@ -370,8 +370,10 @@ def test_flooding_guest_does_not_stall_dom0(xsd, xs, guests):
           "(%s requests): mean %.3f ms p99 %.3f ms max %.3f ms" %
           (quiet[len(quiet) // 2] * 1e3, "+".join(results), mean * 1e3,
            p99 * 1e3, busy[-1] * 1e3))
-    # Generous: the machine is shared.  The precise figures: make bench.
-    assert p99 < (0.2 if instrumented() else 0.02), p99
+    # A stall, not a figure: before, one guest had the daemon for its
+    # whole flood (seconds).  Generous, since the machine is shared and
+    # may be slow; the precise figures are make bench's.
+    assert p99 < conftest.scaled(0.2 if instrumented() else 0.05), p99
     # Nobody had the daemon to itself: requests of one guest handled in
     # a row, with nothing of the other in between.  16 per turn, but a
     # turn may find the other's queue empty (its flooder descheduled on

@@ -18,7 +18,7 @@ import time
 import pytest
 
 import conftest
-from conftest import (IO_TIMEOUT, XS_INTRODUCE, XS_READ, XS_RELEASE,
+from conftest import (scaled, IO_TIMEOUT, XS_INTRODUCE, XS_READ, XS_RELEASE,
                       XS_TRANSACTION_END, XS_TRANSACTION_START,
                       XS_WATCH, XS_WATCH_EVENT, XS_WRITE, pack,
                       raises_xs)
@@ -208,7 +208,7 @@ def test_export_to_a_pipe(xsd, xs, dest, tmp_path):
     r = subprocess.run(
         "%s export --domid 6 | tee %s | %s verify -" % (
             XSS_TOOL, tmp_path / "dom6.xss", XSS_TOOL),
-        shell=True, env=xsd.env, capture_output=True, timeout=60)
+        shell=True, env=xsd.env, capture_output=True, timeout=scaled(60))
     assert r.returncode == 0, r
     assert re.match(rb"OK: MIGRATION image, \d+ records, (\d+) bytes",
                     r.stdout)
@@ -218,7 +218,7 @@ def test_export_to_a_pipe(xsd, xs, dest, tmp_path):
     dest.client().call(0, "quota", "set", "nodes", "20000")
     r = subprocess.run("cat %s | %s import --domid 6 -" % (
         tmp_path / "dom6.xss", XSS_TOOL), shell=True, env=dest.env,
-        capture_output=True, timeout=60)
+        capture_output=True, timeout=scaled(60))
     assert (r.returncode, r.stderr) == (0, b""), r
     dx = dest.client()
     assert dx.read(home(6) + "/n/9999") == b"x" * 100

@@ -23,7 +23,7 @@ import time
 
 import pytest
 
-from conftest import (UPSTREAM, WRAPPER, START_TIMEOUT, STOP_TIMEOUT,
+from conftest import (scaled, UPSTREAM, WRAPPER, START_TIMEOUT, STOP_TIMEOUT,
                       _binary, _pid_alive, connect_unix)
 
 pytestmark = [pytest.mark.ours_only("start-up options of this daemon"),
@@ -104,7 +104,7 @@ def test_init_script_command_line(rundir):
         assert int(fields[3]) == pid, "not a session leader"   # session id
         r = subprocess.run(["xenstore-read", "-s", "/"],
                            env=dict(env, XENSTORED_PATH=rundir + "/socket"),
-                           capture_output=True, timeout=10)
+                           capture_output=True, timeout=scaled(10))
         assert r.returncode == 0, r.stderr
         # standard streams detached, working directory /
         for fd in (0, 1, 2):
@@ -118,7 +118,7 @@ def test_init_script_command_line(rundir):
         r = subprocess.run(["start-stop-daemon", "--start", "--quiet",
                             "--pidfile", pidfile, "--exec", _binary(),
                             "--test"], env=env, capture_output=True,
-                           timeout=10)
+                           timeout=scaled(10))
         assert r.returncode == 1, r
     finally:
         os.kill(pid, signal.SIGTERM)
@@ -183,7 +183,7 @@ def test_sighup_reopens_trace_file(rundir):
     try:
         _wait_listening(p, rundir)
         subprocess.run(["xenstore-write", "/before", "1"], env=client_env,
-                       check=True, timeout=10)
+                       check=True, timeout=scaled(10))
         os.rename(trace, trace + ".1")            # logrotate
         p.send_signal(signal.SIGHUP)
         deadline = time.monotonic() + START_TIMEOUT
@@ -192,7 +192,7 @@ def test_sighup_reopens_trace_file(rundir):
             assert time.monotonic() < deadline, "trace file not reopened"
             time.sleep(0.02)
         subprocess.run(["xenstore-write", "/after", "2"], env=client_env,
-                       check=True, timeout=10)
+                       check=True, timeout=scaled(10))
         with open(trace) as f:
             new = f.read()
         with open(trace + ".1") as f:
@@ -205,9 +205,9 @@ def test_sighup_reopens_trace_file(rundir):
 
 
 def test_help_and_version():
-    r = subprocess.run([_binary(), "--help"], capture_output=True, timeout=10)
+    r = subprocess.run([_binary(), "--help"], capture_output=True, timeout=scaled(10))
     assert r.returncode == 0 and b"--pid-file" in r.stdout
     r = subprocess.run([_binary(), "--version"], capture_output=True,
-                       timeout=10)
+                       timeout=scaled(10))
     assert r.returncode == 0
     assert r.stdout.startswith(b"xenstored (xenstored-xss) ")

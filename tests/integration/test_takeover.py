@@ -19,7 +19,7 @@ import time
 import pytest
 
 import conftest
-from conftest import IO_TIMEOUT, XS_WRITE, FakeXen, XsRaw, connect_unix, pack
+from conftest import scaled, IO_TIMEOUT, XS_WRITE, FakeXen, XsRaw, connect_unix, pack
 from test_guest_smoke import Guest
 
 pytestmark = [
@@ -122,7 +122,7 @@ class Host:
 
     def live_update(self, binary, *opts):
         return self.run([CONTROL, "live-update"] + list(opts) + [binary],
-                        timeout=120)
+                        timeout=scaled(120))
 
     def stop(self):
         if self.proc.poll() is None:

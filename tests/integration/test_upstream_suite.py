@@ -11,9 +11,9 @@ import re
 
 import pytest
 
-from conftest import TEST_XENSTORE, WRAPPER, raises_xs
+from conftest import TEST_XENSTORE, raises_xs, scaled
 
-TIMEOUT = 120 if WRAPPER else 30
+TIMEOUT = scaled(30)
 
 
 @pytest.fixture
