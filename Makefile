@@ -257,7 +257,8 @@ integration-fakexen: $(XSD_BIN) $(GUEST_BIN) $(XSS_TOOL) $(FAKEXEN_LIB) \
 	XSD_FAKEXEN=$(abspath $(dir $(FAKEXEN_LIB))) \
 		$(PY) -m pytest -q tests/integration/test_guest_smoke.py \
 		tests/integration/test_guests.py tests/integration/test_dom0_ring.py \
-		tests/integration/test_live_update.py
+		tests/integration/test_live_update.py \
+		tests/integration/test_live_update_failures.py
 
 # Everything: unit and integration tests, the integration tests again
 # with the daemon under valgrind, all of it built with ASan/UBSan, and a

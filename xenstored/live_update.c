@@ -60,11 +60,13 @@
 #include "live_update.h"
 #include "log.h"
 #include "loop.h"
+#include "lu_guardian.h"
 #include "proto.h"
 #include "state.h"
 #include "store.h"
 #include "takeover.h"
 #include "xsd.h"
+#include "xs_state.h"
 
 /* How long -s waits for the pre-flight check before answering BUSY. */
 #define LU_DEFER_MS 1000
@@ -81,12 +83,15 @@ struct lu {
 	struct xsd *xsd;
 	struct conn *conn;		/* the session's, our talloc parent */
 	char *binary;
+	int bin_fd;			/* O_PATH of it, opened at -f */
+	struct stat bin_st;		/* ... as it was then */
 	char **args;			/* -c: its arguments; NULL: ours */
 	unsigned int timeout;		/* -t, seconds */
 
 	enum lu_check check;
 	pid_t child;			/* the pre-flight, until reaped */
 	int err_fd;			/* its stderr */
+	int verdict_fd;			/* its --live-verdict */
 	struct loop_io *io;
 	char err[LU_ERR_MAX];		/* what it said */
 	size_t err_len;
@@ -105,51 +110,108 @@ struct lu {
 	struct timespec hb_first;
 };
 
+/*
+ * What the pre-flight wrote to its --live-verdict pipe: first our line
+ * (written before the exec: what the image is), then the binary's.  A
+ * binary that exits 0 without saying it read this very image (/bin/true,
+ * a binary too old to know the dialogue) has not passed.
+ */
+static const char *
+verdict_problem(struct lu *lu)
+{
+	char buf[256], expect[96];
+	ssize_t n = read(lu->verdict_fd, buf, sizeof(buf) - 1);
+	char *nl;
+
+	if (n <= 0)
+		return "it gave no verdict on the image";
+	buf[n] = 0;
+	nl = strchr(buf, '\n');
+	if (!nl || (size_t)(nl - buf) + 1 >= sizeof(expect) ||
+	    strncmp(buf, "image ", 6))
+		return "it gave no verdict on the image";
+	snprintf(expect, sizeof(expect), "ok %.*s\n", (int)(nl - buf - 6),
+		 buf + 6);
+	if (strcmp(nl + 1, expect))
+		return "it gave no verdict on the image";
+	return NULL;
+}
+
+static void
+check_ended(struct lu *lu, int status)
+{
+	const char *problem = NULL;
+	char why[96];
+
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+	    !(problem = verdict_problem(lu))) {
+		lu->check = CHECK_OK;
+		return;
+	}
+	if (problem)
+		snprintf(why, sizeof(why), "exit status 0, but %s", problem);
+	else if (WIFSIGNALED(status))
+		snprintf(why, sizeof(why), "killed by signal %d (%s)",
+			 WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else
+		snprintf(why, sizeof(why), "exit status %d",
+			 WEXITSTATUS(status));
+	lu->check = CHECK_FAILED;
+	/* Keep its message, say how it ended. */
+	while (lu->err_len && lu->err[lu->err_len - 1] == '\n')
+		lu->err_len--;
+	lu->err[lu->err_len] = 0;
+	snprintf(lu->err + lu->err_len, sizeof(lu->err) - lu->err_len,
+		 "%s%s", lu->err_len ? "\n" : "", why);
+	lu->err_len = strlen(lu->err);
+}
+
+static void
+close_check_fds(struct lu *lu)
+{
+	TALLOC_FREE(lu->io);
+	if (lu->err_fd >= 0)
+		close(lu->err_fd);
+	lu->err_fd = -1;
+	if (lu->verdict_fd >= 0)
+		close(lu->verdict_fd);
+	lu->verdict_fd = -1;
+}
+
+/*
+ * Has the pre-flight ended?  Never waits: a binary that closes its
+ * standard error and runs on must not stop the daemon (its time limit
+ * is lu_tick's).  kill_it: end it now, no verdict.
+ */
 static void
 reap(struct lu *lu, bool kill_it)
 {
 	int status;
 
-	TALLOC_FREE(lu->io);
-	if (lu->err_fd >= 0)
-		close(lu->err_fd);
-	lu->err_fd = -1;
-	if (lu->child <= 0)
+	if (lu->child <= 0) {
+		close_check_fds(lu);
 		return;
-	if (kill_it)
-		kill(lu->child, SIGKILL);
-	if (waitpid(lu->child, &status, 0) == lu->child && !kill_it) {
-		if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-			lu->check = CHECK_OK;
-		} else {
-			char why[64];
-
-			if (WIFSIGNALED(status))
-				snprintf(why, sizeof(why), "killed by signal "
-					 "%d (%s)", WTERMSIG(status),
-					 strsignal(WTERMSIG(status)));
-			else
-				snprintf(why, sizeof(why), "exit status %d",
-					 WEXITSTATUS(status));
-			lu->check = CHECK_FAILED;
-			/* Keep its message, say how it ended. */
-			while (lu->err_len &&
-			       lu->err[lu->err_len - 1] == '\n')
-				lu->err_len--;
-			lu->err[lu->err_len] = 0;
-			snprintf(lu->err + lu->err_len,
-				 sizeof(lu->err) - lu->err_len, "%s%s",
-				 lu->err_len ? "\n" : "", why);
-			lu->err_len = strlen(lu->err);
-		}
 	}
+	if (kill_it) {
+		kill(lu->child, SIGKILL);
+		waitpid(lu->child, &status, 0);	/* SIGKILL: prompt */
+		lu->child = 0;
+		close_check_fds(lu);
+		return;
+	}
+	if (waitpid(lu->child, &status, WNOHANG) != lu->child)
+		return;
 	lu->child = 0;
+	check_ended(lu, status);
+	close_check_fds(lu);
 }
 
 static int
 lu_destroy(struct lu *lu)
 {
 	reap(lu, true);
+	if (lu->bin_fd >= 0)
+		close(lu->bin_fd);
 	if (lu->xsd->lu == lu)
 		lu->xsd->lu = NULL;
 	/* (A connection being freed is no longer blocked.) */
@@ -181,6 +243,19 @@ check_failed(struct lu *lu)
 	talloc_free(s);
 }
 
+/* Reap the pre-flight if it ended, and act on its verdict. */
+static void
+check_verdict(struct lu *lu)
+{
+	if (lu->check != CHECK_RUNNING)
+		return;
+	reap(lu, false);
+	if (lu->check == CHECK_FAILED)
+		check_failed(lu);
+	else if (lu->check == CHECK_OK && lu->waiting)
+		lu->go = true;
+}
+
 static void
 check_output(void *arg, short revents)
 {
@@ -201,17 +276,18 @@ check_output(void *arg, short revents)
 		lu->err[lu->err_len] = 0;
 		return;
 	}
-	reap(lu, false);	/* end of its output: it has ended */
-	if (lu->check == CHECK_FAILED)
-		check_failed(lu);
-	else if (lu->check == CHECK_OK && lu->waiting)
-		lu->go = true;
+	/* End of its output: it has ended, or will; lu_tick reaps it. */
+	TALLOC_FREE(lu->io);
+	close(lu->err_fd);
+	lu->err_fd = -1;
+	check_verdict(lu);
 }
 
-/* Our own command line after argv[0], or the -c one; then opt, then fd
- * unless it is -1. */
+/* Our own command line after argv[0], or the -c one; then each of the
+ * options opt1, opt2 (if not NULL) with its descriptor (unless < 0). */
 static char **
-new_argv(TALLOC_CTX *ctx, const struct lu *lu, const char *opt, int fd)
+new_argv(TALLOC_CTX *ctx, const struct lu *lu, const char *opt1, int fd1,
+	 const char *opt2, int fd2)
 {
 	char **src = lu->args ? lu->args : lu->xsd->argv + 1;
 	unsigned int n = 0, i = 0;
@@ -219,15 +295,22 @@ new_argv(TALLOC_CTX *ctx, const struct lu *lu, const char *opt, int fd)
 
 	while (src[n])
 		n++;
-	v = talloc_array(ctx, char *, n + 4);
+	v = talloc_array(ctx, char *, n + 6);
 	if (!v)
 		return NULL;
 	v[i++] = lu->binary;
 	for (n = 0; src[n]; n++)
 		v[i++] = src[n];
-	v[i++] = (char *)opt;
-	if (fd >= 0 && !(v[i++] = talloc_asprintf(v, "%d", fd)))
-		return NULL;
+	if (opt1) {
+		v[i++] = (char *)opt1;
+		if (fd1 >= 0 && !(v[i++] = talloc_asprintf(v, "%d", fd1)))
+			return NULL;
+	}
+	if (opt2) {
+		v[i++] = (char *)opt2;
+		if (fd2 >= 0 && !(v[i++] = talloc_asprintf(v, "%d", fd2)))
+			return NULL;
+	}
 	v[i] = NULL;
 	return v;
 }
@@ -255,15 +338,52 @@ set_cloexec(int fd, bool on)
 	fcntl(fd, F_SETFD, on ? fl | FD_CLOEXEC : fl & ~FD_CLOEXEC);
 }
 
+/* "crc32c length" of the image in fd: what a verdict is about. */
+int
+lu_image_id(int fd, char *buf, size_t size)
+{
+	struct stat st;
+	void *p;
+
+	if (fstat(fd, &st) < 0)
+		return errno;
+	if (st.st_size <= 0)
+		return EINVAL;
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		return errno;
+	snprintf(buf, size, "%08x %lld", xss_crc32c(0, p, (size_t)st.st_size),
+		 (long long)st.st_size);
+	munmap(p, (size_t)st.st_size);
+	return 0;
+}
+
+/*
+ * Has the file opened at -f been written to since?  (Renaming another
+ * file over its path does not matter: we execute the one we opened.
+ * That unlinks it, which changes its ctime, so only size and mtime are
+ * compared.)
+ */
+static bool
+binary_changed(const struct lu *lu)
+{
+	struct stat st;
+
+	return fstat(lu->bin_fd, &st) < 0 ||
+		st.st_size != lu->bin_st.st_size ||
+		st.st_mtim.tv_sec != lu->bin_st.st_mtim.tv_sec ||
+		st.st_mtim.tv_nsec != lu->bin_st.st_mtim.tv_nsec;
+}
+
 /*
  * The child of the pre-flight: the image of the state as forked, then
- * the new binary on it.  Never returns.
+ * the new binary (the file opened at -f) on it.  Never returns.
  */
 static void __attribute__((noreturn))
-check_child(struct lu *lu, int err_fd)
+check_child(struct lu *lu, int err_fd, int verdict_fd)
 {
 	struct state_lu rec;
-	char *err = NULL, **argv;
+	char *err = NULL, **argv, id[64];
 	int fd;
 
 	if (dup2(err_fd, STDERR_FILENO) < 0)
@@ -282,10 +402,17 @@ check_child(struct lu *lu, int err_fd)
 			err ? err : strerror(errno));
 		_exit(125);
 	}
-	argv = new_argv(NULL, lu, "--live-check", fd);
+	/* What the verdict must be about, ahead of the binary's line. */
+	if (lu_image_id(fd, id, sizeof(id)) ||
+	    dprintf(verdict_fd, "image %s\n", id) < 0)
+		_exit(125);
+	argv = new_argv(NULL, lu, "--live-check", fd, "--live-verdict",
+			verdict_fd);
 	if (!argv || lseek(fd, 0, SEEK_SET) < 0)
 		_exit(125);
-	execv(lu->binary, argv);
+	set_cloexec(verdict_fd, false);
+	set_cloexec(lu->bin_fd, false);		/* a script reads it */
+	execveat(lu->bin_fd, "", argv, environ, AT_EMPTY_PATH);
 	fprintf(stderr, "exec %s: %s\n", lu->binary, strerror(errno));
 	_exit(127);
 }
@@ -293,11 +420,20 @@ check_child(struct lu *lu, int err_fd)
 static int
 start_check(struct lu *lu)
 {
-	int p[2];
+	int p[2], v[2];
 	pid_t pid;
 
+	if (binary_changed(lu))
+		return ESTALE;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return errno;
+	if (pipe2(v, O_CLOEXEC) < 0) {
+		int err = errno;
+
+		close(p[0]);
+		close(p[1]);
+		return err;
+	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
@@ -305,13 +441,18 @@ start_check(struct lu *lu)
 
 		close(p[0]);
 		close(p[1]);
+		close(v[0]);
+		close(v[1]);
 		return err;
 	}
 	if (pid == 0)
-		check_child(lu, p[1]);
+		check_child(lu, p[1], v[1]);
 	close(p[1]);
+	close(v[1]);
+	fcntl(v[0], F_SETFL, O_NONBLOCK);
 	lu->child = pid;
 	lu->err_fd = p[0];
+	lu->verdict_fd = v[0];
 	lu->err_len = 0;
 	lu->err[0] = 0;
 	lu->check = CHECK_RUNNING;
@@ -410,16 +551,27 @@ exec_failed(struct lu *lu, const char *what, int err, const char *detail)
 }
 
 /*
- * Our own binary, for the way back.  The name we were executed by
- * (AT_EXECFN) rather than /proc/self/exe, which under a tool such as
- * valgrind is the tool.
+ * Our own binary, for the way back: opened at start-up (lu_open_self),
+ * so that it is the code that wrote the image even when a package
+ * upgrade has since replaced the file at our path.
  */
-static int
-open_self(void)
+int
+lu_open_self(int *exec_fd)
 {
 	const char *fn = (const char *)getauxval(AT_EXECFN);
-	int fd = fn ? open(fn, O_PATH | O_CLOEXEC) : -1;
+	int fd = -1, n;
 
+	/*
+	 * The name we were executed by (AT_EXECFN) rather than
+	 * /proc/self/exe, which under a tool such as valgrind is the tool.
+	 * A live update executes us through a descriptor ("/dev/fd/N"):
+	 * reopen that; *exec_fd is N, for lu_restore to close.
+	 */
+	*exec_fd = -1;
+	if (fn)
+		fd = open(fn, O_PATH | O_CLOEXEC);
+	if (fn && sscanf(fn, "/dev/fd/%d", &n) == 1 && n > 2 && n != fd)
+		*exec_fd = n;
 	return fd >= 0 ? fd : open("/proc/self/exe", O_PATH | O_CLOEXEC);
 }
 
@@ -431,15 +583,20 @@ exec_new(struct lu *lu)
 	struct state_lu rec;
 	struct timespec t0;
 	char *err = NULL, **argv;
-	int memfd, rollback, ret;
+	int memfd, rollback = xsd->self_fd, gfd = -1, ret;
+	pid_t guardian = -1;
 
+	if (binary_changed(lu)) {
+		exec_failed(lu, lu->binary, 0, "changed since the pre-flight "
+			    "check; start again with -f");
+		return;
+	}
 	memfd = memfd_create("xenstored-live-update",
 			     MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (memfd < 0 || !tmp) {
 		exec_failed(lu, "memfd", errno, NULL);
 		return;
 	}
-	rollback = open_self();
 	lu_record(lu, &rec, rollback);
 	rec.store_fd = store_fd(xsd->store);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -447,12 +604,9 @@ exec_new(struct lu *lu)
 	if (!ret && fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
 			  F_SEAL_WRITE | F_SEAL_SEAL) < 0)
 		ret = errno;
-	argv = ret ? NULL : new_argv(tmp, lu, "--live-restore", memfd);
-	if (!argv) {
+	if (ret) {
 		close(memfd);
-		if (rollback >= 0)
-			close(rollback);
-		exec_failed(lu, "writing the state", ret ? ret : ENOMEM, err);
+		exec_failed(lu, "writing the state", ret, err);
 		return;
 	}
 	log_info("live-update: state written in %.1f ms (%lld bytes); exec %s",
@@ -462,16 +616,29 @@ exec_new(struct lu *lu)
 	inherit_fds(xsd, true);
 	set_cloexec(memfd, false);
 	set_cloexec(rollback, false);
-	trace("LIVE-UPDATE exec %s\n", lu->binary);
-	fflush(NULL);
-	execv(lu->binary, argv);
-	ret = errno;
+	/* It holds all of the above from here on (lu_guardian.c). */
+	ret = guardian_start(xsd, memfd, rollback, lu->timeout, &gfd,
+			     &guardian);
+	argv = ret ? NULL : new_argv(tmp, lu, "--live-restore", memfd,
+				     "--live-guardian", gfd);
+	if (argv) {
+		trace("LIVE-UPDATE exec %s\n", lu->binary);
+		fflush(NULL);
+		set_cloexec(lu->bin_fd, false);	/* a script reads it */
+		execveat(lu->bin_fd, "", argv, environ, AT_EMPTY_PATH);
+		ret = errno;
+		set_cloexec(lu->bin_fd, true);
+	} else if (!ret) {
+		ret = ENOMEM;
+	}
+	if (guardian > 0)
+		guardian_abandon(gfd, guardian);
 	inherit_fds(xsd, false);
+	set_cloexec(rollback, true);
 	after_failed_exec(xsd);
 	close(memfd);
-	if (rollback >= 0)
-		close(rollback);
-	err = talloc_asprintf(tmp, "exec %s", lu->binary);
+	err = talloc_asprintf(tmp, "%s %s", gfd < 0 ? "guardian for" : "exec",
+			      lu->binary);
 	exec_failed(lu, err ? err : "exec", ret, NULL);
 }
 
@@ -493,7 +660,7 @@ exec_upstream(struct lu *lu)
 		return;
 	}
 	/* -c: its own words, as upstream takes them; else ours it knows */
-	argv = lu->args ? new_argv(tmp, lu, "-U", -1)
+	argv = lu->args ? new_argv(tmp, lu, "-U", -1, NULL, -1)
 			: handback_argv(tmp, lu->binary, xsd->argv, &left);
 	if (!argv) {
 		exec_failed(lu, "handing over", ENOMEM, NULL);
@@ -577,7 +744,8 @@ handback_tick(struct lu *lu)
 bool
 lu_active(const struct xsd *xsd)
 {
-	return xsd->lu && (xsd->lu->waiting || xsd->lu->child > 0);
+	return (xsd->lu && (xsd->lu->waiting || xsd->lu->child > 0)) ||
+		xsd->guardian > 0;
 }
 
 void
@@ -585,8 +753,15 @@ lu_tick(struct xsd *xsd)
 {
 	struct lu *lu = xsd->lu;
 
+	if (xsd->guardian > 0 && waitpid(xsd->guardian, NULL, WNOHANG) != 0)
+		xsd->guardian = 0;	/* it served its purpose */
 	if (!lu)
 		return;
+	if (lu->check == CHECK_RUNNING) {
+		check_verdict(lu);
+		if (!xsd->lu)
+			return;
+	}
 	if (lu->check == CHECK_RUNNING &&
 	    loop_ms_since(&lu->check_start) > (long)lu->timeout * 1000) {
 		reap(lu, true);
@@ -621,16 +796,29 @@ static int
 set_binary(struct req *r, struct lu *lu, const char *path)
 {
 	struct stat st;
+	int fd, ret;
 
 	if (path[0] != '/')
 		return reply_text(r, "live-update: %s: not an absolute "
 				  "path%s", path, "");
-	if (stat(path, &st) < 0 || access(path, X_OK) < 0)
-		return reply_text(r, "live-update: %s: %s", path,
-				  strerror(errno));
-	if (!S_ISREG(st.st_mode))
+	fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || access(path, X_OK) < 0) {
+		ret = reply_text(r, "live-update: %s: %s", path,
+				 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
 		return reply_text(r, "live-update: %s: %s", path,
 				  "not a regular file");
+	}
+	/* This file, whatever is at the path later (docs/live-update.md) */
+	if (lu->bin_fd >= 0)
+		close(lu->bin_fd);
+	lu->bin_fd = fd;
+	lu->bin_st = st;
 	talloc_free(lu->binary);
 	lu->binary = talloc_strdup(lu, path);
 	if (!lu->binary)
@@ -702,6 +890,10 @@ start(struct req *r, struct lu *lu, const char **argv, unsigned int argc)
 	}
 	if (lu->check == CHECK_NONE || lu->check == CHECK_FAILED) {
 		ret = start_check(lu);
+		if (ret == ESTALE)
+			return reply_text(r, "live-update: %s: changed since "
+					  "-f; start again with -f%s",
+					  lu->binary, "");
 		if (ret)
 			return reply_text(r, "live-update: pre-flight check: "
 					  "%s%s", strerror(ret), "");
@@ -747,6 +939,8 @@ lu_control(struct req *r, const char **argv, unsigned int argc)
 		lu->xsd = xsd;
 		lu->conn = r->conn;
 		lu->err_fd = -1;
+		lu->verdict_fd = -1;
+		lu->bin_fd = -1;
 		lu->timeout = 60;
 		talloc_set_destructor(lu, lu_destroy);
 		xsd->lu = lu;
@@ -780,9 +974,13 @@ map_image(int memfd, const uint8_t **buf, size_t *len)
 	return 0;
 }
 
-/* Hand everything back to the previous binary; returns if it cannot. */
+/*
+ * Hand everything back to the previous binary; returns if it cannot.
+ * The guardian, if any, watches that binary's restore in turn.
+ */
 static void
-rollback(const uint8_t *buf, size_t len, int memfd, const char *reason)
+rollback(const uint8_t *buf, size_t len, int memfd, int guardian_fd,
+	 const char *reason)
 {
 	TALLOC_CTX *tmp = talloc_new(NULL);
 	struct state_lu *lu = NULL;
@@ -806,7 +1004,7 @@ rollback(const uint8_t *buf, size_t len, int memfd, const char *reason)
 	}
 	while (lu->argv[n])
 		n++;
-	argv = talloc_array(tmp, char *, n + 5);
+	argv = talloc_array(tmp, char *, n + 7);
 	if (!argv) {
 		talloc_free(tmp);
 		return;
@@ -817,6 +1015,11 @@ rollback(const uint8_t *buf, size_t len, int memfd, const char *reason)
 	argv[i++] = talloc_asprintf(tmp, "%d", memfd);
 	argv[i++] = "--live-rollback";
 	argv[i++] = (char *)reason;
+	if (guardian_fd >= 0) {
+		set_cloexec(guardian_fd, false);
+		argv[i++] = "--live-guardian";
+		argv[i++] = talloc_asprintf(tmp, "%d", guardian_fd);
+	}
 	argv[i] = NULL;
 	log_warnx("live-update: %s; back to the previous binary", reason);
 	unsetenv("XENSTORED_LU_FAIL");
@@ -874,6 +1077,15 @@ lu_restore(struct xsd *xsd, int memfd, const char *rollback_reason,
 		why = "refused (XENSTORED_LU_FAIL is set)";
 		ret = EINVAL;
 	}
+	/*
+	 * Taken over, nothing changed yet (no answer, no ring read, no
+	 * VIRQ_DOM_EXC): the guardian may go.  From here on a failure is
+	 * this process's to handle.
+	 */
+	if (!ret && xsd->opt.live_guardian_fd >= 0) {
+		xsd->guardian = guardian_release(xsd->opt.live_guardian_fd);
+		xsd->opt.live_guardian_fd = -1;
+	}
 	/* Last, so that a way back finds it released as it left it. */
 	if (!ret && xsd->backend && xsd->backend->ops->after_adopt &&
 	    (ret = xsd->backend->ops->after_adopt(xsd->backend, 0)))
@@ -884,11 +1096,17 @@ lu_restore(struct xsd *xsd, int memfd, const char *rollback_reason,
 					  "state: %s",
 					  why ? why : strerror(ret));
 		if (!rollback_reason)
-			rollback(buf, len, memfd, *errmsg ? *errmsg : "");
+			rollback(buf, len, memfd, xsd->opt.live_guardian_fd,
+				 *errmsg ? *errmsg : "");
 		return ret;
 	}
 	/* Ours now: nothing more crosses the next exec by accident. */
 	inherit_fds(xsd, false);
+	/* What we were executed through: the new binary's descriptor of
+	 * the previous process, or on a way back the image's. */
+	if (xsd->exec_fd >= 0 && (!lu || xsd->exec_fd != lu->rollback_fd))
+		close(xsd->exec_fd);
+	xsd->exec_fd = -1;
 	if (lu && lu->rollback_fd >= 0)
 		close(lu->rollback_fd);
 	if (lu && lu->store_fd >= 0)
@@ -935,8 +1153,21 @@ lu_check_image(struct xsd *xsd, int memfd, char **errmsg)
 	}
 	ret = state_restore_buf(xsd, buf, len, RESTORE_CHECK, NULL, &why,
 				xsd);
-	if (ret)
+	if (ret) {
 		*errmsg = talloc_asprintf(xsd, "reading the image: %s",
 					  why ? why : strerror(ret));
+		return ret;
+	}
+	/* The positive answer: this image, read and accepted. */
+	if (xsd->opt.live_verdict_fd >= 0) {
+		char id[64];
+
+		ret = lu_image_id(memfd, id, sizeof(id));
+		if (!ret && dprintf(xsd->opt.live_verdict_fd, "ok %s\n", id) < 0)
+			ret = errno;
+		if (ret)
+			*errmsg = talloc_asprintf(xsd, "the verdict: %s",
+						  strerror(ret));
+	}
 	return ret;
 }

@@ -13,6 +13,7 @@
 #define XSD_LIVE_UPDATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct req;
 struct xsd;
@@ -45,5 +46,13 @@ void lu_resume(struct xsd *xsd);
  * check of this binary by the previous one.  0 or an errno; *errmsg.
  */
 int lu_check_image(struct xsd *xsd, int memfd, char **errmsg);
+
+/*
+ * Our own binary (O_PATH), opened once at start-up for the way back.
+ * *exec_fd: the descriptor a live update executed us through, or -1.
+ */
+int lu_open_self(int *exec_fd);
+/* "crc32c length" of the image in fd, what a pre-flight verdict names. */
+int lu_image_id(int fd, char *buf, size_t size);
 
 #endif /* XSD_LIVE_UPDATE_H */

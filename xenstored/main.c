@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -37,7 +38,7 @@
 #define DEFAULT_RUNDIR "/var/run/xenstored"
 #define XSD_RELEASE "1.0"	/* also debian/changelog */
 
-enum { OPT_VERSION = 256, OPT_RESTORE, OPT_OX_LIVE, OPT_OX_IGNORED,
+enum { OPT_VERSION = 256, OPT_RESTORE, OPT_LIVE_VERDICT, OPT_LIVE_GUARDIAN, OPT_OX_LIVE, OPT_OX_IGNORED,
        OPT_OX_IGNORED_ARG };
 
 static void
@@ -72,6 +73,11 @@ usage(FILE *f)
 "                             descriptor over from the image in FD\n"
 "      --live-check FD        (live update) only check that the image in\n"
 "                             FD restores, then exit 0\n"
+"      --live-verdict FD      (live update) with --live-check: say on FD\n"
+"                             which image was checked and accepted\n"
+"      --live-guardian FD     (live update) with --live-restore: tell\n"
+"                             the previous process's guardian on FD once\n"
+"                             the state is taken over\n"
 "  -U, --live-update          take over from upstream C xenstored's live\n"
 "                             update: its state file, its descriptors\n"
 "      --live --restart       take over from oxenstored's live update\n"
@@ -161,6 +167,8 @@ static const struct option longopts[] = {
 	{ "live-restore", required_argument, NULL, 'L' },
 	{ "live-check", required_argument, NULL, 'Y' },
 	{ "live-rollback", required_argument, NULL, 'J' },
+	{ "live-verdict", required_argument, NULL, OPT_LIVE_VERDICT },
+	{ "live-guardian", required_argument, NULL, OPT_LIVE_GUARDIAN },
 	{ "max-connections", required_argument, NULL, 'C' },
 	{ "help", no_argument, NULL, 'H' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -257,7 +265,9 @@ parse_args(struct xsd *xsd, int argc, char **argv, bool *on_disk)
 			}
 			break;
 		case 'L':
-		case 'Y': {
+		case 'Y':
+		case OPT_LIVE_VERDICT:
+		case OPT_LIVE_GUARDIAN: {
 			unsigned int fd;
 
 			if (!parse_num(optarg, &fd) || fd > INT_MAX) {
@@ -267,8 +277,12 @@ parse_args(struct xsd *xsd, int argc, char **argv, bool *on_disk)
 			}
 			if (c == 'L')
 				o->live_restore_fd = (int)fd;
-			else
+			else if (c == 'Y')
 				o->live_check_fd = (int)fd;
+			else if (c == OPT_LIVE_VERDICT)
+				o->live_verdict_fd = (int)fd;
+			else
+				o->live_guardian_fd = (int)fd;
 			break;
 		}
 		case 'J':
@@ -314,6 +328,8 @@ own_argv(TALLOC_CTX *ctx, int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		if (i > 0 && (!strcmp(argv[i], "--live-restore") ||
 			      !strcmp(argv[i], "--live-check") ||
+			      !strcmp(argv[i], "--live-verdict") ||
+			      !strcmp(argv[i], "--live-guardian") ||
 			      !strcmp(argv[i], "--live-rollback"))) {
 			i++;	/* and its value */
 			continue;
@@ -326,6 +342,8 @@ own_argv(TALLOC_CTX *ctx, int argc, char **argv)
 			continue;
 		if (i > 0 && (!strncmp(argv[i], "--live-restore=", 15) ||
 			      !strncmp(argv[i], "--live-check=", 13) ||
+			      !strncmp(argv[i], "--live-verdict=", 15) ||
+			      !strncmp(argv[i], "--live-guardian=", 16) ||
 			      !strncmp(argv[i], "--live-rollback=", 16)))
 			continue;
 		v[n] = talloc_strdup(v, argv[i]);
@@ -420,6 +438,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "xenstored: out of memory\n");
 		return 1;
 	}
+	/* Executed through a descriptor, our name would be its number. */
+	prctl(PR_SET_NAME, basename(argv[0]));
+	xsd->self_fd = lu_open_self(&xsd->exec_fd);
 	talloc_set_name_const(xsd, "struct xsd");
 	list_init(&xsd->conns);
 	list_init(&xsd->flush);
@@ -427,6 +448,8 @@ main(int argc, char **argv)
 	xsd->listen_fd = -1;
 	xsd->opt.live_restore_fd = -1;
 	xsd->opt.live_check_fd = -1;
+	xsd->opt.live_verdict_fd = -1;
+	xsd->opt.live_guardian_fd = -1;
 	xsd->opt.takeover = -1;
 	xsd->orig_argv = argv;
 	quota_defaults(&xsd->quota);
@@ -442,6 +465,14 @@ main(int argc, char **argv)
 		talloc_free(xsd);
 		return ret - 1;
 	}
+	/*
+	 * Nothing we were handed crosses our own next exec unless we say
+	 * so (a live update names each descriptor it passes on).  Not so
+	 * on a takeover: what upstream handed over goes back to it as it
+	 * is if we give up (takeover.c).
+	 */
+	if (xsd->opt.takeover < 0)
+		close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	if (!rundir || !*rundir)
 		rundir = DEFAULT_RUNDIR;
 	if (!sock || !*sock)
@@ -520,9 +551,11 @@ main(int argc, char **argv)
 		ret = lu_restore(xsd, xsd->opt.live_restore_fd,
 				 xsd->opt.live_rollback, &err);
 		if (ret) {
+			/* The socket is not ours to remove: a guardian
+			 * holds it, and everything else, for a rollback. */
 			fprintf(stderr, "xenstored: %s\n", err ? err :
 				strerror(ret));
-			goto out;
+			goto out_quiet;
 		}
 		goto serve;	/* already in the background, if at all */
 	}

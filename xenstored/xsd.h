@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "list.h"
 #include "quota.h"
@@ -42,6 +43,8 @@ struct xsd_options {
 	int live_restore_fd;		/* --live-restore: image memfd, -1 */
 	int live_check_fd;		/* --live-check: image memfd, -1 */
 	const char *live_rollback;	/* --live-rollback: why */
+	int live_verdict_fd;		/* --live-verdict: pre-flight's, -1 */
+	int live_guardian_fd;		/* --live-guardian: lu_guardian.c, -1 */
 	const char *pid_file;
 	const char *trace_file;
 	bool no_fork;
@@ -81,6 +84,9 @@ struct xsd {
 	uint8_t *rbuf;			/* XSD_RBUF_SIZE bytes: socket reads */
 	char **argv;			/* our command line, for live update */
 	char **orig_argv;		/* as given, for a takeover's way back */
+	int self_fd;			/* our binary (O_PATH), the way back */
+	int exec_fd;			/* what a live update executed, or -1 */
+	pid_t guardian;			/* a live update's, until reaped */
 	bool takeover_ack;		/* answer the next live-update -s OK */
 	struct lu *lu;			/* a live update session, or NULL */
 	bool stop;

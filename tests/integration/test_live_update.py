@@ -13,7 +13,7 @@ import time
 import pytest
 
 import conftest
-from conftest import (IO_TIMEOUT, XS_READ, XS_WRITE, XS_WATCH_EVENT,
+from conftest import (scaled, IO_TIMEOUT, XS_READ, XS_WRITE, XS_WATCH_EVENT,
                       XsRaw, pack, raises_xs)
 from test_guest_smoke import Guest
 from test_guests import home, traced_reply, xsd_args  # noqa: F401
@@ -29,7 +29,7 @@ def binary():
     return os.path.realpath(conftest._binary())
 
 
-def live_update(d, new=None, *opts, timeout=60):
+def live_update(d, new=None, *opts, timeout=scaled(60)):
     """xenstore-control live-update [opts] NEW: the CompletedProcess."""
     return d.run([CONTROL, "live-update"] + list(opts) + [new or binary()],
                  timeout=timeout)
@@ -346,10 +346,14 @@ def failure_cases(tmp_path):
                     "killed by signal 11"),
         # An "older" xenstored: it cannot read the image it is given.
         "unreadable": (script(tmp_path, "older", (
-            "n=$#; fd=${!n}\n"
-            "head -c 100 /proc/self/fd/$fd > %s\n"
-            "exec 9<%s\n"
-            "exec %s \"${@:1:$((n-1))}\" 9\n") % (
+            "args=()\n"
+            "while [ $# -gt 0 ]; do\n"
+            "  if [ \"$1\" = --live-check ]; then\n"
+            "    head -c 100 /proc/self/fd/$2 > %s; exec 9<%s\n"
+            "    args+=(--live-check 9); shift 2\n"
+            "  else args+=(\"$1\"); shift; fi\n"
+            "done\n"
+            "exec %s \"${args[@]}\"\n") % (
                 tmp_path / "cut.xss", tmp_path / "cut.xss", real)),
             "reading the image"),
     }
