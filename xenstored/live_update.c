@@ -575,6 +575,43 @@ lu_open_self(int *exec_fd)
 	return fd >= 0 ? fd : open("/proc/self/exe", O_PATH | O_CLOEXEC);
 }
 
+/* What the guardian holds for the way back. */
+struct way_back {
+	int memfd;			/* the image */
+	int rollback_fd;		/* our binary */
+};
+
+/*
+ * The guardian's way back: the previous binary (ours, held since
+ * start-up) on the image and the descriptors the guardian holds, as
+ * the new process itself does when it refuses the state.
+ */
+static void
+way_back(struct xsd *xsd, void *arg, const char *why)
+{
+	const struct way_back *wb = arg;
+	char **argv, fdbuf[16];
+	unsigned int n = 0, i;
+
+	while (xsd->argv[n])
+		n++;
+	argv = talloc_array(xsd, char *, n + 5);
+	if (!argv)
+		return;
+	for (i = 0; i < n; i++)
+		argv[i] = xsd->argv[i];
+	snprintf(fdbuf, sizeof(fdbuf), "%d", wb->memfd);
+	argv[i++] = "--live-restore";
+	argv[i++] = fdbuf;
+	argv[i++] = "--live-rollback";
+	argv[i++] = (char *)why;
+	argv[i] = NULL;
+	log_warnx("live-update: back to the previous binary");
+	fflush(NULL);
+	execveat(wb->rollback_fd, "", argv, environ, AT_EMPTY_PATH);
+	log_warn("live-update: exec of the previous binary");
+}
+
 static void
 exec_new(struct lu *lu)
 {
@@ -584,6 +621,7 @@ exec_new(struct lu *lu)
 	struct timespec t0;
 	char *err = NULL, **argv;
 	int memfd, rollback = xsd->self_fd, gfd = -1, ret;
+	struct way_back wb;
 	pid_t guardian = -1;
 
 	if (binary_changed(lu)) {
@@ -617,7 +655,8 @@ exec_new(struct lu *lu)
 	set_cloexec(memfd, false);
 	set_cloexec(rollback, false);
 	/* It holds all of the above from here on (lu_guardian.c). */
-	ret = guardian_start(xsd, memfd, rollback, lu->timeout, &gfd,
+	wb = (struct way_back){ memfd, rollback };
+	ret = guardian_start(xsd, lu->timeout, way_back, &wb, &gfd,
 			     &guardian);
 	argv = ret ? NULL : new_argv(tmp, lu, "--live-restore", memfd,
 				     "--live-guardian", gfd);

@@ -116,37 +116,9 @@ gone(int pidfd, pid_t watched, int ms)
 	return getppid() != watched;
 }
 
-/* The previous binary, on the image and descriptors we hold. */
 static void __attribute__((noreturn))
-roll_back(struct xsd *xsd, int memfd, int rollback_fd, const char *why)
-{
-	char **argv, fdbuf[16];
-	unsigned int n = 0, i;
-
-	while (xsd->argv[n])
-		n++;
-	argv = talloc_array(xsd, char *, n + 5);
-	if (!argv)
-		_exit(1);
-	for (i = 0; i < n; i++)
-		argv[i] = xsd->argv[i];
-	snprintf(fdbuf, sizeof(fdbuf), "%d", memfd);
-	argv[i++] = "--live-restore";
-	argv[i++] = fdbuf;
-	argv[i++] = "--live-rollback";
-	argv[i++] = (char *)why;
-	argv[i] = NULL;
-	log_warnx("live-update guardian (pid %ld): %s; back to the previous "
-		  "binary", (long)getpid(), why);
-	fflush(NULL);
-	execveat(rollback_fd, "", argv, environ, AT_EMPTY_PATH);
-	log_warn("live-update guardian: exec of the previous binary");
-	_exit(1);
-}
-
-static void __attribute__((noreturn))
-guard(struct xsd *xsd, int pidfd, int sock, int memfd, int rollback_fd,
-      unsigned int timeout_s)
+guard(struct xsd *xsd, int pidfd, int sock, unsigned int timeout_s,
+      guardian_fn *fallback, void *arg)
 {
 	struct pollfd p[2] = {
 		{ .fd = pidfd, .events = POLLIN },
@@ -178,7 +150,7 @@ guard(struct xsd *xsd, int pidfd, int sock, int memfd, int rollback_fd,
 		if (poll(p, 2, (int)left) < 0) {
 			if (errno == EINTR)
 				continue;
-			log_warn("live-update guardian: poll");
+			log_warn("guardian: poll");
 			_exit(1);
 		}
 		if (p[0].revents || (pidfd < 0 && gone(-1, watched, 0))) {
@@ -199,12 +171,14 @@ guard(struct xsd *xsd, int pidfd, int sock, int memfd, int rollback_fd,
 		/* Closed (or nonsense): only the pidfd can tell now. */
 		p[1].fd = -1;
 	}
-	roll_back(xsd, memfd, rollback_fd, why);
+	log_warnx("guardian (pid %ld): %s", (long)getpid(), why);
+	fallback(xsd, arg, why);
+	_exit(1);
 }
 
 int
-guardian_start(struct xsd *xsd, int memfd, int rollback_fd,
-	       unsigned int timeout_s, int *new_fd, pid_t *pidp)
+guardian_start(struct xsd *xsd, unsigned int timeout_s, guardian_fn *fallback,
+	       void *arg, int *new_fd, pid_t *pidp)
 {
 	int sv[2], pidfd, err;
 	pid_t pid;
@@ -224,7 +198,7 @@ guardian_start(struct xsd *xsd, int memfd, int rollback_fd,
 	pid = fork();
 	if (pid == 0) {
 		close(sv[0]);
-		guard(xsd, pidfd, sv[1], memfd, rollback_fd, timeout_s);
+		guard(xsd, pidfd, sv[1], timeout_s, fallback, arg);
 	}
 	err = errno;
 	if (pidfd >= 0)
@@ -234,7 +208,7 @@ guardian_start(struct xsd *xsd, int memfd, int rollback_fd,
 		close(sv[0]);
 		return err;
 	}
-	fcntl(sv[0], F_SETFD, 0);	/* for the new process */
+	fcntl(sv[0], F_SETFD, 0);	/* for the new binary */
 	*new_fd = sv[0];
 	*pidp = pid;
 	return 0;
@@ -263,7 +237,7 @@ guardian_release(int fd)
 		answer[n] = 0;
 		pid = (pid_t)atol(answer + 1);
 	} else {
-		log_warnx("live-update: the guardian did not answer "
+		log_warnx("the guardian did not answer "
 			  "(descriptor %d); going on without it", fd);
 	}
 	close(fd);

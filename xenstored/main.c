@@ -491,6 +491,10 @@ main(int argc, char **argv)
 
 	/* Standard error until the daemon serves; syslog once detached. */
 	log_init("xenstored", true, xsd->opt.verbose);
+	/* Before anything can go wrong on a takeover: a way back. */
+	if (xsd->opt.takeover >= 0 &&
+	    (ret = takeover_guard(xsd, xsd->opt.takeover)))
+		log_warnx("takeover: no guardian: %s", strerror(ret));
 	/* A pre-flight check leaves the running daemon's trace alone. */
 	if (xsd->opt.trace_file && xsd->opt.live_check_fd < 0 &&
 	    (ret = trace_open(xsd->opt.trace_file))) {

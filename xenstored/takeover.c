@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "live_update.h"
 #include "log.h"
 #include "loop.h"
+#include "lu_guardian.h"
 #include "state.h"
 #include "takeover.h"
 #include "xsd.h"
@@ -31,6 +33,10 @@
 #define UPSTREAM_RUNDIR "/var/run/xenstored"	/* XEN_RUN_STORED */
 #define FALLBACK_C "/usr/lib/xen-4.17/bin/xenstored"
 #define FALLBACK_OX "/usr/lib/xen-4.17/bin/oxenstored"
+/* How long the guardian gives us to take the state over. */
+#define TAKEOVER_GUARD_S 60
+
+static enum takeover_from guarded_from;
 
 /* Upstream 4.17's xs_daemon_rootdir() is its run directory. */
 const char *
@@ -106,6 +112,46 @@ fallback(struct xsd *xsd, enum takeover_from from,
 	log_warn("takeover: exec %s", bin);
 }
 
+/* The guardian's fallback: upstream on its untouched file. */
+static void
+guardian_fallback(struct xsd *xsd, void *arg, const char *why)
+{
+	/*
+	 * What upstream handed over is inheritable still (we start a
+	 * takeover without close_range) in this fork of the process as it
+	 * was before it touched anything.
+	 */
+	fallback(xsd, *(enum takeover_from *)arg, NULL, why);
+}
+
+int
+takeover_guard(struct xsd *xsd, enum takeover_from from)
+{
+	int fd, ret;
+	pid_t pid;
+
+	guarded_from = from;
+	ret = guardian_start(xsd, TAKEOVER_GUARD_S, guardian_fallback,
+			     &guarded_from, &fd, &pid);
+	if (ret)
+		return ret;
+	fcntl(fd, F_SETFD, FD_CLOEXEC);		/* ours: no exec ahead */
+	xsd->opt.live_guardian_fd = fd;
+	xsd->guardian = pid;
+	return 0;
+}
+
+/* We give up on our own terms (fallback), or none is needed. */
+static void
+unguard(struct xsd *xsd)
+{
+	if (xsd->opt.live_guardian_fd < 0)
+		return;
+	guardian_abandon(xsd->opt.live_guardian_fd, xsd->guardian);
+	xsd->opt.live_guardian_fd = -1;
+	xsd->guardian = 0;
+}
+
 int
 takeover_restore(struct xsd *xsd, enum takeover_from from, char **errmsg)
 {
@@ -148,7 +194,15 @@ takeover_restore(struct xsd *xsd, enum takeover_from from, char **errmsg)
 		goto failed;
 	}
 	img = xss_sink_data(sink, &ilen);
+	/* A crash of ours on the way, on request: exercises the guardian. */
+	if (getenv("XENSTORED_TAKEOVER_DIE"))
+		kill(getpid(), SIGKILL);
 	ret = state_restore_buf(xsd, img, ilen, RESTORE_LIVE, &lu, &err, tmp);
+	/* Taken over, nothing changed yet (VIRQ_DOM_EXC is next). */
+	if (!ret && xsd->opt.live_guardian_fd >= 0) {
+		xsd->guardian = guardian_release(xsd->opt.live_guardian_fd);
+		xsd->opt.live_guardian_fd = -1;
+	}
 	if (!ret && xsd->backend && xsd->backend->ops->after_adopt &&
 	    (ret = xsd->backend->ops->after_adopt(xsd->backend,
 						  st->virq_port)))
@@ -175,6 +229,7 @@ takeover_restore(struct xsd *xsd, enum takeover_from from, char **errmsg)
 	return 0;
 
 failed:
+	unguard(xsd);
 	fallback(xsd, from, st, err ? err : strerror(ret));
 	*errmsg = talloc_strdup(xsd, err ? err : strerror(ret));
 	talloc_free(tmp);

@@ -20,6 +20,13 @@ enum takeover_from {
 const char *takeover_c_file(TALLOC_CTX *ctx);
 
 /*
+ * First thing after the options: fork a guardian that runs the upstream
+ * binary again on its untouched file should this process die or hang
+ * before takeover_restore has taken the state over (lu_guardian.h).
+ */
+int takeover_guard(struct xsd *xsd, enum takeover_from from);
+
+/*
  * Read the upstream daemon's state file, check it, and serve everything
  * it holds.  On failure the upstream binary is run again on its file
  * ($XENSTORED_TAKEOVER_FALLBACK, else Debian's path for it) and this

@@ -95,7 +95,9 @@ class Host:
                                          stdout=logf,
                                          stderr=subprocess.STDOUT,
                                          start_new_session=True)
-        self.pid = self.proc.pid
+        # A guardian that steps in serves from its own pid, in the
+        # same process group.
+        self.pid = self.pgid = self.proc.pid
         deadline = time.monotonic() + IO_TIMEOUT
         while True:
             try:
@@ -114,7 +116,8 @@ class Host:
         return os.path.realpath(os.readlink("/proc/%d/exe" % self.pid))
 
     def alive(self):
-        return self.proc.poll() is None
+        self.proc.poll()                # reap it if it is gone
+        return conftest._pid_alive(self.pid)
 
     def run(self, argv, timeout=IO_TIMEOUT * 4, input=None):
         return subprocess.run(argv, env=self.env, capture_output=True,
@@ -125,9 +128,9 @@ class Host:
                         timeout=scaled(120))
 
     def stop(self):
-        if self.proc.poll() is None:
+        if self.alive() or self.proc.poll() is None:
             try:
-                os.killpg(self.pid, signal.SIGKILL)
+                os.killpg(self.pgid, signal.SIGKILL)
             except OSError:
                 pass
         self.proc.wait(10)
@@ -394,6 +397,39 @@ def script(tmp_path, name, body):
     p.write_text("#!/bin/sh\n" + body)
     p.chmod(0o755)
     return str(p)
+
+
+@needs_upstream
+def test_crash_during_takeover_goes_back_to_upstream(host, tmp_path):
+    """Ours is killed (SIGKILL: nothing of its own can react) half-way
+    through taking upstream's state over: the guardian it forked first
+    runs upstream again on its untouched file, and everything carries
+    on under upstream, in the guardian's process."""
+    clients = Clients(host)
+    try:
+        fill(host, 1000)
+        before = walk(host)
+        dies = script(tmp_path, "dies.sh",
+                      "XENSTORED_TAKEOVER_DIE=1 exec %s \"$@\"\n" % ours())
+        rest = clients.half_request()
+        pid = host.pid
+        r = host.live_update(dies)
+        assert (r.returncode, r.stderr) == (0, b""), (r, host.log_text())
+        log = host.log_text()
+        # (How it ended, when its zombie could still be read.)
+        died = r"the new binary (was killed by signal 9 \(Killed\)|ended) " \
+            r"before it served"
+        m = re.search(r"guardian \(pid (\d+)\): " + died, log)
+        assert m, log
+        assert re.search(r"takeover: " + died + "; back to " +
+                         re.escape(UPSTREAM_C), log), log
+        host.pid = int(m.group(1))
+        assert host.pid != pid
+        assert_serving(host, UPSTREAM_C)
+        assert walk(host) == before
+        clients.check(rest)
+    finally:
+        clients.close()
 
 
 @needs_upstream
