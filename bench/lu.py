@@ -197,6 +197,9 @@ def one(kind, n, xsload, work):
                 log = f.read()
             w = re.findall(r"state written in ([\d.]+) ms", log)
             rs = re.findall(r"state restored in ([\d.]+) ms", log)
+            g = re.findall(r"guardian \(pid \d+\) forked in ([\d.]+) ms",
+                           log)
+            res["guardian"] = float(g[-1]) if g else None
             res["dump"] = float(w[-1]) if w else None
             res["restore"] = float(rs[-1]) if rs else None
     finally:
@@ -212,7 +215,7 @@ def med(vals):
     return statistics.median(vals) if vals else None
 
 
-def fmt(v, f="%.1f"):
+def fmt(v, f="%.2f"):
     return "-" if v is None else f % v
 
 
@@ -264,6 +267,7 @@ def main():
         for key, label in (("downtime", "downtime, ms"),
                            ("total", "xenstore-control total, ms"),
                            ("dump", "  state written, ms"),
+                           ("guardian", "  guardian forked, ms"),
                            ("restore", "  state restored, ms"),
                            ("image_node", "image bytes per node"),
                            ("rss_node", "RSS bytes per node (fill)")):

@@ -656,11 +656,14 @@ exec_new(struct lu *lu)
 	set_cloexec(rollback, false);
 	/* It holds all of the above from here on (lu_guardian.c). */
 	wb = (struct way_back){ memfd, rollback };
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = guardian_start(xsd, lu->timeout, way_back, &wb, &gfd,
 			     &guardian);
 	argv = ret ? NULL : new_argv(tmp, lu, "--live-restore", memfd,
 				     "--live-guardian", gfd);
 	if (argv) {
+		log_info("live-update: guardian (pid %ld) forked in %.2f ms",
+			 (long)guardian, loop_ms_since(&t0));
 		trace("LIVE-UPDATE exec %s\n", lu->binary);
 		fflush(NULL);
 		set_cloexec(lu->bin_fd, false);	/* a script reads it */
