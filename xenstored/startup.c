@@ -13,8 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <systemd/sd-daemon.h>
-
+#include "notify.h"
 #include "startup.h"
 #include "xsd.h"
 
@@ -123,12 +122,12 @@ startup_ready(struct xsd *xsd, const char **what)
 		printf("%ld\n", (long)getpid());
 		fflush(stdout);
 	}
-	/* Negative: sd_notify failed; 0: no NOTIFY_SOCKET, nothing to do. */
-	ret = sd_notifyf(0, "READY=1\nMAINPID=%ld\nSTATUS=serving",
-			 (long)getpid());
-	if (ret < 0) {
-		*what = "sd_notify";
-		return -ret;
+	/* 0 without NOTIFY_SOCKET: nothing to do. */
+	ret = notify_sendf("READY=1\nMAINPID=%ld\nSTATUS=serving",
+			   (long)getpid());
+	if (ret) {
+		*what = "NOTIFY_SOCKET";
+		return ret;
 	}
 	if (ready_fd < 0)
 		return 0;
@@ -150,7 +149,8 @@ startup_ready(struct xsd *xsd, const char **what)
 void
 startup_stopping(void)
 {
-	sd_notify(0, "STOPPING=1");
+	/* Nothing to do if it fails: the daemon exits either way. */
+	(void)notify_send("STOPPING=1");
 }
 
 const char *
