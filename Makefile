@@ -16,7 +16,7 @@ CFLAGS ?= -O2 -g
 XCFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	  -Wmissing-prototypes -D_GNU_SOURCE -Iinclude -Ixenstored \
 	  -Itests/fakexen
-LDLIBS = -ltalloc -ltdb -lxenevtchn -lxengnttab -lxenctrl -lsystemd
+LDLIBS = -ltalloc -ltdb -lxenevtchn -lxengnttab -lxenctrl
 ifdef SANITIZE
 XCFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	  -fno-sanitize-recover=undefined
@@ -220,8 +220,7 @@ check-package: deb
 	XSD_DEB_DIR=$(abspath $(DEB_DIR)) $(PY) -m pytest -q tests/package
 
 # Debian packages: build needs the first line, tests and demo the rest.
-BUILD_PKGS := gcc make libtalloc-dev libtdb-dev libcmocka-dev libxen-dev \
-	      libsystemd-dev pkg-config
+BUILD_PKGS := gcc make libtalloc-dev libtdb-dev libcmocka-dev libxen-dev
 RUN_PKGS := xenstore-utils python3-pyxs python3-pytest xen-utils-4.17 \
 	    valgrind
 MAN_PKGS := pandoc

@@ -14,6 +14,11 @@ reading in a tight loop; then `xenstore-control live-update` into the
 same binary.  Figures:
 
   downtime      the longest gap between two replies the probe saw (ms)
+  exec to serving  from the old process's last log line before exec to
+                the new one's "serving on" (ms): the new binary's start
+                (exec, dynamic linking, main() up to the restore) plus
+                the restore; lines are timed as they come off the
+                daemon's standard error pipe
   total         wall time of xenstore-control live-update (ms)
   dump/restore  our daemon's own phase times (its log)
   image         bytes of the state image per node (a debug dump of the
@@ -33,6 +38,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -98,6 +104,44 @@ def call(sock, type_, payload):
             return t, body
 
 
+class StderrLog(threading.Thread):
+    """Our daemon's standard error, copied to a file, each line with the
+    time.monotonic() at which it came off the pipe.  This thread does
+    nothing but wait on the pipe, so a line is timed within about a
+    scheduler wake-up of its write."""
+
+    def __init__(self, fd, path):
+        super().__init__(daemon=True)
+        self.fd, self.path, self.lines = fd, path, []
+
+    def run(self):
+        rest = b""
+        with open(self.path, "wb") as f:
+            while True:
+                chunk = os.read(self.fd, 65536)
+                t = time.monotonic()
+                if not chunk:
+                    break
+                f.write(chunk)
+                f.flush()
+                *done, rest = (rest + chunk).split(b"\n")
+                self.lines += [(t, ln.decode("utf-8", "replace"))
+                               for ln in done]
+        os.close(self.fd)
+
+    def exec_to_serving(self):
+        """ms from the last "; exec " line to the "serving on" after it."""
+        t_exec = None
+        for t, ln in list(self.lines):
+            if "live-update: state written" in ln and "; exec " in ln:
+                t_exec, t_serve = t, None
+            elif t_exec is not None and "serving on " in ln:
+                t_serve = t
+        if t_exec is None or t_serve is None:
+            return None
+        return (t_serve - t_exec) * 1000
+
+
 class Daemon:
     def __init__(self, kind, rundir):
         self.kind, self.rundir = kind, rundir
@@ -105,13 +149,17 @@ class Daemon:
         self.env = dict(os.environ, XENSTORED_PATH=self.sock)
         env = dict(os.environ, XENSTORED_RUNDIR=rundir)
         env.pop("XENSTORED_PATH", None)
+        self.stderr = None
         if kind == "ours":
             self.log = os.path.join(rundir, "log")
-            with open(self.log, "wb") as err:
-                p = subprocess.Popen([OURS, "-N"], env=env,
-                                     stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=err,
-                                     start_new_session=True)
+            r, w = os.pipe()
+            p = subprocess.Popen([OURS, "-N"], env=env,
+                                 stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.DEVNULL, stderr=w,
+                                 start_new_session=True)
+            os.close(w)
+            self.stderr = StderrLog(r, self.log)
+            self.stderr.start()
             self.pid = p.pid
             self.binary = os.path.realpath(OURS)
             for _ in range(500):
@@ -138,6 +186,8 @@ class Daemon:
             if not os.path.exists("/proc/%d" % self.pid):
                 break
             time.sleep(0.01)
+        if self.stderr:
+            self.stderr.join(10)
 
 
 def one(kind, n, xsload, work):
@@ -193,6 +243,7 @@ def one(kind, n, xsload, work):
             if body != b"x":
                 die("%s: a connection lost its way: %r" % (kind, body))
         if kind == "ours":
+            res["exec_serving"] = d.stderr.exec_to_serving()
             with open(d.log) as f:
                 log = f.read()
             w = re.findall(r"state written in ([\d.]+) ms", log)
@@ -265,6 +316,7 @@ def main():
         o = results.get(("ours", n), {})
         u = results.get(("upstream", n), {})
         for key, label in (("downtime", "downtime, ms"),
+                           ("exec_serving", "  exec to serving, ms"),
                            ("total", "xenstore-control total, ms"),
                            ("dump", "  state written, ms"),
                            ("guardian", "  guardian forked, ms"),

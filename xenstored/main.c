@@ -518,7 +518,11 @@ main(int argc, char **argv)
 			strerror(ret));
 		goto out;
 	}
-	xsd->store = store_open(xsd, db, &ret);
+	/* A live update's image brings the store: this one stands in. */
+	if (xsd->opt.live_restore_fd >= 0 || xsd->opt.live_check_fd >= 0)
+		xsd->store = store_open_provisional(xsd, &ret);
+	else
+		xsd->store = store_open(xsd, db, &ret);
 	if (!xsd->store) {
 		fprintf(stderr, "xenstored: cannot open the store%s%s: %s\n",
 			db ? " " : "", db ? db : "", strerror(ret));

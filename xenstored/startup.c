@@ -13,8 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <systemd/sd-daemon.h>
-
+#include "log.h"
+#include "notify.h"
 #include "startup.h"
 #include "xsd.h"
 
@@ -109,27 +109,46 @@ detach_stdio(void)
 	return 0;
 }
 
+/*
+ * After a live update or a takeover this process has served all along
+ * under the same pid: the pid file names it already and the service
+ * manager had READY=1 long ago.  Saying so again is a courtesy then,
+ * and failing to is no reason to exit and lose every guest's state.
+ */
+static int
+renewed(struct xsd *xsd, int ret, const char *what, const char **whatp)
+{
+	if (ret && (xsd->opt.live_restore_fd >= 0 || xsd->opt.takeover >= 0)) {
+		log_warnx("%s: %s", what, strerror(ret));
+		return 0;
+	}
+	if (ret)
+		*whatp = what;
+	return ret;
+}
+
 int
 startup_ready(struct xsd *xsd, const char **what)
 {
 	const char c = 1;
 	int ret;
 
-	if (xsd->opt.pid_file && (ret = write_pid_file(xsd->opt.pid_file))) {
-		*what = xsd->opt.pid_file;
-		return ret;
+	if (xsd->opt.pid_file) {
+		ret = renewed(xsd, write_pid_file(xsd->opt.pid_file),
+			      xsd->opt.pid_file, what);
+		if (ret)
+			return ret;
 	}
 	if (xsd->opt.output_pid) {
 		printf("%ld\n", (long)getpid());
 		fflush(stdout);
 	}
-	/* Negative: sd_notify failed; 0: no NOTIFY_SOCKET, nothing to do. */
-	ret = sd_notifyf(0, "READY=1\nMAINPID=%ld\nSTATUS=serving",
-			 (long)getpid());
-	if (ret < 0) {
-		*what = "sd_notify";
-		return -ret;
-	}
+	/* 0 without NOTIFY_SOCKET: nothing to do. */
+	ret = notify_sendf("READY=1\nMAINPID=%ld\nSTATUS=serving",
+			   (long)getpid());
+	ret = renewed(xsd, ret, "NOTIFY_SOCKET", what);
+	if (ret)
+		return ret;
 	if (ready_fd < 0)
 		return 0;
 	/* From here on diagnostics go to syslog (log_init). */
@@ -150,7 +169,8 @@ startup_ready(struct xsd *xsd, const char **what)
 void
 startup_stopping(void)
 {
-	sd_notify(0, "STOPPING=1");
+	/* Nothing to do if it fails: the daemon exits either way. */
+	(void)notify_send("STOPPING=1");
 }
 
 const char *

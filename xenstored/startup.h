@@ -27,7 +27,8 @@ int startup_daemonize(void);
  * The daemon serves: write the pid file (if any), print the pid (-P),
  * tell systemd (NOTIFY_SOCKET) and, when daemonized, detach standard
  * input and output and release the waiting parent.  0 or an errno (the
- * parent then exits 1).
+ * parent then exits 1).  After a live update or a takeover (the same
+ * pid, announced before) a pid file or notice that fails is only logged.
  */
 int startup_ready(struct xsd *xsd, const char **what);
 

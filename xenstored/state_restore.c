@@ -379,6 +379,35 @@ oom:
 	return ENOMEM;
 }
 
+/* s replaces the daemon's empty store. */
+static void
+replace_store(struct xsd *xsd, struct store *s)
+{
+	talloc_free(xsd->store);
+	xsd->store = s;
+	store_set_owner_fn(s, domain_owner_changed, xsd);
+}
+
+/*
+ * A live update whose image carries NODE_DATA (the format allows it
+ * instead of STORE_FD): main() made a provisional store, too small for
+ * them, so they get a full one.
+ */
+static int
+full_store(struct restore *rs)
+{
+	struct store *s;
+	int ret;
+
+	if (!store_is_provisional(rs->xsd->store))
+		return 0;
+	s = store_open(rs->xsd, NULL, &ret);
+	if (!s)
+		return ret;
+	replace_store(rs->xsd, s);
+	return 0;
+}
+
 /*
  * The store as a file (live update): opened in place, replacing the
  * empty one; per-domain node counts from the record.  The pre-flight
@@ -419,9 +448,7 @@ restore_store_fd(struct restore *rs, const struct xss_store_fd *rec)
 			return ret;
 		}
 	}
-	talloc_free(xsd->store);
-	xsd->store = s;
-	store_set_owner_fn(s, domain_owner_changed, xsd);
+	replace_store(xsd, s);
 	for (i = 0; i < rec->nowners; i++) {
 		struct domain *d = domain_get(xsd, rec->owners[i].domid, true);
 
@@ -511,8 +538,13 @@ apply(struct restore *rs, const struct xss_record *rec)
 	 * first record of another type follows them.
 	 */
 	if (rec->type == XSS_REC_NODE_DATA && !rs->bulk && !rs->nodes_done &&
-	    rs->mode != RESTORE_IMPORT)
+	    rs->mode != RESTORE_IMPORT) {
+		int ret = full_store(rs);
+
+		if (ret)
+			return ret;
 		rs->bulk = store_bulk_begin(rs->bulk_ctx, rs->xsd->store);
+	}
 	if (rs->bulk && rec->type != XSS_REC_NODE_DATA) {
 		int ret = store_bulk_end(rs->bulk);
 

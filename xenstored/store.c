@@ -58,6 +58,8 @@ _Static_assert(sizeof(struct rec_hdr) == 32, "record header size");
  * buckets (512 KiB) keep chains short up to about a million nodes.
  */
 #define STORE_HASH_SIZE 131071
+/* store_open_provisional's: tdb's default, 524 bytes, never to grow. */
+#define STORE_PROVISIONAL_HASH_SIZE 131
 
 /* The record layout above, as a live update image names it. */
 #define STORE_FORMAT 1
@@ -72,6 +74,7 @@ struct store {
 	store_owner_fn *owner_fn;	/* accounting hook */
 	void *owner_arg;
 	bool on_disk;		/* tdb_check only works on files */
+	bool provisional;	/* store_open_provisional's small table */
 	uint64_t gen;		/* last generation handed out */
 	unsigned int count;	/* nodes */
 };
@@ -986,14 +989,17 @@ set_cloexec(int fd)
 		fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
 }
 
-/* tdb opens by name: the file behind a descriptor has one in /proc. */
+/*
+ * tdb opens by name: the file behind a descriptor has one in /proc.
+ * hash_size only counts when the file is created (O_TRUNC).
+ */
 static struct tdb_context *
-open_fd(int fd, int flags)
+open_fd(int fd, int flags, int hash_size)
 {
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	return tdb_open(path, STORE_HASH_SIZE, TDB_NOLOCK | TDB_NOSYNC,
+	return tdb_open(path, hash_size, TDB_NOLOCK | TDB_NOSYNC,
 			O_RDWR | flags, 0600);
 }
 
@@ -1042,7 +1048,7 @@ store_adopt(TALLOC_CTX *mem_ctx, int fd, unsigned int format,
 		return NULL;
 	}
 	errno = 0;
-	s->tdb = open_fd(fd, 0);
+	s->tdb = open_fd(fd, 0, STORE_HASH_SIZE);
 	if (!s->tdb) {
 		*err = errno ? errno : EIO;
 		talloc_free(s);
@@ -1101,8 +1107,8 @@ store_copy_fd(const struct store *s)
 }
 
 
-struct store *
-store_open(TALLOC_CTX *mem_ctx, const char *dbfile, int *err)
+static struct store *
+open_empty(TALLOC_CTX *mem_ctx, const char *dbfile, int hash_size, int *err)
 {
 	struct store *s = talloc_zero(mem_ctx, struct store);
 	struct perm root_perm = { 0, PERM_NONE };
@@ -1118,12 +1124,13 @@ store_open(TALLOC_CTX *mem_ctx, const char *dbfile, int *err)
 	s->on_disk = dbfile != NULL;
 	errno = 0;
 	if (dbfile) {
-		s->tdb = tdb_open(dbfile, STORE_HASH_SIZE, TDB_NOLOCK | TDB_NOSYNC,
+		s->tdb = tdb_open(dbfile, hash_size, TDB_NOLOCK | TDB_NOSYNC,
 				  O_RDWR | O_CREAT | O_TRUNC, 0640);
 	} else {
 		int fd = memfd_create("xenstored-store", MFD_CLOEXEC);
 
-		s->tdb = fd < 0 ? NULL : open_fd(fd, O_CREAT | O_TRUNC);
+		s->tdb = fd < 0 ? NULL : open_fd(fd, O_CREAT | O_TRUNC,
+						 hash_size);
 		if (fd >= 0)
 			close(fd);	/* tdb has its own */
 	}
@@ -1141,4 +1148,27 @@ store_open(TALLOC_CTX *mem_ctx, const char *dbfile, int *err)
 		return NULL;
 	}
 	return s;
+}
+
+struct store *
+store_open(TALLOC_CTX *mem_ctx, const char *dbfile, int *err)
+{
+	return open_empty(mem_ctx, dbfile, STORE_HASH_SIZE, err);
+}
+
+struct store *
+store_open_provisional(TALLOC_CTX *mem_ctx, int *err)
+{
+	struct store *s = open_empty(mem_ctx, NULL,
+				     STORE_PROVISIONAL_HASH_SIZE, err);
+
+	if (s)
+		s->provisional = true;
+	return s;
+}
+
+bool
+store_is_provisional(const struct store *s)
+{
+	return s->provisional;
 }

@@ -25,6 +25,16 @@ struct store;
  * for others.  Returns NULL with *err set.
  */
 struct store *store_open(TALLOC_CTX *mem_ctx, const char *dbfile, int *err);
+/*
+ * An empty in-memory store standing in until a live update's image
+ * brings the real one (STORE_FD, store_adopt): as store_open(mem_ctx,
+ * NULL, err), but with a hash table of a few hundred bytes.  The full
+ * 512 KiB one costs a new process milliseconds of page faults inside
+ * the update's downtime, only to be thrown away.  Nodes restored from
+ * NODE_DATA go into a store_open one instead: store_is_provisional.
+ */
+struct store *store_open_provisional(TALLOC_CTX *mem_ctx, int *err);
+bool store_is_provisional(const struct store *s);
 
 /* Fetch a node.  Returns 0, ENOENT, ENOMEM or EIO. */
 int store_get(TALLOC_CTX *mem_ctx, struct store *s, const char *path,

@@ -7,6 +7,7 @@ transactions -- or, when the new binary is bad, nothing changes at all.
 
 import os
 import re
+import socket
 import threading
 import time
 
@@ -265,6 +266,60 @@ def test_live_update_keeps_generations(xsd, xs):
     a.write("/g/other", "y", tx=tx)
     a.tx_end(tx, commit=True)
     assert xs.read("/g/other") == b"y"
+
+
+def test_live_update_notifies_ready(request, monkeypatch, tmp_path):
+    """Type=notify: NOTIFY_SOCKET crosses the exec, and the process that
+    serves afterwards says READY=1 again with the same MAINPID, once:
+    the new binary, or the previous one after a rollback.  A pre-flight
+    check (which never serves) says nothing.  Nobody listening any more
+    is logged, not fatal: systemd had READY=1 before the update."""
+    ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    ns.bind(str(tmp_path / "notify"))
+    ns.settimeout(conftest.START_TIMEOUT)
+    monkeypatch.setenv("NOTIFY_SOCKET", str(tmp_path / "notify"))
+    d = request.getfixturevalue("xsd")
+    ready = b"READY=1\nMAINPID=%d\nSTATUS=serving" % d.pid
+
+    def nothing_more():
+        ns.setblocking(False)
+        try:
+            extra = ns.recv(4096)
+        except BlockingIOError:
+            extra = None
+        ns.settimeout(conftest.START_TIMEOUT)
+        assert extra is None, extra
+
+    try:
+        assert ns.recv(4096) == ready
+        xs = d.client()
+        xs.write("/n", "1")
+        ok(live_update(d))
+        assert ns.recv(4096) == ready
+        assert xs.read("/n") == b"1"
+        nothing_more()
+
+        new, _ = failure_cases(tmp_path)["exits"]
+        assert live_update(d, new, "-t", "20").returncode == 3
+        nothing_more()
+
+        real = binary()
+        late = script(tmp_path, "breaks-late", (
+            "for a; do [ \"$a\" = --live-restore ] && "
+            "export XENSTORED_LU_FAIL=1; done\n"
+            "exec -a %s %s \"$@\"\n") % (real, real))
+        assert live_update(d, late).returncode == 3
+        assert ns.recv(4096) == ready
+        assert xs.read("/n") == b"1"
+        nothing_more()
+
+        ns.close()
+        os.unlink(str(tmp_path / "notify"))
+        ok(live_update(d))
+        assert d.alive() and xs.read("/n") == b"1"
+        assert "NOTIFY_SOCKET: No such file or directory" in d.stderr_text()
+    finally:
+        ns.close()
 
 
 def test_live_update_with_cmdline(xsd, xs, tmp_path):

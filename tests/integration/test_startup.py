@@ -150,28 +150,58 @@ def test_failed_start_fails_start_stop_daemon(rundir):
     assert not os.path.exists(os.path.join(rundir, "socket"))
 
 
-def test_sd_notify(rundir):
-    """Type=notify: READY=1 arrives when the socket already serves, with
-    the daemon's pid; STOPPING=1 at SIGTERM."""
-    path = os.path.join(rundir, "notify")
+def _notify_socket(rundir, abstract):
+    """A datagram socket bound as systemd binds its notify socket, and
+    the NOTIFY_SOCKET value naming it: a file, or an abstract name
+    ("@name" for the name after a NUL byte)."""
     ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    ns.bind(path)
+    if abstract:
+        name = "xsd-notify-%s" % os.path.basename(rundir)
+        ns.bind("\0" + name)
+        addr = "@" + name
+    else:
+        addr = os.path.join(rundir, "notify")
+        ns.bind(addr)
     ns.settimeout(START_TIMEOUT)
+    return ns, addr
+
+
+@pytest.mark.parametrize("abstract", [False, True], ids=["path", "abstract"])
+def test_sd_notify(rundir, abstract):
+    """Type=notify: exactly sd_notify's datagram, READY=1 with the
+    daemon's pid once the socket serves; STOPPING=1 at SIGTERM."""
+    ns, addr = _notify_socket(rundir, abstract)
     p = subprocess.Popen([_binary(), "-N"],
-                         env=_env(rundir, NOTIFY_SOCKET=path),
+                         env=_env(rundir, NOTIFY_SOCKET=addr),
                          stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        msg = ns.recv(4096).decode().split("\n")
-        assert "READY=1" in msg
-        assert "MAINPID=%d" % p.pid in msg
+        assert ns.recv(4096) == \
+            b"READY=1\nMAINPID=%d\nSTATUS=serving" % p.pid
         connect_unix(os.path.join(rundir, "socket"), 1.0).close()
         p.send_signal(signal.SIGTERM)
-        assert "STOPPING=1" in ns.recv(4096).decode().split("\n")
+        assert ns.recv(4096) == b"STOPPING=1"
     finally:
         if p.poll() is None:
             p.send_signal(signal.SIGTERM)
         assert p.wait(STOP_TIMEOUT) == 0
         ns.close()
+
+
+@pytest.mark.parametrize("addr,error", [
+    ("notify", "Invalid argument"),                 # not absolute
+    ("vsock:2:1234", "Address family not supported"),
+    ("/no/such/dir/notify", "No such file or directory"),
+])
+def test_sd_notify_unusable(rundir, addr, error):
+    """A NOTIFY_SOCKET that cannot be told fails the start at once, with
+    the reason, rather than leave systemd waiting for READY=1."""
+    r = subprocess.run([_binary(), "-N"],
+                       env=_env(rundir, NOTIFY_SOCKET=addr),
+                       capture_output=True, timeout=START_TIMEOUT,
+                       stdin=subprocess.DEVNULL)
+    assert r.returncode == 1
+    assert ("NOTIFY_SOCKET: " + error).encode() in r.stderr, r.stderr
+    assert not os.path.exists(os.path.join(rundir, "socket"))
 
 
 def test_sighup_reopens_trace_file(rundir):
