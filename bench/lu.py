@@ -248,9 +248,11 @@ def one(kind, n, xsload, work):
                 log = f.read()
             w = re.findall(r"state written in ([\d.]+) ms", log)
             rs = re.findall(r"state restored in ([\d.]+) ms", log)
-            g = re.findall(r"guardian \(pid \d+\) forked in ([\d.]+) ms",
-                           log)
+            g = re.findall(r"guardian \(pid \d+\) armed with \d+ "
+                           r"descriptors in ([\d.]+) ms", log)
             res["guardian"] = float(g[-1]) if g else None
+            g = re.findall(r"the guardian released in ([\d.]+) ms", log)
+            res["released"] = float(g[-1]) if g else None
             res["dump"] = float(w[-1]) if w else None
             res["restore"] = float(rs[-1]) if rs else None
     finally:
@@ -319,7 +321,8 @@ def main():
                            ("exec_serving", "  exec to serving, ms"),
                            ("total", "xenstore-control total, ms"),
                            ("dump", "  state written, ms"),
-                           ("guardian", "  guardian forked, ms"),
+                           ("guardian", "  guardian armed, ms"),
+                           ("released", "  guardian released, ms"),
                            ("restore", "  state restored, ms"),
                            ("image_node", "image bytes per node"),
                            ("rss_node", "RSS bytes per node (fill)")):

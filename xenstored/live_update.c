@@ -61,6 +61,7 @@
 #include "log.h"
 #include "loop.h"
 #include "lu_guardian.h"
+#include "notify.h"
 #include "proto.h"
 #include "state.h"
 #include "store.h"
@@ -101,6 +102,16 @@ struct lu {
 	struct xsd_sockmsg hdr;		/* ... this one */
 	struct timespec wait_start;
 	bool go;			/* exec at the end of this turn */
+
+	/* The guardian (lu_guardian.c), forked at -s, armed at the exec,
+	 * with the memfd the image goes into. */
+	int gfd;
+	pid_t guardian;
+	int memfd;
+	struct way_back {
+		int memfd;		/* the image */
+		int rollback_fd;	/* our binary */
+	} wb;
 
 	/* Into upstream's C xenstored (handback.c): no pre-flight check;
 	 * open transactions are waited for, from the first -s on. */
@@ -206,10 +217,82 @@ reap(struct lu *lu, bool kill_it)
 	close_check_fds(lu);
 }
 
+/* --- the guardian -------------------------------------------------- */
+
+/*
+ * The guardian's way back: the previous binary (ours, held since
+ * start-up) on the image and the descriptors the guardian holds, as
+ * the new process itself does when it refuses the state.
+ */
+static void
+way_back(struct xsd *xsd, void *arg, const char *why)
+{
+	const struct way_back *wb = arg;
+	char **argv, fdbuf[16];
+	unsigned int n = 0, i;
+
+	while (xsd->argv[n])
+		n++;
+	argv = talloc_array(xsd, char *, n + 5);
+	if (!argv)
+		return;
+	for (i = 0; i < n; i++)
+		argv[i] = xsd->argv[i];
+	snprintf(fdbuf, sizeof(fdbuf), "%d", wb->memfd);
+	argv[i++] = "--live-restore";
+	argv[i++] = fdbuf;
+	argv[i++] = "--live-rollback";
+	argv[i++] = (char *)why;
+	argv[i] = NULL;
+	log_warnx("live-update: back to the previous binary");
+	fflush(NULL);
+	execveat(wb->rollback_fd, "", argv, environ, AT_EMPTY_PATH);
+	log_warn("live-update: exec of the previous binary");
+}
+
+/*
+ * At -s, while we still serve: the memfd the image will go into and a
+ * guardian, forked now so that the update's pause holds only the
+ * hand-over of the descriptors (guardian_arm).
+ */
+static int
+prepare_guardian(struct lu *lu)
+{
+	int ret;
+
+	if (lu->guardian > 0)
+		return 0;
+	if (lu->memfd < 0) {
+		lu->memfd = memfd_create("xenstored-live-update",
+					 MFD_CLOEXEC | MFD_ALLOW_SEALING);
+		if (lu->memfd < 0)
+			return errno;
+	}
+	lu->wb = (struct way_back){ lu->memfd, lu->xsd->self_fd };
+	ret = guardian_start(lu->xsd, way_back, &lu->wb, 0, &lu->gfd,
+			     &lu->guardian);
+	if (ret)
+		lu->guardian = 0;
+	return ret;
+}
+
+static void
+drop_guardian(struct lu *lu)
+{
+	if (lu->guardian > 0)
+		guardian_abandon(lu->gfd, lu->guardian);
+	lu->guardian = 0;
+	lu->gfd = -1;
+	if (lu->memfd >= 0)
+		close(lu->memfd);
+	lu->memfd = -1;
+}
+
 static int
 lu_destroy(struct lu *lu)
 {
 	reap(lu, true);
+	drop_guardian(lu);
 	if (lu->bin_fd >= 0)
 		close(lu->bin_fd);
 	if (lu->xsd->lu == lu)
@@ -488,30 +571,113 @@ inherit_upstream_fds(struct xsd *xsd, bool inherit)
 }
 
 /*
- * Exactly the descriptors a LIVE_UPDATE image names: the listening
- * socket, the backend's, every socket connection's and every served
- * domain's event channel and page.  inherit: clear close-on-exec (for
- * the exec), else set it again.
+ * Exactly the descriptors a LIVE_UPDATE image names: the store's, the
+ * listening socket, the backend's, every socket connection's and every
+ * served domain's event channel and page; fn(fd, arg) on each (fd may
+ * be -1).
  */
 static void
-inherit_fds(struct xsd *xsd, bool inherit)
+each_image_fd(struct xsd *xsd, void (*fn)(int fd, void *arg), void *arg)
 {
 	struct backend *b = xsd->backend;
 	struct conn *c;
 
-	set_cloexec(store_fd(xsd->store), !inherit);
-	inherit_upstream_fds(xsd, inherit);
+	fn(store_fd(xsd->store), arg);
+	fn(xsd->listen_fd, arg);
+	if (b && b->ops->fd)
+		fn(b->ops->fd(b), arg);
 	list_for_each(c, &xsd->conns, link) {
 		struct domain *d = c->domain;
 		int efd = -1, pfd = -1;
 
+		fn(c->fd, arg);
 		if (!d || d->conn != c || !d->page || !b ||
 		    !b->ops->domain_fds)
 			continue;
 		b->ops->domain_fds(b, d->domid, d->local_port, &efd, &pfd);
-		set_cloexec(efd, !inherit);
-		set_cloexec(pfd, !inherit);
+		fn(efd, arg);
+		fn(pfd, arg);
 	}
+}
+
+static void
+fd_inherit(int fd, void *arg)
+{
+	(void)arg;
+	set_cloexec(fd, false);
+}
+
+static void
+fd_own(int fd, void *arg)
+{
+	(void)arg;
+	set_cloexec(fd, true);
+}
+
+/* inherit: clear close-on-exec on what the image names (for the exec),
+ * else set it again. */
+static void
+inherit_fds(struct xsd *xsd, bool inherit)
+{
+	each_image_fd(xsd, inherit ? fd_inherit : fd_own, NULL);
+}
+
+struct fd_list {
+	int *fds;
+	unsigned int n, room;
+};
+
+static void
+fd_collect(int fd, void *arg)
+{
+	struct fd_list *l = arg;
+
+	if (fd < 0 || l->n > l->room)
+		return;
+	if (l->n == l->room) {
+		int *v = talloc_realloc(l, l->fds, int, l->room * 2 + 16);
+
+		if (!v) {
+			l->n = l->room + 1;	/* failed */
+			return;
+		}
+		l->fds = v;
+		l->room = l->room * 2 + 16;
+	}
+	l->fds[l->n++] = fd;
+}
+
+static int
+int_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The image's descriptors, with memfd and rollback, once each (domains
+ * may share the backend's handle), for the guardian.  NULL: ENOMEM.
+ */
+static struct fd_list *
+image_fds(TALLOC_CTX *ctx, struct xsd *xsd, int memfd, int rollback)
+{
+	struct fd_list *l = talloc_zero(ctx, struct fd_list);
+	unsigned int i, n = 0;
+
+	if (!l)
+		return NULL;
+	each_image_fd(xsd, fd_collect, l);
+	fd_collect(memfd, l);
+	fd_collect(rollback, l);
+	if (l->n > l->room)
+		return NULL;
+	qsort(l->fds, l->n, sizeof(int), int_cmp);
+	for (i = 0; i < l->n; i++)
+		if (!n || l->fds[i] != l->fds[n - 1])
+			l->fds[n++] = l->fds[i];
+	l->n = n;
+	return l;
 }
 
 /* The backend releases what the next process sets up itself... */
@@ -575,64 +741,24 @@ lu_open_self(int *exec_fd)
 	return fd >= 0 ? fd : open("/proc/self/exe", O_PATH | O_CLOEXEC);
 }
 
-/* What the guardian holds for the way back. */
-struct way_back {
-	int memfd;			/* the image */
-	int rollback_fd;		/* our binary */
-};
-
-/*
- * The guardian's way back: the previous binary (ours, held since
- * start-up) on the image and the descriptors the guardian holds, as
- * the new process itself does when it refuses the state.
- */
-static void
-way_back(struct xsd *xsd, void *arg, const char *why)
-{
-	const struct way_back *wb = arg;
-	char **argv, fdbuf[16];
-	unsigned int n = 0, i;
-
-	while (xsd->argv[n])
-		n++;
-	argv = talloc_array(xsd, char *, n + 5);
-	if (!argv)
-		return;
-	for (i = 0; i < n; i++)
-		argv[i] = xsd->argv[i];
-	snprintf(fdbuf, sizeof(fdbuf), "%d", wb->memfd);
-	argv[i++] = "--live-restore";
-	argv[i++] = fdbuf;
-	argv[i++] = "--live-rollback";
-	argv[i++] = (char *)why;
-	argv[i] = NULL;
-	log_warnx("live-update: back to the previous binary");
-	fflush(NULL);
-	execveat(wb->rollback_fd, "", argv, environ, AT_EMPTY_PATH);
-	log_warn("live-update: exec of the previous binary");
-}
-
 static void
 exec_new(struct lu *lu)
 {
 	struct xsd *xsd = lu->xsd;
 	TALLOC_CTX *tmp = talloc_new(lu);
+	struct fd_list *fds;
 	struct state_lu rec;
 	struct timespec t0;
-	char *err = NULL, **argv;
-	int memfd, rollback = xsd->self_fd, gfd = -1, ret;
-	struct way_back wb;
-	pid_t guardian = -1;
+	char *err = NULL, **argv = NULL;
+	int memfd = lu->memfd, rollback = xsd->self_fd, ret;
 
 	if (binary_changed(lu)) {
 		exec_failed(lu, lu->binary, 0, "changed since the pre-flight "
 			    "check; start again with -f");
 		return;
 	}
-	memfd = memfd_create("xenstored-live-update",
-			     MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (memfd < 0 || !tmp) {
-		exec_failed(lu, "memfd", errno, NULL);
+	if (!tmp || lu->guardian <= 0 || memfd < 0) {
+		exec_failed(lu, "no guardian", ENOMEM, NULL);
 		return;
 	}
 	lu_record(lu, &rec, rollback);
@@ -643,7 +769,6 @@ exec_new(struct lu *lu)
 			  F_SEAL_WRITE | F_SEAL_SEAL) < 0)
 		ret = errno;
 	if (ret) {
-		close(memfd);
 		exec_failed(lu, "writing the state", ret, err);
 		return;
 	}
@@ -654,34 +779,42 @@ exec_new(struct lu *lu)
 	inherit_fds(xsd, true);
 	set_cloexec(memfd, false);
 	set_cloexec(rollback, false);
-	/* It holds all of the above from here on (lu_guardian.c). */
-	wb = (struct way_back){ memfd, rollback };
+	/* The guardian holds all of it from here on (lu_guardian.c). */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ret = guardian_start(xsd, lu->timeout, way_back, &wb, &gfd,
-			     &guardian);
-	argv = ret ? NULL : new_argv(tmp, lu, "--live-restore", memfd,
-				     "--live-guardian", gfd);
+	fds = image_fds(tmp, xsd, memfd, rollback);
+	ret = fds ? guardian_arm(lu->gfd, fds->fds, fds->n, lu->timeout)
+		  : ENOMEM;
+	if (!ret)
+		argv = new_argv(tmp, lu, "--live-restore", memfd,
+				"--live-guardian", lu->gfd);
 	if (argv) {
-		log_info("live-update: guardian (pid %ld) forked in %.2f ms",
-			 (long)guardian, loop_ms_since(&t0));
+		log_info("live-update: guardian (pid %ld) armed with %u "
+			 "descriptors in %.2f ms", (long)lu->guardian, fds->n,
+			 loop_ms_since(&t0));
+		/*
+		 * Under systemd the service's main process is the one that
+		 * will serve if the new one dies: the guardian, until the
+		 * new process takes over (docs/live-update.md).
+		 */
+		(void)notify_sendf("MAINPID=%ld", (long)lu->guardian);
 		trace("LIVE-UPDATE exec %s\n", lu->binary);
 		fflush(NULL);
+		set_cloexec(lu->gfd, false);
 		set_cloexec(lu->bin_fd, false);	/* a script reads it */
 		execveat(lu->bin_fd, "", argv, environ, AT_EMPTY_PATH);
 		ret = errno;
+		(void)notify_sendf("MAINPID=%ld", (long)getpid());
 		set_cloexec(lu->bin_fd, true);
+		set_cloexec(lu->gfd, true);
 	} else if (!ret) {
 		ret = ENOMEM;
 	}
-	if (guardian > 0)
-		guardian_abandon(gfd, guardian);
 	inherit_fds(xsd, false);
 	set_cloexec(rollback, true);
 	after_failed_exec(xsd);
-	close(memfd);
-	err = talloc_asprintf(tmp, "%s %s", gfd < 0 ? "guardian for" : "exec",
+	err = talloc_asprintf(tmp, "%s %s", argv ? "exec" : "guardian for",
 			      lu->binary);
-	exec_failed(lu, err ? err : "exec", ret, NULL);
+	exec_failed(lu, err ? err : "exec", ret, NULL);	/* drops it */
 }
 
 /* --- into upstream's C xenstored ---------------------------------------- */
@@ -930,6 +1063,10 @@ start(struct req *r, struct lu *lu, const char **argv, unsigned int argc)
 		lu->go = true;
 		return PROTO_DEFERRED;
 	}
+	ret = prepare_guardian(lu);
+	if (ret)
+		return reply_text(r, "live-update: guardian: %s%s",
+				  strerror(ret), "");
 	if (lu->check == CHECK_NONE || lu->check == CHECK_FAILED) {
 		ret = start_check(lu);
 		if (ret == ESTALE)
@@ -983,6 +1120,8 @@ lu_control(struct req *r, const char **argv, unsigned int argc)
 		lu->err_fd = -1;
 		lu->verdict_fd = -1;
 		lu->bin_fd = -1;
+		lu->gfd = -1;
+		lu->memfd = -1;
 		lu->timeout = 60;
 		talloc_set_destructor(lu, lu_destroy);
 		xsd->lu = lu;
@@ -1100,7 +1239,8 @@ lu_restore(struct xsd *xsd, int memfd, const char *rollback_reason,
 	const uint8_t *buf = NULL;
 	char *why = NULL;
 	struct conn *c;
-	struct timespec t0;
+	struct timespec t0, t1;
+	double released_ms = 0;
 	size_t len = 0;
 	int ret;
 
@@ -1125,8 +1265,13 @@ lu_restore(struct xsd *xsd, int memfd, const char *rollback_reason,
 	 * this process's to handle.
 	 */
 	if (!ret && xsd->opt.live_guardian_fd >= 0) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		/* Main process again before the guardian goes: systemd
+		 * reads its notifications before it sees a process end. */
+		(void)notify_sendf("MAINPID=%ld", (long)getpid());
 		xsd->guardian = guardian_release(xsd->opt.live_guardian_fd);
 		xsd->opt.live_guardian_fd = -1;
+		released_ms = loop_ms_since(&t1);
 	}
 	/* Last, so that a way back finds it released as it left it. */
 	if (!ret && xsd->backend && xsd->backend->ops->after_adopt &&
@@ -1174,8 +1319,9 @@ lu_restore(struct xsd *xsd, int memfd, const char *rollback_reason,
 	}
 	backend_domains_changed(xsd);	/* who died during the exec */
 	lu_resume(xsd);
-	log_info("live-update: %s in %.1f ms", rollback_reason ? "rolled back" :
-		 "state restored", loop_ms_since(&t0));
+	log_info("live-update: %s in %.1f ms (the guardian released in "
+		 "%.2f ms)", rollback_reason ? "rolled back" : "state restored",
+		 loop_ms_since(&t0), released_ms);
 	talloc_free(tmp);
 	return 0;
 }

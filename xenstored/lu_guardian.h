@@ -29,14 +29,25 @@ struct xsd;
 typedef void guardian_fn(struct xsd *xsd, void *arg, const char *why);
 
 /*
- * Fork the guardian of this process (and of what it execs next): it
- * calls fallback(xsd, arg, why) if this process ends, or does not
- * release it within timeout_s, and exits when released.  On success
- * *new_fd is the descriptor to release it through (inheritable, for
- * the new binary's --live-guardian) and *pid the guardian's.
+ * Fork the guardian of this process (and of what it execs next).  With
+ * keep_all_s it keeps every descriptor and watches at once, for that
+ * many seconds; with 0 it closes them all and waits for guardian_arm.
+ * It calls fallback(xsd, arg, why) if this process ends, or does not
+ * release it in time, once armed; it exits when released, abandoned,
+ * or when this process ends unarmed.  *fd: the socket to it
+ * (close-on-exec), *pid: the guardian's.
  */
-int guardian_start(struct xsd *xsd, unsigned int timeout_s,
-		   guardian_fn *fallback, void *arg, int *new_fd, pid_t *pid);
+int guardian_start(struct xsd *xsd, guardian_fn *fallback, void *arg,
+		   unsigned int keep_all_s, int *fd, pid_t *pid);
+
+/*
+ * Just before the exec: hand the guardian fds[0..n), which it keeps
+ * under the same numbers, and start its clock (timeout_s).  fd is then
+ * for the new binary's --live-guardian (the caller makes it
+ * inheritable).
+ */
+int guardian_arm(int fd, const int *fds, unsigned int n,
+		 unsigned int timeout_s);
 
 /* Not needed after all (the exec failed, or we give up on our own
  * terms): the guardian goes away without stepping in. */

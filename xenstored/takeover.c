@@ -131,11 +131,10 @@ takeover_guard(struct xsd *xsd, enum takeover_from from)
 	pid_t pid;
 
 	guarded_from = from;
-	ret = guardian_start(xsd, TAKEOVER_GUARD_S, guardian_fallback,
-			     &guarded_from, &fd, &pid);
+	ret = guardian_start(xsd, guardian_fallback, &guarded_from,
+			     TAKEOVER_GUARD_S, &fd, &pid);
 	if (ret)
 		return ret;
-	fcntl(fd, F_SETFD, FD_CLOEXEC);		/* ours: no exec ahead */
 	xsd->opt.live_guardian_fd = fd;
 	xsd->guardian = pid;
 	return 0;

@@ -271,15 +271,23 @@ def test_live_update_keeps_generations(xsd, xs):
 def test_live_update_notifies_ready(request, monkeypatch, tmp_path):
     """Type=notify: NOTIFY_SOCKET crosses the exec, and the process that
     serves afterwards says READY=1 again with the same MAINPID, once:
-    the new binary, or the previous one after a rollback.  A pre-flight
-    check (which never serves) says nothing.  Nobody listening any more
-    is logged, not fatal: systemd had READY=1 before the update."""
+    the new binary, or the previous one after a rollback.  For the
+    update itself, the main process is the guardian (MAINPID= its pid
+    before the exec), and the process that takes over says MAINPID=
+    its own before it lets the guardian go.  A pre-flight check (which
+    never serves) says nothing.  Nobody listening any more is logged,
+    not fatal: systemd had READY=1 before the update."""
     ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     ns.bind(str(tmp_path / "notify"))
     ns.settimeout(conftest.START_TIMEOUT)
     monkeypatch.setenv("NOTIFY_SOCKET", str(tmp_path / "notify"))
     d = request.getfixturevalue("xsd")
     ready = b"READY=1\nMAINPID=%d\nSTATUS=serving" % d.pid
+
+    def handed_over():
+        g = re.fullmatch(rb"MAINPID=(\d+)", ns.recv(4096))
+        assert g and int(g.group(1)) != d.pid, g
+        assert ns.recv(4096) == b"MAINPID=%d" % d.pid
 
     def nothing_more():
         ns.setblocking(False)
@@ -295,6 +303,7 @@ def test_live_update_notifies_ready(request, monkeypatch, tmp_path):
         xs = d.client()
         xs.write("/n", "1")
         ok(live_update(d))
+        handed_over()
         assert ns.recv(4096) == ready
         assert xs.read("/n") == b"1"
         nothing_more()
@@ -309,6 +318,7 @@ def test_live_update_notifies_ready(request, monkeypatch, tmp_path):
             "export XENSTORED_LU_FAIL=1; done\n"
             "exec -a %s %s \"$@\"\n") % (real, real))
         assert live_update(d, late).returncode == 3
+        handed_over()
         assert ns.recv(4096) == ready
         assert xs.read("/n") == b"1"
         nothing_more()

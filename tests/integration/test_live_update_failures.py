@@ -9,7 +9,9 @@ requester (Debian's real xenstore-control) gets a precise failure.
 """
 
 import os
+import re
 import shutil
+import socket
 import subprocess
 import time
 
@@ -164,6 +166,41 @@ def test_new_binary_dies_after_check(xsd_args, tmp_path, case):
         assert xs.read("/w/after") == b"ok"
     finally:
         world.close()
+
+
+def test_systemd_follows_the_guardian(request, monkeypatch, tmp_path):
+    """Type=notify: the guardian is the main process from the exec on;
+    when the new binary dies, the previous binary serves in it and says
+    READY=1 with that pid; a later update hands over as usual."""
+    ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    ns.bind(str(tmp_path / "notify"))
+    ns.settimeout(conftest.START_TIMEOUT)
+    monkeypatch.setenv("NOTIFY_SOCKET", str(tmp_path / "notify"))
+    pidfile = str(tmp_path / "xenstored.pid")
+    d = request.getfixturevalue("xsd_args")("-F", pidfile)
+    try:
+        assert ns.recv(4096) == \
+            b"READY=1\nMAINPID=%d\nSTATUS=serving" % d.pid
+        xs = d.client()
+        xs.write("/n", "1")
+        pid = d.pid
+        new = dies_after_check(tmp_path, "segv", "kill -SEGV $$")
+        assert live_update(d, new).returncode != 0
+        m = re.fullmatch(rb"MAINPID=(\d+)", ns.recv(4096))
+        assert m, m
+        guardian = int(m.group(1))
+        assert ns.recv(4096) == \
+            b"READY=1\nMAINPID=%d\nSTATUS=serving" % guardian
+        assert follow(d, pidfile, pid) == guardian
+        assert xs.read("/n") == b"1"
+        ok(live_update(d))
+        m = re.fullmatch(rb"MAINPID=(\d+)", ns.recv(4096))
+        assert m and int(m.group(1)) != guardian, m
+        assert ns.recv(4096) == b"MAINPID=%d" % guardian
+        assert ns.recv(4096) == \
+            b"READY=1\nMAINPID=%d\nSTATUS=serving" % guardian
+    finally:
+        ns.close()
 
 
 def test_bin_true_fails_the_check(xsd, xs, tmp_path):
