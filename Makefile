@@ -17,6 +17,9 @@ XCFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	  -Wmissing-prototypes -D_GNU_SOURCE -Iinclude -Ixenstored \
 	  -Itests/fakexen
 LDLIBS = -ltalloc -ltdb -lxenevtchn -lxengnttab -lxenctrl
+ifdef STORE_FORMAT_TEST
+XCFLAGS += -DSTORE_FORMAT_TEST
+endif
 ifdef SANITIZE
 XCFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	  -fno-sanitize-recover=undefined
@@ -54,6 +57,15 @@ FAKEXEN_LIB := $(O)/tests/fakexen/libfakexen.so
 FAKEXEN_CTL := $(O)/tests/fakexen/fakexen-ctl
 ifneq ($(wildcard tests/guest/xs-guest.c),)
 GUEST_BIN := $(O)/tests/xs-guest
+endif
+
+# The daemon with another store record layout (make STORE_FORMAT_TEST=1,
+# in its own directory): a live update into it and back walks the store.
+STORE2_DIR := $(if $(filter .,$(O)),build,$(O))/store2
+STORE2_BIN := $(STORE2_DIR)/xenstored/xenstored
+ifndef STORE_FORMAT_TEST
+$(STORE2_BIN): $(wildcard xenstored/*.c xenstored/*.h include/*.h xs-state/*.c)
+	$(MAKE) O=$(STORE2_DIR) STORE_FORMAT_TEST=1 $@
 endif
 
 # Thousands of simulated guests from one process (tests/many).
@@ -240,8 +252,9 @@ unit: $(UNIT_BINS)
 	@scripts/run-unit $(UNIT_BINS)
 
 integration: $(XSD_BIN) $(GUEST_BIN) $(MANY_BIN) $(XSS_TOOL) $(MKGOLDEN) \
-		$(FAKEXEN_LIB) $(FAKEXEN_CTL) deps
+		$(FAKEXEN_LIB) $(FAKEXEN_CTL) $(STORE2_BIN) deps
 	XSD_BINARY=$(abspath $(XSD_BIN)) XSD_GUEST=$(abspath $(GUEST_BIN)) \
+	XSD_STORE2_BINARY=$(abspath $(STORE2_BIN)) \
 	XSD_MANY=$(abspath $(MANY_BIN)) \
 	XSS_TOOL=$(abspath $(XSS_TOOL)) XSS_MKGOLDEN=$(abspath $(MKGOLDEN)) \
 	XSD_FAKEXEN=$(abspath $(dir $(FAKEXEN_LIB))) \
@@ -269,22 +282,25 @@ CHECK_STAGES := unit integration integration-fakexen check-valgrind \
 check: deps all
 	@MAKE="$(MAKE)" scripts/run-stages $(CHECK_STAGES)
 
-check-valgrind: deps all
+check-valgrind: deps all $(STORE2_BIN)
 	XSD_BINARY=$(abspath $(XSD_BIN)) \
+	XSD_STORE2_BINARY=$(abspath $(STORE2_BIN)) \
 	XSD_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
 	$(PY) -m pytest -q tests/integration -k "not random and not many"
 
 check-asan: deps
 	$(MAKE) O=build/asan SANITIZE=1 all
 	$(MAKE) O=build/asan SANITIZE=1 unit
-	XSD_TAKEOVER_NODES=2000 XSD_SANITIZED=1 XSD_TIME_SCALE=4 \
+	XSD_TAKEOVER_NODES=2000 XSD_WALK_NODES=20000 XSD_SANITIZED=1 \
+		XSD_TIME_SCALE=4 \
 		$(MAKE) O=build/asan SANITIZE=1 integration
 
 demo: deps $(XSD_BIN) $(GUEST_BIN) $(XSS_TOOL) $(FAKEXEN_LIB) $(FAKEXEN_CTL)
 	@scripts/demo $(abspath $(XSD_BIN)) $(abspath $(GUEST_BIN)) \
 		$(abspath $(XSS_TOOL))
 
-bench: deps $(XSD_BIN) $(GUEST_BIN) $(MANY_BIN) $(FAKEXEN_LIB) $(FAKEXEN_CTL)
+bench: deps $(XSD_BIN) $(GUEST_BIN) $(MANY_BIN) $(FAKEXEN_LIB) $(FAKEXEN_CTL) \
+		$(STORE2_BIN)
 	@bench/run.sh
 	@bench/fairness.py
 	@$(PY) bench/lu.py

@@ -45,6 +45,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
 OURS = os.environ.get("XSD_BINARY", os.path.join(TOP, "xenstored",
                                                  "xenstored"))
+# The daemon with another store record layout (make STORE_FORMAT_TEST=1):
+# an update into it walks the store into the image (the "walk" column).
+STORE2 = os.environ.get("XSD_STORE2_BINARY", os.path.join(
+    TOP, "build", "store2", "xenstored", "xenstored"))
 CTRL = "/usr/lib/xen-4.17/bin/xenstore-control"
 UPSTREAM_BIN = "/usr/lib/xen-4.17/bin/xenstored"
 ANCHORS = os.path.join(TOP, "..", "shared", "anchors")
@@ -150,7 +154,7 @@ class Daemon:
         env = dict(os.environ, XENSTORED_RUNDIR=rundir)
         env.pop("XENSTORED_PATH", None)
         self.stderr = None
-        if kind == "ours":
+        if kind in ("ours", "walk"):
             self.log = os.path.join(rundir, "log")
             r, w = os.pipe()
             p = subprocess.Popen([OURS, "-N"], env=env,
@@ -211,7 +215,7 @@ def one(kind, n, xsload, work):
                 if t != XS_WATCH:
                     die("%s: WATCH failed: %r" % (kind, body))
             conns.append(s)
-        if kind == "ours":
+        if kind in ("ours", "walk"):
             img = os.path.join(rundir, "image.xss")
             subprocess.run([CTRL, "dump-state", img], env=d.env, check=True,
                            stdout=subprocess.DEVNULL)
@@ -223,7 +227,8 @@ def one(kind, n, xsload, work):
                                  stdout=subprocess.PIPE, text=True)
         time.sleep(0.3)
         t0 = time.monotonic()
-        r = subprocess.run([CTRL, "live-update", d.binary], env=d.env,
+        target = os.path.realpath(STORE2) if kind == "walk" else d.binary
+        r = subprocess.run([CTRL, "live-update", target], env=d.env,
                            capture_output=True, text=True, timeout=600)
         res["total"] = (time.monotonic() - t0) * 1000
         time.sleep(0.3)
@@ -242,7 +247,7 @@ def one(kind, n, xsload, work):
             t, body = call(s, 2, b"/probe\0")
             if body != b"x":
                 die("%s: a connection lost its way: %r" % (kind, body))
-        if kind == "ours":
+        if kind in ("ours", "walk"):
             res["exec_serving"] = d.stderr.exec_to_serving()
             with open(d.log) as f:
                 log = f.read()
@@ -284,9 +289,11 @@ def main():
         results = {}
         for n in SIZES:
             reps = 1 if n >= 1000000 else REPS
-            for kind in ("ours", "upstream"):
+            for kind in ("ours", "walk", "upstream"):
                 if kind == "upstream" and (not have_up or
                                            n not in UPSTREAM_SIZES):
+                    continue
+                if kind == "walk" and not os.access(STORE2, os.X_OK):
                     continue
                 runs = []
                 for i in range(reps):
@@ -312,10 +319,20 @@ def main():
           "(1 for 1,000,000 nodes)" % (cpu, os.cpu_count(),
                                        os.uname().release, REPS))
     print()
-    row = "%-34s %12s %12s %9s"
-    print(row % ("figure", "ours", "upstream", "ours/up"))
+    print("walk: the update into the same daemon built with another "
+          "store record layout,")
+    print("which walks the store into the image (docs/live-update.md)")
+    print()
+    row = "%-40s %10s %10s %10s %8s %8s"
+    print(row % ("figure", "ours", "walk", "upstream", "ours/up",
+                 "walk/up"))
+
+    def ratio(a, b):
+        return "-" if a is None or not b else "%.3f" % (a / b)
+
     for n in SIZES:
         o = results.get(("ours", n), {})
+        w = results.get(("walk", n), {})
         u = results.get(("upstream", n), {})
         for key, label in (("downtime", "downtime, ms"),
                            ("exec_serving", "  exec to serving, ms"),
@@ -326,10 +343,9 @@ def main():
                            ("restore", "  state restored, ms"),
                            ("image_node", "image bytes per node"),
                            ("rss_node", "RSS bytes per node (fill)")):
-            ov, uv = o.get(key), u.get(key)
-            ratio = "-" if ov is None or not uv else "%.3f" % (ov / uv)
-            print(row % ("%s @ %d nodes" % (label, n), fmt(ov), fmt(uv),
-                         ratio))
+            ov, wv, uv = o.get(key), w.get(key), u.get(key)
+            print(row % ("%s @ %d nodes" % (label, n), fmt(ov), fmt(wv),
+                         fmt(uv), ratio(ov, uv), ratio(wv, uv)))
     return 0
 
 

@@ -102,6 +102,7 @@ struct lu {
 	struct xsd_sockmsg hdr;		/* ... this one */
 	struct timespec wait_start;
 	bool go;			/* exec at the end of this turn */
+	bool walk;			/* the store as NODE_DATA records */
 
 	/* The guardian (lu_guardian.c), forked at -s, armed at the exec,
 	 * with the memfd the image goes into. */
@@ -190,6 +191,30 @@ close_check_fds(struct lu *lu)
 }
 
 /*
+ * What the pre-flight says on its standard error (non-blocking): 1 when
+ * something was read, 0 at its end, -1 when there is nothing yet.
+ */
+static int
+read_check_output(struct lu *lu)
+{
+	char buf[256];
+	ssize_t n = read(lu->err_fd, buf, sizeof(buf));
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? -1 : 0;
+	if (n > 0) {
+		size_t room = sizeof(lu->err) - 1 - lu->err_len;
+		size_t k = (size_t)n < room ? (size_t)n : room;
+
+		memcpy(lu->err + lu->err_len, buf, k);
+		lu->err_len += k;
+		lu->err[lu->err_len] = 0;
+		return 1;
+	}
+	return 0;
+}
+
+/*
  * Has the pre-flight ended?  Never waits: a binary that closes its
  * standard error and runs on must not stop the daemon (its time limit
  * is lu_tick's).  kill_it: end it now, no verdict.
@@ -213,6 +238,9 @@ reap(struct lu *lu, bool kill_it)
 	if (waitpid(lu->child, &status, WNOHANG) != lu->child)
 		return;
 	lu->child = 0;
+	/* What it wrote before it ended, not yet read by check_output. */
+	while (lu->err_fd >= 0 && read_check_output(lu) == 1)
+		;
 	check_ended(lu, status);
 	close_check_fds(lu);
 }
@@ -314,6 +342,24 @@ answer(struct lu *lu, const char *text)
 	conn_unblock(lu->conn);
 }
 
+/*
+ * The new binary refused our store's record layout: a binary with
+ * another layout gets the nodes walked into the image instead, and is
+ * checked again on that.
+ */
+static bool
+walk_instead(struct lu *lu)
+{
+	if (lu->walk || !lu->waiting ||
+	    !strstr(lu->err, STORE_FORMAT_REFUSAL))
+		return false;
+	log_info("live-update: %s has another store format: the store goes "
+		 "as NODE_DATA records", lu->binary);
+	lu->walk = true;
+	lu->check = CHECK_NONE;		/* lu_tick checks again */
+	return true;
+}
+
 static void
 check_failed(struct lu *lu)
 {
@@ -333,7 +379,7 @@ check_verdict(struct lu *lu)
 	if (lu->check != CHECK_RUNNING)
 		return;
 	reap(lu, false);
-	if (lu->check == CHECK_FAILED)
+	if (lu->check == CHECK_FAILED && !walk_instead(lu))
 		check_failed(lu);
 	else if (lu->check == CHECK_OK && lu->waiting)
 		lu->go = true;
@@ -343,22 +389,10 @@ static void
 check_output(void *arg, short revents)
 {
 	struct lu *lu = arg;
-	char buf[256];
-	ssize_t n;
 
 	(void)revents;
-	n = read(lu->err_fd, buf, sizeof(buf));
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	if (read_check_output(lu))
 		return;
-	if (n > 0) {
-		size_t room = sizeof(lu->err) - 1 - lu->err_len;
-		size_t k = (size_t)n < room ? (size_t)n : room;
-
-		memcpy(lu->err + lu->err_len, buf, k);
-		lu->err_len += k;
-		lu->err[lu->err_len] = 0;
-		return;
-	}
 	/* End of its output: it has ended, or will; lu_tick reaps it. */
 	TALLOC_FREE(lu->io);
 	close(lu->err_fd);
@@ -473,13 +507,17 @@ check_child(struct lu *lu, int err_fd, int verdict_fd)
 		_exit(126);
 	fd = memfd_create("xenstored-lu-check", 0);
 	lu_record(lu, &rec, -1);
-	/* A copy of the store: the check must not touch the live one. */
-	rec.store_fd = store_copy_fd(lu->xsd->store);
-	if (rec.store_fd < 0) {
-		fprintf(stderr, "copying the store: %s\n", strerror(errno));
-		_exit(125);
+	/* A copy of the store: the check must not touch the live one.
+	 * (Into another layout: the image carries the nodes.) */
+	if (!lu->walk) {
+		rec.store_fd = store_copy_fd(lu->xsd->store);
+		if (rec.store_fd < 0) {
+			fprintf(stderr, "copying the store: %s\n",
+				strerror(errno));
+			_exit(125);
+		}
+		set_cloexec(rec.store_fd, false);
 	}
-	set_cloexec(rec.store_fd, false);
 	if (fd < 0 || state_dump_live(lu->xsd, fd, &rec, &err, NULL)) {
 		fprintf(stderr, "writing the image: %s\n",
 			err ? err : strerror(errno));
@@ -532,6 +570,7 @@ start_check(struct lu *lu)
 		check_child(lu, p[1], v[1]);
 	close(p[1]);
 	close(v[1]);
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
 	fcntl(v[0], F_SETFL, O_NONBLOCK);
 	lu->child = pid;
 	lu->err_fd = p[0];
@@ -574,15 +613,17 @@ inherit_upstream_fds(struct xsd *xsd, bool inherit)
  * Exactly the descriptors a LIVE_UPDATE image names: the store's, the
  * listening socket, the backend's, every socket connection's and every
  * served domain's event channel and page; fn(fd, arg) on each (fd may
- * be -1).
+ * be -1).  store: with the store's (not when the image walks it).
  */
 static void
-each_image_fd(struct xsd *xsd, void (*fn)(int fd, void *arg), void *arg)
+each_image_fd(struct xsd *xsd, bool store, void (*fn)(int fd, void *arg),
+	      void *arg)
 {
 	struct backend *b = xsd->backend;
 	struct conn *c;
 
-	fn(store_fd(xsd->store), arg);
+	if (store)
+		fn(store_fd(xsd->store), arg);
 	fn(xsd->listen_fd, arg);
 	if (b && b->ops->fd)
 		fn(b->ops->fd(b), arg);
@@ -617,9 +658,9 @@ fd_own(int fd, void *arg)
 /* inherit: clear close-on-exec on what the image names (for the exec),
  * else set it again. */
 static void
-inherit_fds(struct xsd *xsd, bool inherit)
+inherit_fds(struct xsd *xsd, bool inherit, bool store)
 {
-	each_image_fd(xsd, inherit ? fd_inherit : fd_own, NULL);
+	each_image_fd(xsd, store, inherit ? fd_inherit : fd_own, NULL);
 }
 
 struct fd_list {
@@ -660,14 +701,15 @@ int_cmp(const void *a, const void *b)
  * may share the backend's handle), for the guardian.  NULL: ENOMEM.
  */
 static struct fd_list *
-image_fds(TALLOC_CTX *ctx, struct xsd *xsd, int memfd, int rollback)
+image_fds(TALLOC_CTX *ctx, struct xsd *xsd, bool store, int memfd,
+	  int rollback)
 {
 	struct fd_list *l = talloc_zero(ctx, struct fd_list);
 	unsigned int i, n = 0;
 
 	if (!l)
 		return NULL;
-	each_image_fd(xsd, fd_collect, l);
+	each_image_fd(xsd, store, fd_collect, l);
 	fd_collect(memfd, l);
 	fd_collect(rollback, l);
 	if (l->n > l->room)
@@ -762,7 +804,8 @@ exec_new(struct lu *lu)
 		return;
 	}
 	lu_record(lu, &rec, rollback);
-	rec.store_fd = store_fd(xsd->store);
+	/* Into another store layout, the nodes go as NODE_DATA records. */
+	rec.store_fd = lu->walk ? -1 : store_fd(xsd->store);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = state_dump_live(xsd, memfd, &rec, &err, tmp);
 	if (!ret && fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
@@ -772,16 +815,18 @@ exec_new(struct lu *lu)
 		exec_failed(lu, "writing the state", ret, err);
 		return;
 	}
-	log_info("live-update: state written in %.1f ms (%lld bytes); exec %s",
-		 loop_ms_since(&t0), (long long)lseek(memfd, 0, SEEK_CUR),
+	log_info("live-update: state written in %.1f ms (%lld bytes, the "
+		 "store %s); exec %s", loop_ms_since(&t0),
+		 (long long)lseek(memfd, 0, SEEK_CUR), lu->walk ?
+		 "walked into NODE_DATA records" : "by its descriptor",
 		 lu->binary);
 	before_exec(xsd);
-	inherit_fds(xsd, true);
+	inherit_fds(xsd, true, !lu->walk);
 	set_cloexec(memfd, false);
 	set_cloexec(rollback, false);
 	/* The guardian holds all of it from here on (lu_guardian.c). */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	fds = image_fds(tmp, xsd, memfd, rollback);
+	fds = image_fds(tmp, xsd, !lu->walk, memfd, rollback);
 	ret = fds ? guardian_arm(lu->gfd, fds->fds, fds->n, lu->timeout)
 		  : ENOMEM;
 	if (!ret)
@@ -809,7 +854,7 @@ exec_new(struct lu *lu)
 	} else if (!ret) {
 		ret = ENOMEM;
 	}
-	inherit_fds(xsd, false);
+	inherit_fds(xsd, false, true);
 	set_cloexec(rollback, true);
 	after_failed_exec(xsd);
 	err = talloc_asprintf(tmp, "%s %s", argv ? "exec" : "guardian for",
@@ -945,6 +990,17 @@ lu_tick(struct xsd *xsd)
 			 "(-t)", lu->timeout);
 		check_failed(lu);
 		return;
+	}
+	if (lu->waiting && lu->check == CHECK_NONE && !lu->handback) {
+		int ret = start_check(lu);
+
+		if (ret) {
+			snprintf(lu->err, sizeof(lu->err), "pre-flight "
+				 "check: %s", strerror(ret));
+			lu->err_len = strlen(lu->err);
+			check_failed(lu);
+			return;
+		}
 	}
 	if (lu->waiting && lu->check == CHECK_RUNNING &&
 	    loop_ms_since(&lu->wait_start) > LU_DEFER_MS) {
@@ -1213,7 +1269,7 @@ rollback(const uint8_t *buf, size_t len, int memfd, int guardian_fd,
 void
 lu_own_fds(struct xsd *xsd)
 {
-	inherit_fds(xsd, false);
+	inherit_fds(xsd, false, true);
 }
 
 void
@@ -1288,7 +1344,7 @@ lu_restore(struct xsd *xsd, int memfd, const char *rollback_reason,
 		return ret;
 	}
 	/* Ours now: nothing more crosses the next exec by accident. */
-	inherit_fds(xsd, false);
+	inherit_fds(xsd, false, true);
 	/* What we were executed through: the new binary's descriptor of
 	 * the previous process, or on a way back the image's. */
 	if (xsd->exec_fd >= 0 && (!lu || xsd->exec_fd != lu->rollback_fd))

@@ -485,6 +485,11 @@ main(int argc, char **argv)
 	if (on_disk && xsd->opt.live_check_fd < 0 &&
 	    xsd->opt.live_restore_fd < 0 && xsd->opt.takeover < 0)
 		db = talloc_asprintf(xsd, "%s/tdb", startup_rootdir(rundir));
+	/* ...unless its image carries the nodes (another store layout):
+	 * they go into the file then, so that it is not left stale. */
+	if (on_disk && xsd->opt.live_restore_fd >= 0)
+		xsd->opt.db_file_walk = talloc_asprintf(xsd, "%s/tdb",
+						startup_rootdir(rundir));
 	xsd->opt.rundir = rundir;
 	xsd->opt.socket_path = sock;
 	xsd->opt.db_file = db;

@@ -391,7 +391,7 @@ replace_store(struct xsd *xsd, struct store *s)
 /*
  * A live update whose image carries NODE_DATA (the format allows it
  * instead of STORE_FD): main() made a provisional store, too small for
- * them, so they get a full one.
+ * them, so they get a full one (with -I off, the file again).
  */
 static int
 full_store(struct restore *rs)
@@ -401,7 +401,8 @@ full_store(struct restore *rs)
 
 	if (!store_is_provisional(rs->xsd->store))
 		return 0;
-	s = store_open(rs->xsd, NULL, &ret);
+	s = store_open(rs->xsd, rs->mode == RESTORE_LIVE ?
+		       rs->xsd->opt.db_file_walk : NULL, &ret);
 	if (!s)
 		return ret;
 	replace_store(rs->xsd, s);
@@ -433,8 +434,8 @@ restore_store_fd(struct restore *rs, const struct xss_store_fd *rec)
 	if (!s) {
 		rs->err = talloc_asprintf(rs->tmp, "store fd %d, format %u: "
 			"%s", rec->fd, rec->format, ret == EPROTO ?
-			talloc_asprintf(rs->tmp, "this binary's store format "
-					"is %u", store_format()) :
+			talloc_asprintf(rs->tmp, STORE_FORMAT_REFUSAL " %u",
+					store_format()) :
 			strerror(ret));
 		return ret;
 	}

@@ -42,6 +42,7 @@
 #include "store.h"
 #include "xs_wire_ext.h"
 
+#ifndef STORE_FORMAT_TEST
 struct rec_hdr {
 	uint64_t gen;
 	uint32_t value_len;
@@ -50,6 +51,21 @@ struct rec_hdr {
 	uint16_t first_len, last_len, prev_len, next_len;
 	uint16_t pad[3];
 };
+#else
+/*
+ * make STORE_FORMAT_TEST=1: the same fields in another order, so
+ * another record layout, for the test of a live update across a change
+ * of layout (docs/live-update.md, "When the store's layout changes").
+ */
+struct rec_hdr {
+	uint16_t pad[3];
+	uint16_t first_len, last_len, prev_len, next_len;
+	uint16_t nperms;
+	uint32_t nchildren;
+	uint32_t value_len;
+	uint64_t gen;
+};
+#endif
 _Static_assert(sizeof(struct rec_hdr) == 32, "record header size");
 
 /*
@@ -62,7 +78,11 @@ _Static_assert(sizeof(struct rec_hdr) == 32, "record header size");
 #define STORE_PROVISIONAL_HASH_SIZE 131
 
 /* The record layout above, as a live update image names it. */
+#ifndef STORE_FORMAT_TEST
 #define STORE_FORMAT 1
+#else
+#define STORE_FORMAT 0x7e57
+#endif
 
 struct rec_perm {
 	uint32_t id;

@@ -107,6 +107,9 @@ int store_bulk_end(struct store_bulk *b);
  */
 int store_fd(const struct store *s);
 unsigned int store_format(void);
+/* How a refusal of another format starts (live_update.c looks for it in
+ * a pre-flight check's words, and walks the store instead). */
+#define STORE_FORMAT_REFUSAL "this binary's store format is"
 struct store *store_adopt(TALLOC_CTX *mem_ctx, int fd, unsigned int format,
 			  unsigned int count, uint64_t gen, int *err);
 int store_copy_fd(const struct store *s);

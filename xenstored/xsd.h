@@ -38,6 +38,8 @@ struct xsd_options {
 	const char *rundir;
 	const char *socket_path;	/* where to listen */
 	const char *db_file;		/* NULL: tdb in memory */
+	const char *db_file_walk;	/* -I off, live update: the file for
+					 * an image's NODE_DATA, or NULL */
 	const char *backend;		/* NULL: choose */
 	const char *restore;		/* --restore image */
 	int live_restore_fd;		/* --live-restore: image memfd, -1 */
