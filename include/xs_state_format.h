@@ -105,7 +105,11 @@
 #define XSS_DOM_IGNORED 0x4u		/* ring in error, not served */
 #define XSS_DOM_SHUTDOWN_REPORTED 0x8u
 #define XSS_DOM_FEATURES_SET 0x10u
-#define XSS_DOM_FLAGS_KNOWN 0x1fu
+#define XSS_DOM_IMPORTED 0x20u		/* migrate-import done, INTRODUCE to
+					 * come: the connection is detached */
+#define XSS_DOM_QUIESCED 0x40u		/* migrate-export done: the ring is
+					 * left alone */
+#define XSS_DOM_FLAGS_KNOWN 0x7fu
 #define XSS_NO_TARGET 0xffffffffu
 /* A DOMAIN_START of domid 0 (dom0's ring) has at least these flags. */
 #define XSS_DOM_DOM0_REQUIRED (XSS_DOM_INTRODUCED | XSS_DOM_CONNECTION)

@@ -103,6 +103,8 @@ struct lu {
 	struct timespec wait_start;
 	bool go;			/* exec at the end of this turn */
 	bool walk;			/* the store as NODE_DATA records */
+	bool transfer_wait;		/* go, but a migration moves */
+	struct timespec transfer_start;
 
 	/* The guardian (lu_guardian.c), forked at -s, armed at the exec,
 	 * with the memfd the image goes into. */
@@ -961,6 +963,38 @@ handback_tick(struct lu *lu)
 	exec_upstream(lu);
 }
 
+/*
+ * A migration image on the move (migrate-export to a slow reader, an
+ * import from a slow writer) would be cut by the exec: the update waits
+ * for it, for -t seconds at most, then is refused.  False while it
+ * waits (or once refused).
+ */
+static bool
+transfers_done(struct lu *lu)
+{
+	char *s;
+
+	if (!lu->xsd->transfers)
+		return true;
+	if (!lu->transfer_wait) {
+		lu->transfer_wait = true;
+		clock_gettime(CLOCK_MONOTONIC, &lu->transfer_start);
+		log_info("live-update: waiting for %u migration transfer(s) "
+			 "to end", lu->xsd->transfers);
+	}
+	if (loop_ms_since(&lu->transfer_start) < (long)lu->timeout * 1000)
+		return false;
+	s = talloc_asprintf(lu, "live-update: %u migration transfer(s) "
+			    "(migrate-export or migrate-import) still in "
+			    "progress after %u s (-t): try again when they "
+			    "have ended", lu->xsd->transfers, lu->timeout);
+	log_warnx("%s", s ? s : "live-update: a migration is in progress");
+	lu->go = false;
+	answer(lu, s ? s : "live-update: a migration is in progress");
+	talloc_free(lu);
+	return false;
+}
+
 bool
 lu_active(const struct xsd *xsd)
 {
@@ -1007,6 +1041,8 @@ lu_tick(struct xsd *xsd)
 		answer(lu, "BUSY");
 		return;
 	}
+	if (lu->go && !transfers_done(lu))
+		return;
 	if (lu->go && lu->handback)
 		handback_tick(lu);
 	else if (lu->go)
@@ -1277,8 +1313,11 @@ lu_resume(struct xsd *xsd)
 {
 	struct conn *c, *next;
 
-	/* Requests that arrived before the update are handled now. */
+	/* Requests that arrived before the update are handled now (an
+	 * imported domain's wait for its INTRODUCE). */
 	list_for_each_safe(c, next, &xsd->conns, link) {
+		if (c->domain && c->domain->conn == c && c->domain->imported)
+			continue;
 		if (c->domain && c->domain->conn == c && c->domain->page)
 			conn_ring_event(c);
 		else

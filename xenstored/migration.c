@@ -72,6 +72,7 @@ struct transfer {
 static int
 transfer_destroy(struct transfer *t)
 {
+	t->xsd->transfers--;
 	TALLOC_FREE(t->io);
 	if (t->fd >= 0)
 		close(t->fd);
@@ -188,6 +189,7 @@ transfer_new(struct req *r, const char *cmd, unsigned int domid, int fd,
 		return NULL;
 	}
 	t->xsd = r->xsd;
+	t->xsd->transfers++;	/* a live update waits for it */
 	t->conn = r->conn;
 	t->hdr = r->hdr;
 	t->cmd = cmd;

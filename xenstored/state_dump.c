@@ -292,7 +292,7 @@ domain_worth_saving(const struct xsd *xsd, const struct domain *d)
 {
 	if (!d->domid)		/* dom0: only its ring connection */
 		return d->conn != NULL;
-	return d->introduced || d->features_set ||
+	return d->introduced || d->imported || d->features_set ||
 	       memcmp(&d->quota, &xsd->quota, sizeof(d->quota));
 }
 
@@ -316,8 +316,10 @@ by_domid(const void *a, const void *b)
 	return x->domid < y->domid ? -1 : x->domid > y->domid;
 }
 
+/* whole: the daemon's whole state (a live update or a debug dump), with
+ * descriptors and the migration states; else one domain's migration. */
 static int
-write_domain(struct walk *wk, struct domain *d, bool fds)
+write_domain(struct walk *wk, struct domain *d, bool whole)
 {
 	struct backend *b = wk->xsd->backend;
 	struct xss_domain rec = {
@@ -339,14 +341,20 @@ write_domain(struct walk *wk, struct domain *d, bool fds)
 		rec.flags |= XSS_DOM_SHUTDOWN_REPORTED;
 	if (d->features_set)
 		rec.flags |= XSS_DOM_FEATURES_SET;
-	if (d->introduced && d->conn) {
+	if ((d->introduced || (whole && d->imported)) && d->conn) {
 		rec.flags |= XSS_DOM_CONNECTION;
 		if (d->conn->ignored)
 			rec.flags |= XSS_DOM_IGNORED;
 		rec.conn_id = d->conn->id;
 		rec.next_txid = d->conn->next_txid;
 	}
-	if (fds && d->introduced && b && b->ops->domain_fds) {
+	/* Between migrate-export and RELEASE, between migrate-import and
+	 * INTRODUCE: so a live update keeps them as they are. */
+	if (whole && d->imported && !d->introduced)
+		rec.flags |= XSS_DOM_IMPORTED;
+	if (whole && d->quiesced && (rec.flags & XSS_DOM_CONNECTION))
+		rec.flags |= XSS_DOM_QUIESCED;
+	if (whole && d->introduced && b && b->ops->domain_fds) {
 		int efd = -1, pfd = -1;
 
 		b->ops->domain_fds(b, d->domid, d->local_port, &efd, &pfd);

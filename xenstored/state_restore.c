@@ -241,6 +241,20 @@ restore_domain(struct restore *rs, const struct xss_domain *rec)
 		rs->conn = c;
 		return 0;
 	}
+	if (rec->flags & XSS_DOM_IMPORTED) {
+		/* Imported before the update, its INTRODUCE to come. */
+		c = conn_new_detached(rs->xsd, true, rec->domid,
+				      rec->conn_id);
+		if (!c)
+			return ENOMEM;
+		c->privileged = false;
+		c->next_txid = rec->next_txid;
+		c->target = d->target;
+		d->conn = c;
+		d->imported = true;
+		rs->conn = c;
+		return 0;
+	}
 	if (domain_set_port(d, rec->local_port))
 		return ENOMEM;
 	if (!(rec->flags & XSS_DOM_CONNECTION))
@@ -275,6 +289,7 @@ restore_domain(struct restore *rs, const struct xss_domain *rec)
 	c->next_txid = rec->next_txid;
 	c->target = d->target;
 	c->ignored = rec->flags & XSS_DOM_IGNORED;
+	d->quiesced = rec->flags & XSS_DOM_QUIESCED;
 	d->conn = c;
 	rs->conn = c;
 	return 0;

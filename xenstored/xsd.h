@@ -91,6 +91,7 @@ struct xsd {
 	pid_t guardian;			/* a live update's, until reaped */
 	bool takeover_ack;		/* answer the next live-update -s OK */
 	struct lu *lu;			/* a live update session, or NULL */
+	unsigned int transfers;		/* migration images on the move */
 	bool stop;
 };
 

@@ -433,8 +433,14 @@ dec_domain(struct cur *c, struct xss_domain *d)
 	if (d->domid == 0 && d->target != XSS_NO_TARGET)
 		return bad(c, "domid 0 with target %u", d->target);
 	if ((d->flags & XSS_DOM_CONNECTION) &&
-	    !(d->flags & XSS_DOM_INTRODUCED))
-		return bad(c, "CONNECTION without INTRODUCED");
+	    !(d->flags & (XSS_DOM_INTRODUCED | XSS_DOM_IMPORTED)))
+		return bad(c, "CONNECTION without INTRODUCED or IMPORTED");
+	if ((d->flags & XSS_DOM_IMPORTED) &&
+	    (d->flags & (XSS_DOM_INTRODUCED | XSS_DOM_QUIESCED)))
+		return bad(c, "IMPORTED with INTRODUCED or QUIESCED");
+	if ((d->flags & XSS_DOM_QUIESCED) &&
+	    !(d->flags & XSS_DOM_CONNECTION))
+		return bad(c, "QUIESCED without CONNECTION");
 	if ((d->flags & XSS_DOM_CONNECTION) && !d->conn_id)
 		return bad(c, "CONNECTION with conn_id 0");
 	if (!(d->flags & XSS_DOM_CONNECTION) && d->conn_id)

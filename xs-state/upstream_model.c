@@ -268,6 +268,14 @@ on_domain(struct from *f, const struct xss_domain *d)
 	if (start_group(f, "domain %u", d->domid))
 		return ENOMEM;
 	f->home_domid = d->domid;
+	if (d->flags & XSS_DOM_IMPORTED)
+		return refuse(f, EOPNOTSUPP, "%s: imported by migrate-import, "
+			      "its INTRODUCE to come: upstream has no such "
+			      "state (introduce or release it first)", f->who);
+	if (d->flags & XSS_DOM_QUIESCED)
+		return refuse(f, EOPNOTSUPP, "%s: quiesced by migrate-export: "
+			      "upstream would serve its ring (resume or "
+			      "release it first)", f->who);
 	if (d->flags & XSS_DOM_FEATURES_SET &&
 	    drop(f, "%s: features 0x%x set by SET_FEATURE (upstream has "
 		 "none)", f->who, d->features))
