@@ -36,6 +36,7 @@
  *    --live-rollback REASON: the old state serves again in the same
  *    process, and the requester is told why the update failed.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -766,23 +767,46 @@ exec_failed(struct lu *lu, const char *what, int err, const char *detail)
  * upgrade has since replaced the file at our path.
  */
 int
-lu_open_self(int *exec_fd)
+lu_open_self(void)
 {
 	const char *fn = (const char *)getauxval(AT_EXECFN);
-	int fd = -1, n;
+	int fd = -1;
 
 	/*
 	 * The name we were executed by (AT_EXECFN) rather than
 	 * /proc/self/exe, which under a tool such as valgrind is the tool.
-	 * A live update executes us through a descriptor ("/dev/fd/N"):
-	 * reopen that; *exec_fd is N, for lu_restore to close.
+	 * (A live update executes us through a descriptor, "/dev/fd/N":
+	 * reopening that is the same file.)
 	 */
-	*exec_fd = -1;
 	if (fn)
 		fd = open(fn, O_PATH | O_CLOEXEC);
-	if (fn && sscanf(fn, "/dev/fd/%d", &n) == 1 && n > 2 && n != fd)
-		*exec_fd = n;
 	return fd >= 0 ? fd : open("/proc/self/exe", O_PATH | O_CLOEXEC);
+}
+
+/*
+ * The previous process executed us through an O_PATH descriptor of our
+ * file, which a script (or valgrind's exec) passes on to us open: close
+ * every O_PATH descriptor but our own.  After the update's pause: it
+ * reads /proc.
+ */
+static void
+close_stray_paths(struct xsd *xsd)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *e;
+	int fd, fl;
+
+	if (!dir)
+		return;
+	while ((e = readdir(dir))) {
+		fd = atoi(e->d_name);
+		if (fd < 3 || fd == dirfd(dir) || fd == xsd->self_fd)
+			continue;
+		fl = fcntl(fd, F_GETFL);
+		if (fl >= 0 && (fl & O_PATH))
+			close(fd);
+	}
+	closedir(dir);
 }
 
 static void
@@ -1384,11 +1408,6 @@ lu_restore(struct xsd *xsd, int memfd, const char *rollback_reason,
 	}
 	/* Ours now: nothing more crosses the next exec by accident. */
 	inherit_fds(xsd, false, true);
-	/* What we were executed through: the new binary's descriptor of
-	 * the previous process, or on a way back the image's. */
-	if (xsd->exec_fd >= 0 && (!lu || xsd->exec_fd != lu->rollback_fd))
-		close(xsd->exec_fd);
-	xsd->exec_fd = -1;
 	if (lu && lu->rollback_fd >= 0)
 		close(lu->rollback_fd);
 	if (lu && lu->store_fd >= 0)
@@ -1414,6 +1433,7 @@ lu_restore(struct xsd *xsd, int memfd, const char *rollback_reason,
 	}
 	backend_domains_changed(xsd);	/* who died during the exec */
 	lu_resume(xsd);
+	close_stray_paths(xsd);
 	log_info("live-update: %s in %.1f ms (the guardian released in "
 		 "%.2f ms)", rollback_reason ? "rolled back" : "state restored",
 		 loop_ms_since(&t0), released_ms);

@@ -47,11 +47,8 @@ void lu_resume(struct xsd *xsd);
  */
 int lu_check_image(struct xsd *xsd, int memfd, char **errmsg);
 
-/*
- * Our own binary (O_PATH), opened once at start-up for the way back.
- * *exec_fd: the descriptor a live update executed us through, or -1.
- */
-int lu_open_self(int *exec_fd);
+/* Our own binary (O_PATH), opened once at start-up for the way back. */
+int lu_open_self(void);
 /* "crc32c length" of the image in fd, what a pre-flight verdict names. */
 int lu_image_id(int fd, char *buf, size_t size);
 

@@ -233,7 +233,7 @@ message(struct guard *g)
 			     .msg_controllen = sizeof(ctl.buf) };
 	char answer[32];
 	ssize_t n = recvmsg(g->sock, &mh, MSG_CMSG_CLOEXEC);
-	int ret;
+	int ret = 0;
 
 	if (n < 0 && errno == EINTR)
 		return 1;

@@ -440,7 +440,7 @@ main(int argc, char **argv)
 	}
 	/* Executed through a descriptor, our name would be its number. */
 	prctl(PR_SET_NAME, basename(argv[0]));
-	xsd->self_fd = lu_open_self(&xsd->exec_fd);
+	xsd->self_fd = lu_open_self();
 	talloc_set_name_const(xsd, "struct xsd");
 	list_init(&xsd->conns);
 	list_init(&xsd->flush);

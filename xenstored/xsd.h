@@ -87,7 +87,6 @@ struct xsd {
 	char **argv;			/* our command line, for live update */
 	char **orig_argv;		/* as given, for a takeover's way back */
 	int self_fd;			/* our binary (O_PATH), the way back */
-	int exec_fd;			/* what a live update executed, or -1 */
 	pid_t guardian;			/* a live update's, until reaped */
 	bool takeover_ack;		/* answer the next live-update -s OK */
 	struct lu *lu;			/* a live update session, or NULL */
