@@ -494,8 +494,15 @@ main(int argc, char **argv)
 	xsd->opt.socket_path = sock;
 	xsd->opt.db_file = db;
 
-	/* Standard error until the daemon serves; syslog once detached. */
-	log_init("xenstored", true, xsd->opt.verbose);
+	/*
+	 * Standard error until the daemon serves; syslog once detached.
+	 * A process that continues a detached daemon (a live update's, a
+	 * takeover's: no -N) logs where that one did from its first line:
+	 * its standard error is /dev/null.
+	 */
+	log_init("xenstored", xsd->opt.no_fork || xsd->opt.live_check_fd >= 0 ||
+		 (xsd->opt.live_restore_fd < 0 && xsd->opt.takeover < 0),
+		 xsd->opt.verbose);
 	/* Before anything can go wrong on a takeover: a way back. */
 	if (xsd->opt.takeover >= 0 &&
 	    (ret = takeover_guard(xsd, xsd->opt.takeover)))
@@ -503,8 +510,8 @@ main(int argc, char **argv)
 	/* A pre-flight check leaves the running daemon's trace alone. */
 	if (xsd->opt.trace_file && xsd->opt.live_check_fd < 0 &&
 	    (ret = trace_open(xsd->opt.trace_file))) {
-		fprintf(stderr, "xenstored: trace file %s: %s\n",
-			xsd->opt.trace_file, strerror(ret));
+		log_warnx("trace file %s: %s",
+			  xsd->opt.trace_file, strerror(ret));
 		goto out;
 	}
 	mkdir(rundir, 0755);
@@ -514,13 +521,13 @@ main(int argc, char **argv)
 		      xsd->opt.live_restore_fd < 0 &&
 		      xsd->opt.takeover < 0) ||
 	    !xsd->rbuf || !xsd->loop) {
-		fprintf(stderr, "xenstored: out of memory\n");
+		log_warnx("out of memory");
 		goto out;
 	}
 	ret = fdlimit_init(xsd);
 	if (ret) {
-		fprintf(stderr, "xenstored: open file limit: %s\n",
-			strerror(ret));
+		log_warnx("open file limit: %s",
+			  strerror(ret));
 		goto out;
 	}
 	/* A live update's image brings the store: this one stands in. */
@@ -529,20 +536,20 @@ main(int argc, char **argv)
 	else
 		xsd->store = store_open(xsd, db, &ret);
 	if (!xsd->store) {
-		fprintf(stderr, "xenstored: cannot open the store%s%s: %s\n",
-			db ? " " : "", db ? db : "", strerror(ret));
+		log_warnx("cannot open the store%s%s: %s",
+			  db ? " " : "", db ? db : "", strerror(ret));
 		goto out;
 	}
 	ret = domain_init(xsd);
 	if (ret) {
-		fprintf(stderr, "xenstored: domains: %s\n", strerror(ret));
+		log_warnx("domains: %s", strerror(ret));
 		goto out;
 	}
 	store_set_owner_fn(xsd->store, domain_owner_changed, xsd);
 	xsd->internal = conn_internal(xsd);
 	ret = xsd->internal ? watch_specials_init(xsd) : ENOMEM;
 	if (ret) {
-		fprintf(stderr, "xenstored: %s\n", strerror(ret));
+		log_warnx("%s", strerror(ret));
 		goto out;
 	}
 	domain_nodes_add(xsd, 0, 1);	/* the root */
@@ -552,8 +559,8 @@ main(int argc, char **argv)
 		/* A pre-flight check: no socket, no backend, no guests. */
 		ret = lu_check_image(xsd, xsd->opt.live_check_fd, &err);
 		if (ret)
-			fprintf(stderr, "xenstored: %s\n", err ? err :
-				strerror(ret));
+			log_warnx("%s", err ? err :
+				  strerror(ret));
 		status = ret ? 1 : 0;
 		goto out_quiet;
 	}
@@ -566,8 +573,8 @@ main(int argc, char **argv)
 		if (ret) {
 			/* The socket is not ours to remove: a guardian
 			 * holds it, and everything else, for a rollback. */
-			fprintf(stderr, "xenstored: %s\n", err ? err :
-				strerror(ret));
+			log_warnx("%s", err ? err :
+				  strerror(ret));
 			goto out_quiet;
 		}
 		goto serve;	/* already in the background, if at all */
@@ -578,17 +585,17 @@ main(int argc, char **argv)
 		/* Upstream's process, its descriptors: as a live update. */
 		ret = takeover_restore(xsd, xsd->opt.takeover, &err);
 		if (ret) {
-			fprintf(stderr, "xenstored: %s\n", err ? err :
-				strerror(ret));
+			log_warnx("%s", err ? err :
+				  strerror(ret));
 			goto out;
 		}
 		goto serve;
 	}
 	xsd->backend = backend_open(xsd, xsd->opt.backend, &ret);
 	if (!xsd->backend) {
-		fprintf(stderr, "xenstored: %s backend: %s\n",
-			xsd->opt.backend ? xsd->opt.backend : "default",
-			strerror(ret));
+		log_warnx("%s backend: %s",
+			  xsd->opt.backend ? xsd->opt.backend : "default",
+			  strerror(ret));
 		goto out;
 	}
 	if (xsd->opt.restore) {
@@ -596,31 +603,31 @@ main(int argc, char **argv)
 
 		ret = state_restore_file(xsd, xsd->opt.restore, &err, xsd);
 		if (ret) {
-			fprintf(stderr, "xenstored: restore: %s\n",
-				err ? err : strerror(ret));
+			log_warnx("restore: %s",
+				  err ? err : strerror(ret));
 			goto out;
 		}
 	}
 	if (!xsd->opt.no_domain_init && (ret = domain_dom0_init(xsd))) {
-		fprintf(stderr, "xenstored: dom0's ring (%s backend): %s\n",
-			xsd->backend->ops->name, strerror(ret));
+		log_warnx("dom0's ring (%s backend): %s",
+			  xsd->backend->ops->name, strerror(ret));
 		goto out;
 	}
 	ret = conn_socket_listen(xsd, sock);
 	if (ret) {
-		fprintf(stderr, "xenstored: cannot listen on %s: %s\n", sock,
-			strerror(ret));
+		log_warnx("cannot listen on %s: %s", sock,
+			  strerror(ret));
 		goto out;
 	}
 serve:
 	if (!xsd->opt.no_fork && xsd->opt.live_restore_fd < 0 &&
 	    xsd->opt.takeover < 0 && (ret = startup_daemonize())) {
-		fprintf(stderr, "xenstored: fork: %s\n", strerror(ret));
+		log_warnx("fork: %s", strerror(ret));
 		goto out;
 	}
 	ret = setup_signals(xsd);
 	if (ret) {
-		fprintf(stderr, "xenstored: signals: %s\n", strerror(ret));
+		log_warnx("signals: %s", strerror(ret));
 		goto out;
 	}
 	{
@@ -628,8 +635,8 @@ serve:
 
 		ret = startup_ready(xsd, &what);
 		if (ret) {
-			fprintf(stderr, "xenstored: %s: %s\n", what,
-				strerror(ret));
+			log_warnx("%s: %s", what,
+				  strerror(ret));
 			goto out;
 		}
 	}
