@@ -1110,6 +1110,9 @@ set_binary(struct req *r, struct lu *lu, const char *path)
 		close(lu->bin_fd);
 	lu->bin_fd = fd;
 	lu->bin_st = st;
+	/* A check of the previous -f's binary is not this one's. */
+	reap(lu, true);
+	lu->walk = false;
 	talloc_free(lu->binary);
 	lu->binary = talloc_strdup(lu, path);
 	if (!lu->binary)
@@ -1142,6 +1145,7 @@ set_cmdline(struct req *r, struct lu *lu, const char *line)
 	if (lu->args)
 		talloc_free(talloc_parent(lu->args));
 	lu->args = v;
+	reap(lu, true);		/* a check with other arguments */
 	lu->check = CHECK_NONE;
 	return proto_ack(r);
 }
