@@ -59,7 +59,19 @@ state_file(TALLOC_CTX *ctx, enum takeover_from from)
 				  : talloc_strdup(ctx, XSU_OX_STATE_FILE);
 }
 
-/* What upstream handed over must cross the fallback's exec too. */
+/* A socket as upstream keeps it: blocking (we made it non-blocking). */
+static void
+give_back_socket(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	fcntl(fd, F_SETFD, 0);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+}
+
+/* What upstream handed over must cross the fallback's exec too, as it
+ * handed it over. */
 static void
 keep_fds(const struct xsu_state *st)
 {
@@ -68,12 +80,12 @@ keep_fds(const struct xsu_state *st)
 	if (!st)
 		return;
 	if (st->socket_fd >= 0)
-		fcntl(st->socket_fd, F_SETFD, 0);
+		give_back_socket(st->socket_fd);
 	if (st->evtchn_fd >= 0)
 		fcntl(st->evtchn_fd, F_SETFD, 0);
 	for (i = 0; i < st->nconns; i++)
 		if (!st->conns[i].ring && st->conns[i].fd >= 0)
-			fcntl(st->conns[i].fd, F_SETFD, 0);
+			give_back_socket(st->conns[i].fd);
 }
 
 /*
@@ -197,6 +209,12 @@ takeover_restore(struct xsd *xsd, enum takeover_from from, char **errmsg)
 	if (getenv("XENSTORED_TAKEOVER_DIE"))
 		kill(getpid(), SIGKILL);
 	ret = state_restore_buf(xsd, img, ilen, RESTORE_LIVE, &lu, &err, tmp);
+	/* A restore that fails after adopting everything, on request. */
+	if (!ret && getenv("XENSTORED_TAKEOVER_FAIL")) {
+		err = "refused after the restore (XENSTORED_TAKEOVER_FAIL "
+		      "is set)";
+		ret = EINVAL;
+	}
 	/* Taken over, nothing changed yet (VIRQ_DOM_EXC is next). */
 	if (!ret && xsd->opt.live_guardian_fd >= 0) {
 		xsd->guardian = guardian_release(xsd->opt.live_guardian_fd);

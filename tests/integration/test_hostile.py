@@ -561,3 +561,20 @@ def test_memory_worst_case_many_guests(xsd, xs, ring_guests):
     if not instrumented():
         assert peak < 100 * 1024, peak
         assert p99 < 0.1, p99
+
+
+def test_ended_transactions_give_their_memory_back(xsd, xs, guests):
+    """50 transactions of a guest, each with writes, ended (committed or
+    aborted): the domain's memory charge is back where it started."""
+    g = guests(xsd, 5)
+    assert g("write base x") == "OK"
+    mem0, _ = domain_memory(xs, 5)
+    for i in range(50):
+        tx = g("tx-start")
+        assert g("tx %s write t/%d %s" % (tx, i % 5, "v" * 100)) == "OK"
+        assert g("tx %s read base" % tx) == "x"
+        assert g("tx-end %s %s" % (tx, "abort" if i % 2 else "commit")) \
+            == "OK"
+        assert g("rm t") in ("OK", "ERROR ENOENT")
+    mem, _ = domain_memory(xs, 5)
+    assert mem == mem0, (mem0, mem)

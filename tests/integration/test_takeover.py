@@ -433,6 +433,30 @@ def test_crash_during_takeover_goes_back_to_upstream(host, tmp_path):
 
 
 @needs_upstream
+def test_failed_restore_goes_back_to_upstream(host, tmp_path):
+    """The file is read and its state adopted, then the restore fails:
+    upstream runs again on its untouched file with the sockets as it
+    left them (blocking), and its socket clients are still connected."""
+    clients = Clients(host)
+    try:
+        fill(host, 1000)
+        before = walk(host)
+        fails = script(tmp_path, "fails.sh",
+                       "XENSTORED_TAKEOVER_FAIL=1 exec %s \"$@\"\n" % ours())
+        rest = clients.half_request()
+        r = host.live_update(fails)
+        assert (r.returncode, r.stderr) == (0, b""), (r, host.log_text())
+        assert re.search(r"takeover: restoring xenstored 4.17's state: "
+                         r"refused after the restore .*; back to " +
+                         re.escape(UPSTREAM_C), host.log_text())
+        assert_serving(host, UPSTREAM_C)
+        assert walk(host) == before
+        clients.check(rest)
+    finally:
+        clients.close()
+
+
+@needs_upstream
 def test_refused_file_goes_back_to_upstream(host, tmp_path):
     """A file ours refuses but upstream takes (here: a record of a type
     upstream skips, inserted before END by the "new binary" on its way
