@@ -132,6 +132,9 @@ int guest_flood(struct guest *g, const void *msg, size_t len, int ms,
 		unsigned long *copies);
 /* req_prod = req_cons + 5000, then notify. */
 int guest_ring_garbage(struct guest *g);
+/* Notify the daemon in a tight loop for ms, with nothing in the ring
+ * (an event-channel storm); *count: notifications sent. */
+int guest_storm(struct guest *g, int ms, unsigned long *count);
 uint32_t guest_error_field(const struct guest *g);
 /* Wait up to timeout_ms for the error field to become non-zero. */
 uint32_t guest_wait_error(struct guest *g, int timeout_ms);

@@ -653,6 +653,24 @@ guest_flood(struct guest *g, const void *msg, size_t len, int ms,
 }
 
 int
+guest_storm(struct guest *g, int ms, unsigned long *count)
+{
+	int64_t deadline = deadline_in(ms);
+
+	*count = 0;
+	if (g->dead) {
+		guest_fail(g, "EIO", NULL);
+		return -1;
+	}
+	/* Nothing in the ring, only notifications, as fast as they go. */
+	while (ms_left(deadline) > 0 && !guest_stop && !g->dead) {
+		notify(g);
+		(*count)++;
+	}
+	return g->dead ? -1 : 0;
+}
+
+int
 guest_ring_garbage(struct guest *g)
 {
 	struct xenstore_domain_interface *intf = g->intf;

@@ -585,6 +585,22 @@ line_cmd(struct guest *g, char *line)
 		out_line("%lu", copies);
 		return;
 	}
+	if (!strcmp(cmd, "storm")) {
+		unsigned long count;
+		double secs;
+		char *end;
+
+		path = word(&p);	/* the seconds */
+		if (!path)
+			USAGE_ERR();
+		secs = strtod(path, &end);
+		if (*end || !(secs > 0) || secs > 3600)
+			USAGE_ERR();
+		if (guest_storm(g, (int)(secs * 1000), &count) < 0)
+			goto fail;
+		out_line("%lu", count);
+		return;
+	}
 	if (!strcmp(cmd, "raw")) {
 		ssize_t r = unhex(p);
 
@@ -886,6 +902,7 @@ usage(FILE *f)
 "          getperms P | setperms P SPEC... | watch P TOKEN [DEPTH] |\n"
 "          unwatch P TOKEN | wait-event [SECONDS] | tx-start |\n"
 "          tx ID CMD... | tx-end ID commit|abort | reconnect | raw HEX |\n"
+"          storm SECS (notify in a tight loop, nothing in the ring) |\n"
 "          suspend | move RUNDIR | resume | flood SECONDS HEX |\n"
 "          ring-garbage | error [SECONDS] | introduce D GFN PORT |\n"
 "          release D | quit\n"
