@@ -25,6 +25,7 @@
 #include "domain.h"
 #include "live_update.h"
 #include "fdlimit.h"
+#include "files.h"
 #include "log.h"
 #include "loop.h"
 #include "quota.h"
@@ -369,6 +370,7 @@ signal_event(void *arg, short revents)
 	struct xsd *xsd = talloc_get_type_abort(talloc_parent(fdp),
 						struct xsd);
 	struct signalfd_siginfo si;
+	char why[FILES_WHY_LEN];
 	const char *path;
 	int ret;
 
@@ -385,11 +387,11 @@ signal_event(void *arg, short revents)
 		 */
 		if (!trace_path())
 			continue;
-		ret = trace_reopen();	/* trace_path() changes */
+		ret = trace_reopen(why, sizeof(why));	/* the path changes */
 		path = trace_path();
 		if (ret)
 			log_warnx("SIGHUP: reopening trace file %s: %s", path,
-				  strerror(ret));
+				  why);
 		else
 			log_info("SIGHUP: trace file %s reopened", path);
 	}
@@ -430,6 +432,7 @@ main(int argc, char **argv)
 	struct xsd *xsd = talloc_zero(NULL, struct xsd);
 	const char *rundir = getenv("XENSTORED_RUNDIR");
 	const char *sock = getenv("XENSTORED_PATH");
+	char why[FILES_WHY_LEN];
 	char *db = NULL;
 	bool on_disk = false;
 	int ret, status = 1;
@@ -495,12 +498,18 @@ main(int argc, char **argv)
 	if (xsd->opt.takeover >= 0 &&
 	    (ret = takeover_guard(xsd, xsd->opt.takeover)))
 		log_warnx("takeover: no guardian: %s", strerror(ret));
-	/* A pre-flight check leaves the running daemon's trace alone. */
+	/*
+	 * A pre-flight check leaves the running daemon's trace alone.  A
+	 * live update's new process goes on without one rather than die
+	 * before it has taken the state over (its way back would meet the
+	 * same file).
+	 */
 	if (xsd->opt.trace_file && xsd->opt.live_check_fd < 0 &&
-	    (ret = trace_open(xsd->opt.trace_file))) {
+	    trace_open(xsd->opt.trace_file, why, sizeof(why))) {
 		fprintf(stderr, "xenstored: trace file %s: %s\n",
-			xsd->opt.trace_file, strerror(ret));
-		goto out;
+			xsd->opt.trace_file, why);
+		if (xsd->opt.live_restore_fd < 0)
+			goto out;
 	}
 	mkdir(rundir, 0755);
 	xsd->rbuf = talloc_size(xsd, XSD_RBUF_SIZE);
@@ -657,7 +666,7 @@ out:
 out_quiet:
 	if (xsd->opt.pid_file && status == 0 && xsd->opt.live_check_fd < 0)
 		unlink(xsd->opt.pid_file);
-	trace_open(NULL);
+	trace_open(NULL, NULL, 0);
 	talloc_free(xsd);
 	return status;
 }
