@@ -38,6 +38,7 @@
 #include "accept.h"
 #include "backend.h"
 #include "fdlimit.h"
+#include "files.h"
 #include "hash.h"
 #include "log.h"
 #include "loop.h"
@@ -398,7 +399,9 @@ sim_open(struct backend *b)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct sim *s = sim_new(b);
+	char why[FILES_WHY_LEN];
 	char *path;
+	int ret;
 
 	if (!s)
 		return ENOMEM;
@@ -407,6 +410,16 @@ sim_open(struct backend *b)
 		return ENOMEM;
 	if (mkdir(s->dir, 0755) < 0 && errno != EEXIST)
 		return errno;
+	/*
+	 * Whoever may write here can put their own evtchn in place of ours
+	 * and play any guest, or dom0's ring: ours alone, as the run
+	 * directory.  (A live update adopts the socket made here.)
+	 */
+	ret = files_check_dir(s->dir, why, sizeof(why));
+	if (ret) {
+		log_warnx("sim directory %s: %s", s->dir, why);
+		return ret;
+	}
 	if (strlen(path) >= sizeof(addr.sun_path))
 		return ENAMETOOLONG;
 	strcpy(addr.sun_path, path);

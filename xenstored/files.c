@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * files.c - the files the daemon writes, checked before they are
- * trusted (see files.h).
+ * files.c - the files the daemon writes and the directories it works
+ * in, checked before they are trusted (see files.h).
  *
  * The daemon runs as root and writes where it is told: the trace file
  * (-T, CONTROL logfile), memreport's and dump-state's output, the pid
@@ -19,6 +19,11 @@
  * its descriptor, not its name (no window between look and use), and
  * only emptied once it has passed: O_TRUNC would empty someone else's
  * file before we could look.
+ *
+ * The directories the daemon creates sockets and files in (the run
+ * directory, sim/) are another matter: whoever may write there can
+ * replace our socket by theirs and hear dom0's requests, so they must
+ * be ours and writable by nobody else.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -98,4 +103,28 @@ files_open(const char *path, bool append, mode_t mode, int *fdp,
 fail:
 	close(fd);
 	return err;
+}
+
+int
+files_check_dir(const char *path, char *why, size_t whylen)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		int err = errno;
+
+		snprintf(why, whylen, "%s", strerror(err));
+		return err;
+	}
+	if (!S_ISDIR(st.st_mode))
+		snprintf(why, whylen, "not a directory: refusing");
+	else if (st.st_uid != geteuid())
+		snprintf(why, whylen, "owned by uid %u, not %u: refusing",
+			 (unsigned int)st.st_uid, (unsigned int)geteuid());
+	else if (st.st_mode & (S_IWGRP | S_IWOTH))
+		snprintf(why, whylen, "writable by others (mode %04o): "
+			 "refusing", (unsigned int)(st.st_mode & 07777));
+	else
+		return 0;
+	return EACCES;
 }

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * files.h - opening the files the daemon writes so that no local user
- * can steer them.
+ * files.h - opening the files the daemon writes and checking the
+ * directories it works in, so that no local user can steer either.
  *
- * The helper says why it refused in the caller's buffer and never
- * logs: the caller knows what the path is for ("trace file") and puts
- * the two together in one message.
+ * Both helpers say why they refused in the caller's buffer and never
+ * log: the caller knows what the path is for ("trace file", "run
+ * directory") and puts the two together in one message.
  */
 #ifndef XSD_FILES_H
 #define XSD_FILES_H
@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Enough for any reason the helper gives. */
+/* Enough for any reason the helpers give. */
 #define FILES_WHY_LEN 96
 
 /*
@@ -29,5 +29,12 @@
  */
 int files_open(const char *path, bool append, mode_t mode, int *fdp,
 	       char *why, size_t whylen);
+
+/*
+ * 0 if path is a directory of our effective uid that neither its group
+ * nor others may write; else EACCES (or stat's errno) and why says so,
+ * e.g. "writable by others (mode 0777): refusing".
+ */
+int files_check_dir(const char *path, char *why, size_t whylen);
 
 #endif /* XSD_FILES_H */

@@ -511,7 +511,24 @@ main(int argc, char **argv)
 		if (xsd->opt.live_restore_fd < 0)
 			goto out;
 	}
-	mkdir(rundir, 0755);
+	/*
+	 * Whoever may write in the run directory can put a socket of their
+	 * own in place of ours and hear dom0's requests, or a state file
+	 * of their own there for a takeover: it must be ours and nobody
+	 * else's to write.  A pre-flight check creates nothing, but it
+	 * refuses what its update's new process would meet, while a
+	 * refusal still changes nothing.  That process (and the way back,
+	 * the same code) only warns: it already holds every descriptor,
+	 * and ending now could only lose them.
+	 */
+	if (xsd->opt.live_check_fd < 0)
+		mkdir(rundir, 0755);
+	if (files_check_dir(rundir, why, sizeof(why))) {
+		fprintf(stderr, "xenstored: run directory %s: %s\n", rundir,
+			why);
+		if (xsd->opt.live_restore_fd < 0)
+			goto out;
+	}
 	xsd->rbuf = talloc_size(xsd, XSD_RBUF_SIZE);
 	xsd->loop = loop_new(xsd);
 	if (!sock || (on_disk && !db && xsd->opt.live_check_fd < 0 &&

@@ -2,13 +2,17 @@
 them (security review, issue 19: "Files and local users").
 
 The daemon runs as root.  Whatever it writes must be root's alone
-(it traces every payload, dumps the whole store), whatever umask it was
-started under, and a local user must not be able to steer its writes:
+(it traces every payload, dumps the whole store), and a local user must
+not be able to steer its writes:
 
 * the trace file (-T, CONTROL logfile) and the outputs of CONTROL
   memreport and dump-state are created 0600; a symbolic link, a FIFO, a
   file of another user's or a hard link planted at the path is refused
-  and left as it was (defect 10).
+  and left as it was (defect 10);
+* a run directory, or its sim/ directory, owned by someone else or
+  writable by others is refused at start-up, and a live update into a
+  run directory that has become so is refused by its pre-flight check
+  (defect 11).
 """
 
 import os
@@ -239,3 +243,72 @@ def test_trace_of_another_user_at_start_refused(rundir, tmp_path):
     assert "xenstored: trace file %s: owned by uid %d, not 0: refusing\n" % (
         v, NOBODY) in err
     untouched(v, owner=NOBODY)
+
+
+# ---------------------------------------------------------------------------
+# 11. The run directory and sim/
+# ---------------------------------------------------------------------------
+def test_rundir_of_another_user_refused(rundir):
+    os.chown(rundir, NOBODY, NOBODY)
+    err = start_fails(rundir)
+    assert "xenstored: run directory %s: owned by uid %d, not 0: " \
+        "refusing\n" % (rundir, NOBODY) in err
+    assert os.listdir(rundir) == []
+
+
+@pytest.mark.parametrize("perm", [0o777, 0o775, 0o757, 0o1777],
+                         ids=["0777", "0775", "0757", "1777"])
+def test_rundir_writable_by_others_refused(rundir, perm):
+    os.chmod(rundir, perm)
+    err = start_fails(rundir)
+    assert "xenstored: run directory %s: writable by others (mode %04o): " \
+        "refusing\n" % (rundir, perm) in err
+    assert os.listdir(rundir) == []
+
+
+def test_rundir_not_a_directory_refused(rundir):
+    f = os.path.join(rundir, "file")
+    open(f, "w").close()
+    err = start_fails(f)
+    assert "xenstored: run directory %s: not a directory: refusing\n" % f \
+        in err
+
+
+def test_sim_dir_of_another_user_refused(rundir):
+    sim = os.path.join(rundir, "sim")
+    os.mkdir(sim, 0o700)
+    os.chown(sim, NOBODY, NOBODY)
+    err = start_fails(rundir)
+    assert "xenstored: sim directory %s: owned by uid %d, not 0: " \
+        "refusing\n" % (sim, NOBODY) in err
+    assert os.listdir(sim) == []
+
+
+def test_sim_dir_writable_by_others_refused(rundir):
+    sim = os.path.join(rundir, "sim")
+    os.mkdir(sim)
+    os.chmod(sim, 0o777)
+    err = start_fails(rundir)
+    assert "xenstored: sim directory %s: writable by others (mode 0777): " \
+        "refusing\n" % sim in err
+    assert os.listdir(sim) == []
+
+
+def test_live_update_refused_into_unsafe_rundir(xsd, xs):
+    """A run directory that became writable by others since start-up: the
+    new binary's pre-flight check refuses it, before anything changed;
+    the daemon serves on as it was."""
+    control = conftest._find_xen_tool("xenstore-control")
+    xs.write("/keep", "me")
+    pid = xsd.pid
+    os.chmod(xsd.rundir, 0o777)
+    try:
+        r = xsd.run([control, "live-update", os.path.realpath(_binary())],
+                    timeout=conftest.scaled(60))
+    finally:
+        os.chmod(xsd.rundir, 0o700)
+    assert r.returncode == 3, r
+    assert "run directory %s: writable by others (mode 0777): refusing" % \
+        xsd.rundir in r.stderr.decode(), r.stderr
+    assert xsd.pid == pid and xsd.alive()
+    assert xs.read("/keep") == b"me"
