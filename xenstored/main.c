@@ -437,6 +437,14 @@ main(int argc, char **argv)
 	bool on_disk = false;
 	int ret, status = 1;
 
+	/*
+	 * Nothing we create is anyone else's unless its mode says so, under
+	 * whatever umask we were started: a Unix socket takes its mode from
+	 * the umask at bind() (chmod() comes after, too late), and a file
+	 * created without a mode of ours (fopen(), a library) would be
+	 * 0666 & ~umask.  Every file names its mode all the same.
+	 */
+	umask(077);
 	if (!xsd) {
 		fprintf(stderr, "xenstored: out of memory\n");
 		return 1;
@@ -522,7 +530,7 @@ main(int argc, char **argv)
 	 * and ending now could only lose them.
 	 */
 	if (xsd->opt.live_check_fd < 0)
-		mkdir(rundir, 0755);
+		mkdir(rundir, 0700);	/* only root's tools look inside */
 	if (files_check_dir(rundir, why, sizeof(why))) {
 		fprintf(stderr, "xenstored: run directory %s: %s\n", rundir,
 			why);

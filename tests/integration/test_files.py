@@ -2,8 +2,8 @@
 them (security review, issue 19: "Files and local users").
 
 The daemon runs as root.  Whatever it writes must be root's alone
-(it traces every payload, dumps the whole store), and a local user must
-not be able to steer its writes:
+(it traces every payload, dumps the whole store), whatever umask it was
+started under, and a local user must not be able to steer its writes:
 
 * the trace file (-T, CONTROL logfile) and the outputs of CONTROL
   memreport and dump-state are created 0600; a symbolic link, a FIFO, a
@@ -12,10 +12,13 @@ not be able to steer its writes:
 * a run directory, or its sim/ directory, owned by someone else or
   writable by others is refused at start-up, and a live update into a
   run directory that has become so is refused by its pre-flight check
-  (defect 11).
+  (defect 11);
+* under umask 000 the socket, pid file, trace file, sim/ and its files
+  and the on-disk store are still private (defect 12).
 """
 
 import os
+import shlex
 import signal
 import stat
 import subprocess
@@ -312,3 +315,63 @@ def test_live_update_refused_into_unsafe_rundir(xsd, xs):
         xsd.rundir in r.stderr.decode(), r.stderr
     assert xsd.pid == pid and xsd.alive()
     assert xs.read("/keep") == b"me"
+
+
+# ---------------------------------------------------------------------------
+# 12. umask 000
+# ---------------------------------------------------------------------------
+@pytest.fixture
+def xsd_umask0(request, monkeypatch, tmp_path):
+    """The test's daemon (conftest's ``xsd``) started under umask 000
+    with a pid file and the store on disk, both in its run directory."""
+    script = tmp_path / "xenstored-umask0"
+    script.write_text(
+        "#!/bin/sh\numask 000\nexec %s \"$@\" -F \"$XENSTORED_RUNDIR/pid\" "
+        "-I off\n" % " ".join(shlex.quote(w) for w in
+                               conftest.WRAPPER + [_binary()]))
+    script.chmod(0o755)
+    monkeypatch.setenv("XSD_BINARY", str(script))
+    monkeypatch.setattr(conftest, "WRAPPER", [])
+    return request.getfixturevalue("xsd")
+
+
+@pytest.mark.skipif(conftest.FAKEXEN, reason="sim/ is the sim backend's")
+def test_modes_under_umask_000(xsd_umask0, tmp_path):
+    d = xsd_umask0
+    xs = d.client()
+    xs.write("/secret", "dom0 only")
+    files = {
+        "socket": 0o600, "pid": 0o600, "trace": 0o600, "tdb": 0o600,
+        "sim": 0o700, "sim/evtchn": 0o600, "sim/dom0.ring": 0o600,
+        "sim/xsd_port": 0o600,
+    }
+    got = {f: mode(os.path.join(d.rundir, f)) for f in files}
+    assert got == files
+    for cmd in WRITERS:
+        xs.ack(XS_CONTROL, cmd, str(tmp_path / cmd))
+        assert mode(tmp_path / cmd) == 0o600, cmd
+
+
+def test_rundir_created_private_under_umask_000(rundir):
+    """A run directory the daemon creates is 0700 whatever the umask."""
+    run = os.path.join(rundir, "run")
+    p = subprocess.Popen(WRAPPER + [_binary(), "-N", "--backend", "sim"],
+                         env=_env(run), stdin=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE,
+                         preexec_fn=lambda: os.umask(0))
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                connect_unix(os.path.join(run, "socket"), 0.2).close()
+                break
+            except OSError:
+                assert p.poll() is None, p.stderr.read()
+                assert time.monotonic() < deadline, "not serving"
+                time.sleep(0.02)
+        assert mode(run) == 0o700
+        assert mode(os.path.join(run, "socket")) == 0o600
+    finally:
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(STOP_TIMEOUT) == 0
+        p.stderr.close()
