@@ -38,6 +38,7 @@
 #include "accept.h"
 #include "backend.h"
 #include "fdlimit.h"
+#include "files.h"
 #include "hash.h"
 #include "log.h"
 #include "loop.h"
@@ -398,15 +399,27 @@ sim_open(struct backend *b)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct sim *s = sim_new(b);
+	char why[FILES_WHY_LEN];
 	char *path;
+	int ret;
 
 	if (!s)
 		return ENOMEM;
 	path = talloc_asprintf(s, "%s/evtchn", s->dir);
 	if (!path)
 		return ENOMEM;
-	if (mkdir(s->dir, 0755) < 0 && errno != EEXIST)
+	if (mkdir(s->dir, 0700) < 0 && errno != EEXIST)
 		return errno;
+	/*
+	 * Whoever may write here can put their own evtchn in place of ours
+	 * and play any guest, or dom0's ring: ours alone, as the run
+	 * directory.  (A live update adopts the socket made here.)
+	 */
+	ret = files_check_dir(s->dir, why, sizeof(why));
+	if (ret) {
+		log_warnx("sim directory %s: %s", s->dir, why);
+		return ret;
+	}
 	if (strlen(path) >= sizeof(addr.sun_path))
 		return ENAMETOOLONG;
 	strcpy(addr.sun_path, path);
@@ -415,8 +428,13 @@ sim_open(struct backend *b)
 	if (s->listen_fd < 0)
 		return errno;
 	unlink(path);
+	/*
+	 * Who connects says which domain and port it is: root's alone, as
+	 * /dev/xen/evtchn is (bound under our umask of 077, so never
+	 * wider, then 0600 as the socket's).
+	 */
 	if (bind(s->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-	    listen(s->listen_fd, 128) < 0)
+	    chmod(path, 0600) < 0 || listen(s->listen_fd, 128) < 0)
 		return errno;
 	if (!loop_add(b->xsd->loop, s, s->listen_fd, POLLIN, accept_event, s))
 		return ENOMEM;
@@ -505,8 +523,9 @@ sim_dom0_ring(struct backend *b, void **page, uint32_t *remote)
 		return err;
 	}
 	close(fd);
+	/* 0600 as dom0.ring; Linux makes /proc/xen/xsd_port root's too */
 	snprintf(path, sizeof(path), "%s/xsd_port", s->dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return errno;
 	n = read(fd, buf, sizeof(buf) - 1);

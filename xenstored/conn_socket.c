@@ -220,6 +220,11 @@ conn_socket_listen(struct xsd *xsd, const char *path)
 	if (fd < 0)
 		return errno;
 	unlink(path);
+	/*
+	 * 0600 as upstream's socket: dom0's root only (connecting needs
+	 * write permission).  Bound under our umask of 077 (main.c), it is
+	 * never wider in between, so nobody else connects before chmod().
+	 */
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
 	    chmod(path, 0600) < 0 || listen(fd, 128) < 0) {
 		int err = errno;

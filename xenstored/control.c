@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conn.h"
 #include "domain.h"
+#include "files.h"
 #include "handlers.h"
 #include "live_update.h"
 #include "migration.h"
@@ -66,18 +68,25 @@ ctl_log(struct req *r, const char **argv, unsigned int argc)
 static int
 ctl_logfile(struct req *r, const char **argv, unsigned int argc)
 {
+	char why[FILES_WHY_LEN];
 	int ret;
 
 	if (argc != 1 || !argv[0][0])
 		return EINVAL;
-	ret = trace_open(argv[0]);
-	return ret ? ret : proto_reply_str(r, "OK");
+	ret = trace_open(argv[0], why, sizeof(why));
+	if (ret) {
+		log_warnx("logfile %s: %s", argv[0], why);
+		return ret;
+	}
+	return proto_reply_str(r, "OK");
 }
 
 static int
 ctl_memreport(struct req *r, const char **argv, unsigned int argc)
 {
+	char why[FILES_WHY_LEN];
 	FILE *f;
+	int fd, ret;
 
 	if (argc > 1)
 		return EINVAL;
@@ -94,9 +103,17 @@ ctl_memreport(struct req *r, const char **argv, unsigned int argc)
 
 		return s ? proto_reply_str(r, s) : ENOMEM;
 	}
-	f = fopen(argv[0], "w");
-	if (!f)
-		return errno == EACCES ? EACCES : EINVAL;
+	/* The whole talloc tree, names and sizes: root's alone. */
+	ret = files_open(argv[0], false, 0600, &fd, why, sizeof(why));
+	if (ret) {
+		log_warnx("memreport %s: %s", argv[0], why);
+		return ret == EACCES ? EACCES : EINVAL;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		return ENOMEM;
+	}
 	talloc_report_full(r->xsd, f);
 	fclose(f);
 	return proto_reply_str(r, "OK");

@@ -291,7 +291,8 @@ handback_write(struct xsd *xsd, const struct conn *requester,
 		ret = ENOMEM;
 		goto out;
 	}
-	fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		  0600);
 	if (fd < 0) {
 		ret = errno;
 		*errmsg = talloc_asprintf(ctx, "%s: %s", part, strerror(ret));

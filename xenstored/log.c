@@ -11,7 +11,9 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "files.h"
 #include "log.h"
 
 static struct {
@@ -92,18 +94,25 @@ log_debug(const char *fmt, ...)
 }
 
 int
-trace_open(const char *path)
+trace_open(const char *path, char *why, size_t whylen)
 {
 	FILE *f = NULL;
 	char *p = NULL;
+	int fd, ret;
 
 	if (path) {
-		f = fopen(path, "ae");
-		if (!f)
-			return errno;
-		p = strdup(path);
+		/* Every payload goes there: root's alone (files.c). */
+		ret = files_open(path, true, 0600, &fd, why, whylen);
+		if (ret)
+			return ret;
+		f = fdopen(fd, "a");
+		p = f ? strdup(path) : NULL;
 		if (!p) {
-			fclose(f);
+			snprintf(why, whylen, "%s", strerror(ENOMEM));
+			if (f)
+				fclose(f);
+			else
+				close(fd);
 			return ENOMEM;
 		}
 		setvbuf(f, NULL, _IOLBF, 0);
@@ -118,7 +127,7 @@ trace_open(const char *path)
 }
 
 int
-trace_reopen(void)
+trace_reopen(char *why, size_t whylen)
 {
 	bool on = lg.trace_on;
 	char *p;
@@ -129,7 +138,7 @@ trace_reopen(void)
 	p = strdup(lg.trace_path);
 	if (!p)
 		return ENOMEM;
-	ret = trace_open(p);
+	ret = trace_open(p, why, whylen);
 	free(p);
 	if (!ret)
 		lg.trace_on = on;

@@ -9,6 +9,7 @@
 #define XSD_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -20,11 +21,15 @@ void log_warnx(const char *fmt, ...) XSD_PRINTF(1, 2);
 void log_info(const char *fmt, ...) XSD_PRINTF(1, 2);
 void log_debug(const char *fmt, ...) XSD_PRINTF(1, 2);
 
-/* Open (or with NULL close) the trace file.  Returns 0 or an errno. */
-int trace_open(const char *path);
+/*
+ * Open (or with NULL close) the trace file: mode 0600, appended to, and
+ * only a file of ours (files_open()).  Returns 0, or an errno with the
+ * reason in why (the trace file in use, if any, is kept then).
+ */
+int trace_open(const char *path, char *why, size_t whylen);
 /* Open the trace file again under its name (SIGHUP, after logrotate);
  * tracing stays on or off as it was.  0 or an errno (file unchanged). */
-int trace_reopen(void);
+int trace_reopen(char *why, size_t whylen);
 bool trace_enabled(void);
 const char *trace_path(void);
 void trace_set(bool on);

@@ -25,6 +25,7 @@
 #include "domain.h"
 #include "live_update.h"
 #include "fdlimit.h"
+#include "files.h"
 #include "log.h"
 #include "loop.h"
 #include "quota.h"
@@ -369,6 +370,7 @@ signal_event(void *arg, short revents)
 	struct xsd *xsd = talloc_get_type_abort(talloc_parent(fdp),
 						struct xsd);
 	struct signalfd_siginfo si;
+	char why[FILES_WHY_LEN];
 	const char *path;
 	int ret;
 
@@ -385,11 +387,11 @@ signal_event(void *arg, short revents)
 		 */
 		if (!trace_path())
 			continue;
-		ret = trace_reopen();	/* trace_path() changes */
+		ret = trace_reopen(why, sizeof(why));	/* the path changes */
 		path = trace_path();
 		if (ret)
 			log_warnx("SIGHUP: reopening trace file %s: %s", path,
-				  strerror(ret));
+				  why);
 		else
 			log_info("SIGHUP: trace file %s reopened", path);
 	}
@@ -430,10 +432,19 @@ main(int argc, char **argv)
 	struct xsd *xsd = talloc_zero(NULL, struct xsd);
 	const char *rundir = getenv("XENSTORED_RUNDIR");
 	const char *sock = getenv("XENSTORED_PATH");
+	char why[FILES_WHY_LEN];
 	char *db = NULL;
 	bool on_disk = false;
 	int ret, status = 1;
 
+	/*
+	 * Nothing we create is anyone else's unless its mode says so, under
+	 * whatever umask we were started: a Unix socket takes its mode from
+	 * the umask at bind() (chmod() comes after, too late), and a file
+	 * created without a mode of ours (fopen(), a library) would be
+	 * 0666 & ~umask.  Every file names its mode all the same.
+	 */
+	umask(077);
 	if (!xsd) {
 		fprintf(stderr, "xenstored: out of memory\n");
 		return 1;
@@ -507,14 +518,35 @@ main(int argc, char **argv)
 	if (xsd->opt.takeover >= 0 &&
 	    (ret = takeover_guard(xsd, xsd->opt.takeover)))
 		log_warnx("takeover: no guardian: %s", strerror(ret));
-	/* A pre-flight check leaves the running daemon's trace alone. */
+	/*
+	 * A pre-flight check leaves the running daemon's trace alone.  A
+	 * live update's new process goes on without one rather than die
+	 * before it has taken the state over (its way back would meet the
+	 * same file).
+	 */
 	if (xsd->opt.trace_file && xsd->opt.live_check_fd < 0 &&
-	    (ret = trace_open(xsd->opt.trace_file))) {
-		log_warnx("trace file %s: %s",
-			  xsd->opt.trace_file, strerror(ret));
-		goto out;
+	    trace_open(xsd->opt.trace_file, why, sizeof(why))) {
+		log_warnx("trace file %s: %s", xsd->opt.trace_file, why);
+		if (xsd->opt.live_restore_fd < 0)
+			goto out;
 	}
-	mkdir(rundir, 0755);
+	/*
+	 * Whoever may write in the run directory can put a socket of their
+	 * own in place of ours and hear dom0's requests, or a state file
+	 * of their own there for a takeover: it must be ours and nobody
+	 * else's to write.  A pre-flight check creates nothing, but it
+	 * refuses what its update's new process would meet, while a
+	 * refusal still changes nothing.  That process (and the way back,
+	 * the same code) only warns: it already holds every descriptor,
+	 * and ending now could only lose them.
+	 */
+	if (xsd->opt.live_check_fd < 0)
+		mkdir(rundir, 0700);	/* only root's tools look inside */
+	if (files_check_dir(rundir, why, sizeof(why))) {
+		log_warnx("run directory %s: %s", rundir, why);
+		if (xsd->opt.live_restore_fd < 0)
+			goto out;
+	}
 	xsd->rbuf = talloc_size(xsd, XSD_RBUF_SIZE);
 	xsd->loop = loop_new(xsd);
 	if (!sock || (on_disk && !db && xsd->opt.live_check_fd < 0 &&
@@ -669,7 +701,7 @@ out:
 out_quiet:
 	if (xsd->opt.pid_file && status == 0 && xsd->opt.live_check_fd < 0)
 		unlink(xsd->opt.pid_file);
-	trace_open(NULL);
+	trace_open(NULL, NULL, 0);
 	talloc_free(xsd);
 	return status;
 }

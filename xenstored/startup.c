@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "log.h"
 #include "notify.h"
 #include "startup.h"
@@ -62,20 +63,28 @@ startup_daemonize(void)
 static int
 write_pid_file(const char *path)
 {
-	char tmp[4096];
+	char tmp[4096], why[FILES_WHY_LEN];
 	FILE *f;
-	int n;
+	int n, fd, ret;
 
 	/*
 	 * Written under a temporary name and renamed, so a reader never
-	 * sees an empty or partial file.
+	 * sees an empty or partial file; 0600 as upstream's, and never
+	 * through a link or into another user's file (files.c).
 	 */
 	n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return ENAMETOOLONG;
-	f = fopen(tmp, "we");
-	if (!f)
-		return errno;
+	ret = files_open(tmp, false, 0600, &fd, why, sizeof(why));
+	if (ret == EACCES)
+		log_warnx("pid file %s: %s", tmp, why);
+	if (ret)
+		return ret;
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		return ENOMEM;
+	}
 	fprintf(f, "%ld\n", (long)getpid());
 	if (fclose(f)) {
 		int err = errno;

@@ -55,7 +55,10 @@ int state_dump_live(struct xsd *xsd, int fd, const struct state_lu *lu,
 int state_dump_domain(struct xsd *xsd, struct domain *d,
 		      struct xss_sink *sink, char **errmsg,
 		      TALLOC_CTX *mem_ctx);
-/* A DUMP image into a new file (mode 0600). */
+/*
+ * A DUMP image into a file of ours (files_open(): created 0600, never
+ * through a link, never someone else's file).
+ */
 int state_dump_file(struct xsd *xsd, const char *path,
 		    const struct conn *exclude, char **errmsg,
 		    TALLOC_CTX *mem_ctx);

@@ -22,6 +22,7 @@
 #include "backend.h"
 #include "conn.h"
 #include "domain.h"
+#include "files.h"
 #include "hash.h"
 #include "node.h"
 #include "quota.h"
@@ -592,13 +593,16 @@ state_dump_file(struct xsd *xsd, const char *path,
 		const struct conn *exclude, char **errmsg,
 		TALLOC_CTX *mem_ctx)
 {
+	char why[FILES_WHY_LEN];
 	struct xss_sink *sink;
 	int fd, ret;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-		  0600);
-	if (fd < 0)
-		return errno;
+	/* The whole store: a file of ours, 0600 (files.c). */
+	ret = files_open(path, false, 0600, &fd, why, sizeof(why));
+	if (ret) {
+		*errmsg = talloc_strdup(mem_ctx, why);
+		return ret;
+	}
 	sink = xss_sink_fd(NULL, fd);
 	ret = sink ? state_dump(xsd, sink, XSS_KIND_DUMP, exclude, errmsg,
 				mem_ctx)

@@ -1144,8 +1144,9 @@ open_empty(TALLOC_CTX *mem_ctx, const char *dbfile, int hash_size, int *err)
 	s->on_disk = dbfile != NULL;
 	errno = 0;
 	if (dbfile) {
+		/* every node, guests' private ones included: root's alone */
 		s->tdb = tdb_open(dbfile, hash_size, TDB_NOLOCK | TDB_NOSYNC,
-				  O_RDWR | O_CREAT | O_TRUNC, 0640);
+				  O_RDWR | O_CREAT | O_TRUNC, 0600);
 	} else {
 		int fd = memfd_create("xenstored-store", MFD_CLOEXEC);
 
