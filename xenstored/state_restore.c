@@ -227,9 +227,17 @@ restore_domain(struct restore *rs, const struct xss_domain *rec)
 		d->introduced = false;
 		d->shutdown_reported = false;
 		d->remote_port = 0;
-		if (d->target != PERM_NO_TARGET &&
-		    !domain_introduced(rs->xsd, d->target))
-			d->target = PERM_NO_TARGET;
+		/*
+		 * The target is a domid of the source host: here it names
+		 * whatever domain has that number.  The toolstack that
+		 * set it there sets it again (SET_TARGET) once it knows
+		 * the domain it means here.
+		 */
+		if (d->target != PERM_NO_TARGET)
+			log_info("domain %u imported: its target %u dropped "
+				 "(domids are per host: SET_TARGET sets it "
+				 "again)", rec->domid, d->target);
+		d->target = PERM_NO_TARGET;
 		c = conn_new_detached(rs->xsd, true, rec->domid, 0);
 		if (!c)
 			return ENOMEM;

@@ -1,0 +1,80 @@
+"""Hostile migration images (issue 19): an image being imported comes
+from another host and is untrusted.  Each test builds or edits an image
+that a genuine source would not send, imports it and checks that the
+destination keeps its own rules: domids, quotas, the output bound, the
+size of what it reads, and who hears of which change
+(docs/migration.md, "What an import refuses or drops").
+"""
+
+import struct
+import time
+
+import pytest
+
+import conftest
+from conftest import (XS_CONTROL, XS_READ, XS_SET_TARGET, XS_TRANSACTION_END,
+                      XS_WATCH, XS_WRITE, raises_xs)
+import mig_image as mi
+from mig_image import home, R, W
+from sim_guest import SimGuest
+from test_migration import dest, introduce, set_up, tool  # noqa: F401
+
+pytestmark = pytest.mark.ours_only("migration is ours")
+
+
+def import_image(d, tmp_path, data, domid=5, as_domid=None):
+    path = tmp_path / ("import-%d.xss" % domid)
+    path.write_bytes(data)
+    args = ["import", "--domid", str(domid), str(path)]
+    if as_domid:
+        args += ["--as-domid", str(as_domid)]
+    return tool(d, *args)
+
+
+def guest_at(d, dx, domid, port):
+    """A guest of the destination, introduced there with a fresh home."""
+    return set_up(d, dx, domid, port)
+
+
+def arrive(d, dx, domid, port):
+    """The imported domain's guest: its page and event channel at the
+    destination, then the toolstack's INTRODUCE."""
+    g = SimGuest(d.rundir, domid, port)
+    introduce(dx, domid, port)
+    return g
+
+
+def error_of(m):
+    return m[3].rstrip(b"\0").decode() if m[0] == 16 else None
+
+
+def test_import_drops_target(xsd, xs, dest, tmp_path):
+    """Domain 5 acts for domain 7 at the source (SET_TARGET).  At the
+    destination domain 7 is another guest: the imported domain 5 must not
+    get its rights.  The toolstack sets the target again if it wants."""
+    g5 = set_up(xsd, xs, 5, 7)
+    g7 = set_up(xsd, xs, 7, 8)
+    xs.ack(XS_SET_TARGET, "5", "7")
+    img = str(tmp_path / "dom5.xss")
+    assert tool(xsd, "export", "--domid", "5", "-o", img).returncode == 0
+    g5.close()
+    g7.close()
+
+    dx = dest.client()
+    other = guest_at(dest, dx, 7, 3)
+    dx.write(home(7) + "/private", "secret")
+    r = tool(dest, "import", "--domid", "5", img)
+    assert (r.returncode, r.stderr) == (0, b""), r
+    g = arrive(dest, dx, 5, 7)
+    m = g.call(XS_READ, (home(7) + "/private\0").encode(), 1)
+    assert error_of(m) == "EACCES", m
+    m = g.call(XS_WRITE, (home(7) + "/private\0mine").encode(), 2)
+    assert error_of(m) == "EACCES", m
+    assert dx.read(home(7) + "/private") == b"secret"
+    assert "target 7 dropped" in dest.stderr_text()
+    # the toolstack's SET_TARGET here still works
+    dx.ack(XS_SET_TARGET, "5", "7")
+    assert g.call(XS_READ, (home(7) + "/private\0").encode(), 3)[3] == \
+        b"secret"
+    g.close()
+    other.close()
