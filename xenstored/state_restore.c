@@ -905,11 +905,17 @@ check_import(struct import_check *ic, const struct xss_record *rec)
 			return refuse(ic, "%s: a value of %u bytes, the quota "
 				      "here is %u", n->path, n->len,
 				      ic->q->hard[Q_NODE_SIZE]);
-		/* The quota counts the nodes the domain owns. */
-		if (n->perms.p[0].domid == ic->domid &&
-		    quota_exceeded(ic->q->hard[Q_NODES], ++ic->nodes, 0))
-			return refuse(ic, "more than %u nodes, the quota here",
-				      ic->q->hard[Q_NODES]);
+		/*
+		 * Every node counts, whoever the image says owns it: a
+		 * home is the domain's, and what it holds is bounded by
+		 * the domain's quota (nodes said to be dom0's would go
+		 * uncounted, without bound).
+		 */
+		if (quota_exceeded(ic->q->hard[Q_NODES], ++ic->nodes, 0))
+			return refuse(ic, "more than %u nodes, the nodes quota "
+				      "here: %s is the image's node %u (every "
+				      "node counts, whoever owns it)",
+				      ic->q->hard[Q_NODES], n->path, ic->nodes);
 		return check_perms(ic, n->path, &n->perms);
 	}
 	case XSS_REC_WATCH_DATA:

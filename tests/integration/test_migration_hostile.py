@@ -78,3 +78,30 @@ def test_import_drops_target(xsd, xs, dest, tmp_path):
         b"secret"
     g.close()
     other.close()
+
+
+def many_nodes(domid, owner, n, own_home=True):
+    h = home(domid)
+    recs = [mi.node(h, [(domid if own_home else owner, 0)])]
+    recs += [mi.node("%s/n%d" % (h, i), [(owner, 0)], b"x")
+             for i in range(n)]
+    return recs + [mi.domain(domid)]
+
+
+def test_import_counts_dom0_nodes(dest, tmp_path):
+    """Nodes the image says dom0 owns are nodes too: the nodes quota
+    counts every node of the image (here 10; the review saw 300,000
+    accepted at the quota of 1,000)."""
+    dx = dest.client()
+    dx.call(XS_CONTROL, "quota", "set", "nodes", "10")
+    r = import_image(dest, tmp_path, mi.image(5, many_nodes(5, 0, 40)))
+    assert r.returncode == 1, r
+    why = r.stderr.decode()
+    assert "more than 10 nodes, the nodes quota here" in why, why
+    assert "/local/domain/5/n9 is the image's node 11" in why, why
+    with raises_xs("ENOENT"):
+        dx.read(home(5))
+    # at the quota: accepted
+    r = import_image(dest, tmp_path, mi.image(5, many_nodes(5, 0, 9)))
+    assert (r.returncode, r.stderr) == (0, b""), r
+    assert dx.read(home(5) + "/n8") == b"x"
