@@ -32,6 +32,7 @@
 #include "domain.h"
 #include "hash.h"
 #include "node.h"
+#include "path.h"
 #include "perms.h"
 #include "quota.h"
 #include "state.h"
@@ -54,6 +55,9 @@ struct restore {
 	int store_fd;			/* STORE_FD's, or -1 */
 	struct hash *gens;		/* import: path -> struct gen_map */
 	struct hash *txn_paths;		/* import: the paths transactions name */
+	unsigned int domid;		/* import: the domain, as relocated */
+	const char *home;		/* import: its home */
+	unsigned int reowned;		/* import: nodes made its own */
 	TALLOC_CTX *bulk_ctx;
 	bool nodes_done;
 	uint64_t generation;
@@ -124,6 +128,31 @@ restore_special(struct restore *rs, const struct xss_special *rec)
 	sp->perms = p;
 	sp->nperms = rec->perms.num;
 	return 0;
+}
+
+/*
+ * Migration: a node of the imported home that the image says another
+ * domain owns becomes the imported domain's.  That domid is one of the
+ * source host; here it is another domain or none, which would be
+ * charged for (and could change) the node.  dom0 keeps its nodes: the
+ * toolstack's.  Entries that name the new owner again go (it has every
+ * right).
+ */
+static bool
+reown(const struct restore *rs, const char *path, struct perm *p,
+      unsigned int *num)
+{
+	unsigned int i, j = 1;
+
+	if (!*num || p[0].id == rs->domid || p[0].id == 0 ||
+	    !path_is_child(path, rs->home))
+		return false;
+	p[0].id = rs->domid;
+	for (i = 1; i < *num; i++)
+		if (p[i].id != rs->domid)
+			p[j++] = p[i];
+	*num = j;
+	return true;
 }
 
 /*
@@ -198,8 +227,11 @@ restore_node(struct restore *rs, const struct xss_node *rec)
 
 	if (!n.perms)
 		return ENOMEM;
-	if (rs->mode == RESTORE_IMPORT)
+	if (rs->mode == RESTORE_IMPORT) {
+		if (reown(rs, n.path, n.perms, &n.nperms))
+			rs->reowned++;
 		return import_node(rs, &n);
+	}
 	return rs->bulk ? store_bulk_add(rs->bulk, &n)
 			: store_restore_node(rs->xsd->store, &n);
 }
@@ -330,6 +362,8 @@ restore_txn_node(struct restore *rs, const struct xss_txn_node *rec)
 
 	if (exists && !(n.perms = perms_in(rs->tmp, &rec->perms)))
 		return ENOMEM;
+	if (exists && rs->mode == RESTORE_IMPORT)
+		reown(rs, n.path, n.perms, &n.nperms);
 	if (rec->flags & XSS_TNODE_CHILDREN) {
 		for (off = 0; off < rec->children_len;
 		     off += (uint32_t)strlen(rec->children + off) + 1)
@@ -838,7 +872,13 @@ out:
 
 /* --- migration: importing one domain -------------------------------- */
 
-struct reloc;
+/* Relocation: domain D's image imported as domain M (below). */
+struct reloc {
+	unsigned int from, to;
+	char from_home[32], to_home[32];
+	size_t from_len;
+};
+
 static const char *reloc_path(const struct reloc *rl, TALLOC_CTX *ctx,
 			      const char *path);
 
@@ -875,12 +915,15 @@ static int
 check_perms(struct import_check *ic, const char *path,
 	    const struct xss_perms *p)
 {
-	uint32_t i;
+	uint32_t i = 0;
 
 	if (quota_exceeded(ic->q->hard[Q_NODE_PERMS], p->num, 0))
 		return refuse(ic, "%s: %u permission entries, the quota here "
 			      "is %u", path, p->num, ic->q->hard[Q_NODE_PERMS]);
-	for (i = 0; i < p->num; i++)
+	/* Another domain owning a node of the home: it will be ours. */
+	if (p->num && path_is_child(path, ic->rl->from_home))
+		i = 1;
+	for (; i < p->num; i++)
 		if (!domain_known(ic, p->p[i].domid))
 			return refuse(ic, "%s: permission for domain %u, which "
 				      "does not exist here", path,
@@ -970,12 +1013,6 @@ ensure_parents(struct xsd *xsd)
 }
 
 /* --- relocation: domain D's image imported as domain M ------------- */
-
-struct reloc {
-	unsigned int from, to;
-	char from_home[32], to_home[32];
-	size_t from_len;
-};
 
 /* path below (or at) the old home, moved below the new one. */
 static const char *
@@ -1133,7 +1170,7 @@ state_import_as(struct xsd *xsd, const uint8_t *buf, size_t len,
 		TALLOC_CTX *mem_ctx)
 {
 	struct restore rs = { .xsd = xsd, .mode = RESTORE_IMPORT,
-			      .lu_ctx = mem_ctx, .store_fd = -1 };
+			      .lu_ctx = mem_ctx, .store_fd = -1, .domid = as };
 	struct domain *d = domain_get(xsd, as, false);
 	struct reloc rl = { .from = domid, .to = as };
 	struct import_check ic = { .xsd = xsd, .domid = domid,
@@ -1151,6 +1188,7 @@ state_import_as(struct xsd *xsd, const uint8_t *buf, size_t len,
 	rl.from_len = (size_t)snprintf(rl.from_home, sizeof(rl.from_home),
 				       "/local/domain/%u", domid);
 	snprintf(rl.to_home, sizeof(rl.to_home), "/local/domain/%u", as);
+	rs.home = rl.to_home;
 	if (d && (d->introduced || d->imported)) {
 		*errmsg = talloc_asprintf(mem_ctx, "domain %u is already %s "
 					  "here", as, d->imported ?
@@ -1218,6 +1256,9 @@ state_import_as(struct xsd *xsd, const uint8_t *buf, size_t len,
 				rs.err ? rs.err : strerror(ret));
 		TALLOC_FREE(rs.tmp);
 	}
+	if (!ret && rs.reowned)
+		log_info("domain %u imported: %u nodes owned by other domains "
+			 "at the source are its own", as, rs.reowned);
 out:
 	talloc_free(ic.why);
 	talloc_free(top);
