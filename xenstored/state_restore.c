@@ -889,6 +889,7 @@ struct import_check {
 	const struct reloc *rl;
 	struct hash *txn_paths;		/* as relocated */
 	unsigned int nodes, watches, txns;
+	size_t output;			/* PARTIAL_OUTPUT + GUEST_RING_DATA */
 	bool home_seen;
 	char *why;
 };
@@ -965,6 +966,20 @@ check_import(struct import_check *ic, const struct xss_record *rec)
 		if (quota_exceeded(ic->q->hard[Q_WATCHES], ++ic->watches, 0))
 			return refuse(ic, "more than %u watches, the quota "
 				      "here", ic->q->hard[Q_WATCHES]);
+		return 0;
+	case XSS_REC_PARTIAL_OUTPUT:
+	case XSS_REC_GUEST_RING_DATA:
+		/*
+		 * A guest's connection here never holds more output than
+		 * this (conn_queue_event; replies stop well before), so a
+		 * genuine image has no more.  The format allows 64 MiB,
+		 * held for the guest until INTRODUCE.
+		 */
+		ic->output += rec->u.buffer.len;
+		if (ic->output > CONN_EVENTS_MAX)
+			return refuse(ic, "%zu bytes of output waiting for the "
+				      "guest, more than its connection holds "
+				      "here (%u)", ic->output, CONN_EVENTS_MAX);
 		return 0;
 	case XSS_REC_TRANSACTION_DATA:
 		if (quota_exceeded(ic->q->hard[Q_TRANSACTIONS], ++ic->txns, 0))

@@ -142,3 +142,31 @@ def test_import_reowns_other_domains_nodes(dest, tmp_path):
     m = g7.call(XS_WRITE, (home(7) + "/mine\0v").encode(), 1)
     assert m[3] == b"OK\0", m
     g7.close()
+
+
+def replies(n):
+    """n queued replies of 4096 octets each (header included)."""
+    return b"".join(conftest.pack(XS_READ, b"r" * 4080, 100 + i)
+                    for i in range(n))
+
+
+def test_import_bounds_pending_output(dest, tmp_path):
+    """A guest's connection holds at most 256 KiB of output here; an
+    image may not bring more (the format allows 64 MiB: four imports
+    grew the daemon by 240 MB, held until INTRODUCE)."""
+    h = home(5)
+    base = [mi.node(h, [(5, 0)]), mi.domain(5)]
+    r = import_image(dest, tmp_path, mi.image(5, base + [
+        mi.ring_data(replies(64) + b"x")]))
+    assert r.returncode == 1, r
+    why = r.stderr.decode()
+    assert "262145 bytes of output waiting for the guest, more than its " \
+        "connection holds here (262144)" in why, why
+    r = import_image(dest, tmp_path, mi.image(5, base + [
+        mi.ring_data(replies(64))]))
+    assert (r.returncode, r.stderr) == (0, b""), r
+    dx = dest.client()
+    g = arrive(dest, dx, 5, 7)
+    got = [g.msg() for _ in range(64)]
+    assert [m[1] for m in got] == list(range(100, 164))
+    g.close()
