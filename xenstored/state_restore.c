@@ -58,6 +58,8 @@ struct restore {
 	unsigned int domid;		/* import: the domain, as relocated */
 	const char *home;		/* import: its home */
 	unsigned int reowned;		/* import: nodes made its own */
+	unsigned int dropped;		/* import: transaction events */
+	char *dropped_path;		/* ... the first one's path */
 	TALLOC_CTX *bulk_ctx;
 	bool nodes_done;
 	uint64_t generation;
@@ -383,20 +385,57 @@ restore_txn_node(struct restore *rs, const struct xss_txn_node *rec)
 				 rec->flags & XSS_TNODE_RECREATED, kids, nkids);
 }
 
+/*
+ * Migration: may the imported transaction fire this event?  Only for a
+ * path of the domain's home that it may write here (the nodes are in
+ * the store by now).  Nothing else can a commit change: a node outside
+ * the home, read or written at the source, has a base generation no
+ * node has here (import_gen), so such a transaction gets EAGAIN; and
+ * a home node the domain may not write it could not have changed.  So
+ * a genuine image loses nothing it could deliver, and a forged event
+ * reaches nobody.  0 (fire it), EACCES (drop it) or an errno.
+ */
+static int
+import_event_ok(struct restore *rs, const char *path)
+{
+	struct node *n = NULL;
+	int ret;
+
+	if (!path_is_child(path, rs->home))
+		return EACCES;
+	ret = tree_get(rs->tmp, rs->conn, NULL, path, PERM_WRITE, &n);
+	return ret == ENOENT ? 0 : ret;	/* creating it needs write */
+}
+
 static int
 restore_txn_event(struct restore *rs, const struct xss_txn_event *rec)
 {
+	struct perm *perms[2] = { perms_in(rs->tmp, &rec->before),
+				  perms_in(rs->tmp, &rec->after) };
 	struct watch_event ev = {
 		.path = rec->path,
-		.perms = { perms_in(rs->tmp, &rec->before),
-			   perms_in(rs->tmp, &rec->after) },
+		.perms = { perms[0], perms[1] },
 		.nperms = { rec->before.num, rec->after.num },
 	};
 	uint32_t i;
 	int ret;
 
-	if (!ev.perms[0] || !ev.perms[1])
+	if (!perms[0] || !perms[1])
 		return ENOMEM;
+	if (rs->mode == RESTORE_IMPORT) {
+		ret = import_event_ok(rs, rec->path);
+		if (ret == EACCES) {
+			if (!rs->dropped++)
+				rs->dropped_path = talloc_strdup(rs->bulk_ctx,
+								 rec->path);
+			return 0;
+		}
+		if (ret)
+			return ret;
+		/* Who hears of it: as the nodes, re-owned. */
+		for (i = 0; i < 2; i++)
+			reown(rs, rec->path, perms[i], &ev.nperms[i]);
+	}
 	if (rec->flags & XSS_TEVENT_REMOVAL) {
 		ev.removed = hash_new(NULL);
 		if (!ev.removed)
@@ -412,6 +451,8 @@ restore_txn_event(struct restore *rs, const struct xss_txn_event *rec)
 			if (!n->path || !n->perms ||
 			    hash_put(ev.removed, n->path, n))
 				goto oom;
+			if (rs->mode == RESTORE_IMPORT)
+				reown(rs, n->path, n->perms, &n->nperms);
 		}
 	}
 	ret = txn_event(rs->txn, &ev);	/* takes ev.removed */
@@ -999,6 +1040,16 @@ check_import(struct import_check *ic, const struct xss_record *rec)
 					   &rec->u.txn_node.perms);
 		return 0;
 	}
+	case XSS_REC_TRANSACTION_EVENT: {
+		const struct xss_txn_event *te = &rec->u.txn_event;
+		int ret;
+
+		/* Those outside the home are dropped (import_event_ok). */
+		if (!path_is_child(te->path, ic->rl->from_home))
+			return 0;
+		ret = check_perms(ic, te->path, &te->before);
+		return ret ? ret : check_perms(ic, te->path, &te->after);
+	}
 	}
 	return 0;
 }
@@ -1274,6 +1325,11 @@ state_import_as(struct xsd *xsd, const uint8_t *buf, size_t len,
 	if (!ret && rs.reowned)
 		log_info("domain %u imported: %u nodes owned by other domains "
 			 "at the source are its own", as, rs.reowned);
+	if (!ret && rs.dropped)
+		log_info("domain %u imported: %u transaction events dropped "
+			 "(%s%s: paths it may not write here)", as, rs.dropped,
+			 rs.dropped_path ? rs.dropped_path : "?",
+			 rs.dropped > 1 ? ", ..." : "");
 out:
 	talloc_free(ic.why);
 	talloc_free(top);

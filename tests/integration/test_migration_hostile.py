@@ -170,3 +170,44 @@ def test_import_bounds_pending_output(dest, tmp_path):
     got = [g.msg() for _ in range(64)]
     assert [m[1] for m in got] == list(range(100, 164))
     g.close()
+
+
+def test_import_drops_events_the_domain_may_not_cause(dest, tmp_path):
+    """A transaction of the image carries the watch events its commit
+    fires.  Only those for paths the imported domain may write here
+    stay: the review saw another guest get an event for its own node,
+    which domain 5 may not write, when 5 committed."""
+    dx = dest.client()
+    g7 = guest_at(dest, dx, 7, 3)
+    dx.write(home(7) + "/secret", "s")
+    m = g7.call(XS_WATCH, (home(7) + "/secret\0t7\0").encode(), 1)
+    assert m[3] == b"OK\0"
+    assert g7.msg()[3] == (home(7) + "/secret\0t7\0").encode()
+    h = home(5)
+    img = mi.image(5, [
+        mi.node(h, [(5, 0)]),
+        mi.node(h + "/a", [(5, 0)], b"1"),
+        mi.node(h + "/ro", [(0, R)], b"toolstack's"),
+        mi.domain(5, next_txid=2),
+        mi.txn(1),
+        mi.txn_node(1, h + "/a", [(5, 0)], b"2"),
+        mi.txn_event(1, home(7) + "/secret", [(7, 0)], [(7, 0)]),
+        mi.txn_event(1, h + "/ro", [(0, R)], [(0, R)]),
+        mi.txn_event(1, h + "/a", [(5, 0)], [(5, 0)]),
+    ])
+    r = import_image(dest, tmp_path, img)
+    assert (r.returncode, r.stderr) == (0, b""), r
+    dx.watch(home(7) + "/secret", "d7")
+    dx.watch(h, "d5")
+    assert len(dx.drain_events(2)) == 2
+    g = arrive(dest, dx, 5, 7)
+    m = g.call(XS_TRANSACTION_END, b"T\0", 2, 1)
+    assert m[3] == b"OK\0", m
+    assert dx.read(h + "/a") == b"2"
+    # the events of the commit came before its answer
+    assert dx.drain_events() == [(h.encode() + b"/a", b"d5")]
+    g7.put(conftest.pack(XS_READ, (home(7) + "/secret\0").encode(), 2))
+    assert g7.msg()[:2] == (XS_READ, 2)
+    assert "2 transaction events dropped" in dest.stderr_text()
+    g.close()
+    g7.close()
