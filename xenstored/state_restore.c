@@ -1223,6 +1223,52 @@ relocate(const struct reloc *rl, TALLOC_CTX *ctx, struct xss_record *rec)
 	return 0;
 }
 
+/*
+ * Whatever the quotas, an import reads no more than this.  A domain at
+ * the default quotas needs about 9 MiB; a toolstack that raised them
+ * far enough to need more has an unusual guest.
+ */
+#define IMPORT_CEILING (32u << 20)
+/* NODE_DATA without its strings and permissions: header, fields, padding */
+#define NODE_RECORD_FIXED (8 + 24 + 7)
+
+size_t
+state_import_max(struct xsd *xsd, unsigned int as, char **how,
+		 TALLOC_CTX *mem_ctx)
+{
+	const struct domain *d = domain_get(xsd, as, false);
+	const struct quota_set *q = d ? &d->quota : &xsd->quota;
+	unsigned int nodes = q->hard[Q_NODES], mem = q->hard[Q_MEMORY];
+	unsigned int perms = q->hard[Q_NODE_PERMS] ? q->hard[Q_NODE_PERMS]
+						   : XSS_MAX_PERMS;
+	unsigned int size = q->hard[Q_NODE_SIZE] ? q->hard[Q_NODE_SIZE]
+						 : XSS_MAX_VALUE;
+	uint64_t node, max;
+
+	/*
+	 * Every node counts against the nodes quota (check_import), each
+	 * at most a record of the largest path, value and permissions
+	 * allowed.  Watches, transactions and what they hold are charged
+	 * to the domain's memory at the source, each at least the bytes
+	 * of its records.  Then the connection's buffers, and the few
+	 * records around them.
+	 */
+	node = NODE_RECORD_FIXED + 8ull * perms + XSS_MAX_PATH + 1 + size;
+	max = (uint64_t)nodes * node + mem + CONN_EVENTS_MAX +
+	      XSS_MAX_PARTIAL + XSS_MAX_INPUT + 4096;
+	if (!nodes || !mem || max > IMPORT_CEILING) {
+		*how = talloc_asprintf(mem_ctx, "the most an import reads, "
+				       "whatever the quotas");
+		return IMPORT_CEILING;
+	}
+	*how = talloc_asprintf(mem_ctx, "the most an image needs at the "
+			       "quotas here (%u nodes of up to %llu bytes, "
+			       "%u bytes of memory, the connection's "
+			       "buffers)", nodes, (unsigned long long)node,
+			       mem);
+	return (size_t)max;
+}
+
 int
 state_import_buf(struct xsd *xsd, const uint8_t *buf, size_t len,
 		 unsigned int domid, char **errmsg, TALLOC_CTX *mem_ctx)

@@ -17,13 +17,27 @@ DOM_INTRODUCED, DOM_CONNECTION = 1, 2
 TNODE_EXISTS, TNODE_CHANGED = 1, 2
 
 
+def _crc_table():
+    t = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ (0x82f63b78 if c & 1 else 0)
+        t.append(c)
+    return t
+
+
+_CRC = _crc_table()
+
+
 def crc32c(data):
     crc = 0xffffffff
     for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82f63b78 if crc & 1 else 0)
+        crc = _CRC[(crc ^ b) & 0xff] ^ (crc >> 8)
     return crc ^ 0xffffffff
+
+
+assert crc32c(b"123456789") == 0xe3069283
 
 
 def _s(x):

@@ -6,7 +6,8 @@ size of what it reads, and who hears of which change
 (docs/migration.md, "What an import refuses or drops").
 """
 
-import struct
+import re
+import subprocess
 import time
 
 import pytest
@@ -17,7 +18,8 @@ from conftest import (XS_CONTROL, XS_READ, XS_SET_TARGET, XS_TRANSACTION_END,
 import mig_image as mi
 from mig_image import home, R, W
 from sim_guest import SimGuest
-from test_migration import dest, introduce, set_up, tool  # noqa: F401
+from test_migration import (XSS_TOOL, dest, introduce,  # noqa: F401
+                            set_up, tool)
 
 pytestmark = pytest.mark.ours_only("migration is ours")
 
@@ -211,3 +213,58 @@ def test_import_drops_events_the_domain_may_not_cause(dest, tmp_path):
     assert "2 transaction events dropped" in dest.stderr_text()
     g.close()
     g7.close()
+
+
+def peak_rss(d):
+    with open("/proc/%d/status" % d.pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmHWM")
+
+
+def test_import_from_an_endless_pipe(dest):
+    """An image that never ends (a pipe from /dev/zero): the daemon
+    reads a chunk per loop turn, serving others meanwhile, and stops at
+    what the quotas here allow.  The review saw 128 MiB read in one
+    turn (dom0 waited 134-222 ms, the daemon grew by 130 MB), then
+    ENOMEM."""
+    dx = dest.client()
+    dx.read("/")
+    before = peak_rss(dest)
+    # a pipe (epoll takes no /dev/zero), which cat fills as fast as the
+    # daemon empties it
+    p = subprocess.Popen("cat /dev/zero | %s import --domid 5 -" % XSS_TOOL,
+                         shell=True, stderr=subprocess.PIPE, env=dest.env)
+    worst = 0.0
+    while p.poll() is None:
+        t = time.monotonic()
+        dx.read("/")
+        worst = max(worst, time.monotonic() - t)
+    why = p.stderr.read().decode()
+    assert p.returncode == 1, why
+    m = re.search(r"the image is larger than (\d+) bytes, the most an image "
+                  r"needs at the quotas here", why)
+    assert m, why
+    assert int(m.group(1)) < 16 << 20
+    assert peak_rss(dest) - before < 64 << 20
+    assert worst < conftest.scaled(0.1), worst
+
+
+def test_import_of_a_domain_at_its_quotas(xsd, xs, dest, tmp_path):
+    """The bound is no tighter than the quotas: a genuine image of a
+    domain with 1,000 nodes (the default quota) of long paths and 2 KiB
+    values comes through a pipe."""
+    g = set_up(xsd, xs, 5, 7)
+    deep = home(5) + "/" + "p" * 1900
+    for i in range(998):
+        xs.write("%s/%d" % (deep, i), "v" * 2048)
+    img = tmp_path / "dom5.xss"
+    assert tool(xsd, "export", "--domid", "5", "-o", str(img)).returncode == 0
+    assert img.stat().st_size > 4000000
+    r = subprocess.run("cat %s | %s import --domid 5 -" % (img, XSS_TOOL),
+                       shell=True, env=dest.env, capture_output=True,
+                       timeout=conftest.IO_TIMEOUT * 4)
+    assert (r.returncode, r.stderr) == (0, b""), r
+    assert dest.client().read(deep + "/997") == b"v" * 2048
+    g.close()
