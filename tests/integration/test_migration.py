@@ -37,7 +37,18 @@ def home(domid):
 
 
 def introduce(xs, domid, port):
-    xs.ack(XS_INTRODUCE, str(domid), "0", str(port))
+    """INTRODUCE, once the daemon has taken the guest's event channel
+    (its hello on sim/evtchn is read in the daemon's own time; until
+    then the port is unknown: EINVAL)."""
+    deadline = time.monotonic() + IO_TIMEOUT
+    while True:
+        try:
+            xs.ack(XS_INTRODUCE, str(domid), "0", str(port))
+            return
+        except conftest.XsError as e:
+            if e.name != "EINVAL" or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def set_up(d, xs, domid, port):

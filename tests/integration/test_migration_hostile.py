@@ -42,15 +42,8 @@ def arrive(d, dx, domid, port):
     """The imported domain's guest: its page and event channel at the
     destination, then the toolstack's INTRODUCE."""
     g = SimGuest(d.rundir, domid, port)
-    deadline = time.monotonic() + conftest.IO_TIMEOUT
-    while True:     # the daemon takes the channel's hello in its own time
-        try:
-            introduce(dx, domid, port)
-            return g
-        except conftest.XsError as e:
-            if e.name != "EINVAL" or time.monotonic() > deadline:
-                raise
-            time.sleep(0.01)
+    introduce(dx, domid, port)
+    return g
 
 
 def error_of(m):
