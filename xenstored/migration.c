@@ -18,10 +18,12 @@
  * or migrate-resume.
  *
  * The image may be large and the descriptor a pipe whose reader is
- * slow, or a pipe the writer fills slowly: the bytes move as the loop
- * finds the descriptor ready, and the request is answered (deferred)
- * when they have all moved.  The requester's connection waits; everybody
- * else is served meanwhile.
+ * slow, or a pipe the writer fills slowly (or endlessly): the bytes
+ * move a chunk per loop turn as the loop finds the descriptor ready,
+ * and the request is answered (deferred) when they have all moved.
+ * The requester's connection waits; everybody else is served
+ * meanwhile.  An import reads no more than an image can need at the
+ * domain's quotas here (state_import_max).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,8 +49,7 @@
 #include "state.h"
 #include "xsd.h"
 
-/* The largest image an import reads (a domain at its quotas is far less). */
-#define IMPORT_MAX (256u << 20)
+/* What moves per loop turn: the daemon serves everybody else between. */
 #define IO_CHUNK 65536
 
 struct transfer {
@@ -67,6 +68,8 @@ struct transfer {
 	const uint8_t *out;		/* export: the image, in its sink */
 	uint8_t *buf;			/* import: what came so far */
 	size_t len, off, cap;
+	size_t max;			/* import: the most it reads */
+	char *max_how;			/* ... and why that much */
 };
 
 static int
@@ -125,7 +128,8 @@ step(struct transfer *t)
 	ssize_t n;
 
 	if (t->export) {
-		n = write(t->fd, t->out + t->off, t->len - t->off);
+		n = write(t->fd, t->out + t->off, t->len - t->off > IO_CHUNK ?
+			  IO_CHUNK : t->len - t->off);
 		if (n < 0)
 			return errno == EAGAIN || errno == EINTR ?
 			       true : (finish_err(t, "writing the image: ",
@@ -140,13 +144,12 @@ step(struct transfer *t)
 		return false;
 	}
 	if (t->len == t->cap) {
+		/* One octet past the most: that says the image is larger. */
 		size_t cap = t->cap ? t->cap * 2 : IO_CHUNK;
 		uint8_t *p;
 
-		if (t->cap >= IMPORT_MAX) {
-			finish_err(t, "the image is larger than the limit", "");
-			return true;
-		}
+		if (cap > t->max + 1)
+			cap = t->max + 1;
 		p = talloc_realloc_size(t, t->buf, cap);
 		if (!p) {
 			finish_err(t, "", strerror(ENOMEM));
@@ -155,7 +158,8 @@ step(struct transfer *t)
 		t->buf = p;
 		t->cap = cap;
 	}
-	n = read(t->fd, t->buf + t->len, t->cap - t->len);
+	n = read(t->fd, t->buf + t->len, t->cap - t->len > IO_CHUNK ?
+		 IO_CHUNK : t->cap - t->len);
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ?
 		       true : (finish_err(t, "reading the image: ",
@@ -165,17 +169,22 @@ step(struct transfer *t)
 		return true;
 	}
 	t->len += (size_t)n;
+	if (t->len > t->max) {
+		char *s = talloc_asprintf(t, "the image is larger than %zu "
+					  "bytes, %s", t->max, t->max_how);
+
+		finish_err(t, "", s ? s : strerror(ENOMEM));
+		return true;
+	}
 	return false;
 }
 
+/* The descriptor is ready: one chunk, and back to the loop. */
 static void
 transfer_event(void *arg, short revents)
 {
-	struct transfer *t = arg;
-
 	(void)revents;
-	while (!step(t))
-		;
+	step(arg);
 }
 
 static struct transfer *
@@ -323,6 +332,11 @@ migration_control(struct req *r, const char **argv, unsigned int argc,
 		if (!t)
 			return ENOMEM;
 		t->as = as;
+		t->max = state_import_max(r->xsd, as, &t->max_how, t);
+		if (!t->max_how) {
+			talloc_free(t);
+			return ENOMEM;
+		}
 		return transfer_start(t);
 	}
 }

@@ -121,6 +121,14 @@ int state_import_buf(struct xsd *xsd, const uint8_t *buf, size_t len,
 int state_import_as(struct xsd *xsd, const uint8_t *buf, size_t len,
 		    unsigned int domid, unsigned int as, char **errmsg,
 		    TALLOC_CTX *mem_ctx);
+/*
+ * The most octets an image of domain as can need at its quotas here
+ * (the defaults unless the toolstack set the domain's): what
+ * migrate-import reads at most.  *how (talloc'd on mem_ctx, may be
+ * NULL on ENOMEM) says how it was reckoned, for the refusal.
+ */
+size_t state_import_max(struct xsd *xsd, unsigned int as, char **how,
+			TALLOC_CTX *mem_ctx);
 
 /*
  * Every descriptor an image names (as far as it can be read): what a

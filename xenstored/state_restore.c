@@ -32,6 +32,7 @@
 #include "domain.h"
 #include "hash.h"
 #include "node.h"
+#include "path.h"
 #include "perms.h"
 #include "quota.h"
 #include "state.h"
@@ -54,6 +55,11 @@ struct restore {
 	int store_fd;			/* STORE_FD's, or -1 */
 	struct hash *gens;		/* import: path -> struct gen_map */
 	struct hash *txn_paths;		/* import: the paths transactions name */
+	unsigned int domid;		/* import: the domain, as relocated */
+	const char *home;		/* import: its home */
+	unsigned int reowned;		/* import: nodes made its own */
+	unsigned int dropped;		/* import: transaction events */
+	char *dropped_path;		/* ... the first one's path */
 	TALLOC_CTX *bulk_ctx;
 	bool nodes_done;
 	uint64_t generation;
@@ -124,6 +130,31 @@ restore_special(struct restore *rs, const struct xss_special *rec)
 	sp->perms = p;
 	sp->nperms = rec->perms.num;
 	return 0;
+}
+
+/*
+ * Migration: a node of the imported home that the image says another
+ * domain owns becomes the imported domain's.  That domid is one of the
+ * source host; here it is another domain or none, which would be
+ * charged for (and could change) the node.  dom0 keeps its nodes: the
+ * toolstack's.  Entries that name the new owner again go (it has every
+ * right).
+ */
+static bool
+reown(const struct restore *rs, const char *path, struct perm *p,
+      unsigned int *num)
+{
+	unsigned int i, j = 1;
+
+	if (!*num || p[0].id == rs->domid || p[0].id == 0 ||
+	    !path_is_child(path, rs->home))
+		return false;
+	p[0].id = rs->domid;
+	for (i = 1; i < *num; i++)
+		if (p[i].id != rs->domid)
+			p[j++] = p[i];
+	*num = j;
+	return true;
 }
 
 /*
@@ -198,8 +229,11 @@ restore_node(struct restore *rs, const struct xss_node *rec)
 
 	if (!n.perms)
 		return ENOMEM;
-	if (rs->mode == RESTORE_IMPORT)
+	if (rs->mode == RESTORE_IMPORT) {
+		if (reown(rs, n.path, n.perms, &n.nperms))
+			rs->reowned++;
 		return import_node(rs, &n);
+	}
 	return rs->bulk ? store_bulk_add(rs->bulk, &n)
 			: store_restore_node(rs->xsd->store, &n);
 }
@@ -227,9 +261,17 @@ restore_domain(struct restore *rs, const struct xss_domain *rec)
 		d->introduced = false;
 		d->shutdown_reported = false;
 		d->remote_port = 0;
-		if (d->target != PERM_NO_TARGET &&
-		    !domain_introduced(rs->xsd, d->target))
-			d->target = PERM_NO_TARGET;
+		/*
+		 * The target is a domid of the source host: here it names
+		 * whatever domain has that number.  The toolstack that
+		 * set it there sets it again (SET_TARGET) once it knows
+		 * the domain it means here.
+		 */
+		if (d->target != PERM_NO_TARGET)
+			log_info("domain %u imported: its target %u dropped "
+				 "(domids are per host: SET_TARGET sets it "
+				 "again)", rec->domid, d->target);
+		d->target = PERM_NO_TARGET;
 		c = conn_new_detached(rs->xsd, true, rec->domid, 0);
 		if (!c)
 			return ENOMEM;
@@ -337,6 +379,8 @@ restore_txn_node(struct restore *rs, const struct xss_txn_node *rec)
 
 	if (exists && !(n.perms = perms_in(rs->tmp, &rec->perms)))
 		return ENOMEM;
+	if (exists && rs->mode == RESTORE_IMPORT)
+		reown(rs, n.path, n.perms, &n.nperms);
 	if (rec->flags & XSS_TNODE_CHILDREN) {
 		for (off = 0; off < rec->children_len;
 		     off += (uint32_t)strlen(rec->children + off) + 1)
@@ -356,20 +400,57 @@ restore_txn_node(struct restore *rs, const struct xss_txn_node *rec)
 				 rec->flags & XSS_TNODE_RECREATED, kids, nkids);
 }
 
+/*
+ * Migration: may the imported transaction fire this event?  Only for a
+ * path of the domain's home that it may write here (the nodes are in
+ * the store by now).  Nothing else can a commit change: a node outside
+ * the home, read or written at the source, has a base generation no
+ * node has here (import_gen), so such a transaction gets EAGAIN; and
+ * a home node the domain may not write it could not have changed.  So
+ * a genuine image loses nothing it could deliver, and a forged event
+ * reaches nobody.  0 (fire it), EACCES (drop it) or an errno.
+ */
+static int
+import_event_ok(struct restore *rs, const char *path)
+{
+	struct node *n = NULL;
+	int ret;
+
+	if (!path_is_child(path, rs->home))
+		return EACCES;
+	ret = tree_get(rs->tmp, rs->conn, NULL, path, PERM_WRITE, &n);
+	return ret == ENOENT ? 0 : ret;	/* creating it needs write */
+}
+
 static int
 restore_txn_event(struct restore *rs, const struct xss_txn_event *rec)
 {
+	struct perm *perms[2] = { perms_in(rs->tmp, &rec->before),
+				  perms_in(rs->tmp, &rec->after) };
 	struct watch_event ev = {
 		.path = rec->path,
-		.perms = { perms_in(rs->tmp, &rec->before),
-			   perms_in(rs->tmp, &rec->after) },
+		.perms = { perms[0], perms[1] },
 		.nperms = { rec->before.num, rec->after.num },
 	};
 	uint32_t i;
 	int ret;
 
-	if (!ev.perms[0] || !ev.perms[1])
+	if (!perms[0] || !perms[1])
 		return ENOMEM;
+	if (rs->mode == RESTORE_IMPORT) {
+		ret = import_event_ok(rs, rec->path);
+		if (ret == EACCES) {
+			if (!rs->dropped++)
+				rs->dropped_path = talloc_strdup(rs->bulk_ctx,
+								 rec->path);
+			return 0;
+		}
+		if (ret)
+			return ret;
+		/* Who hears of it: as the nodes, re-owned. */
+		for (i = 0; i < 2; i++)
+			reown(rs, rec->path, perms[i], &ev.nperms[i]);
+	}
 	if (rec->flags & XSS_TEVENT_REMOVAL) {
 		ev.removed = hash_new(NULL);
 		if (!ev.removed)
@@ -385,6 +466,8 @@ restore_txn_event(struct restore *rs, const struct xss_txn_event *rec)
 			if (!n->path || !n->perms ||
 			    hash_put(ev.removed, n->path, n))
 				goto oom;
+			if (rs->mode == RESTORE_IMPORT)
+				reown(rs, n->path, n->perms, &n->nperms);
 		}
 	}
 	ret = txn_event(rs->txn, &ev);	/* takes ev.removed */
@@ -846,7 +929,13 @@ out:
 
 /* --- migration: importing one domain -------------------------------- */
 
-struct reloc;
+/* Relocation: domain D's image imported as domain M (below). */
+struct reloc {
+	unsigned int from, to;
+	char from_home[32], to_home[32];
+	size_t from_len;
+};
+
 static const char *reloc_path(const struct reloc *rl, TALLOC_CTX *ctx,
 			      const char *path);
 
@@ -857,6 +946,7 @@ struct import_check {
 	const struct reloc *rl;
 	struct hash *txn_paths;		/* as relocated */
 	unsigned int nodes, watches, txns;
+	size_t output;			/* PARTIAL_OUTPUT + GUEST_RING_DATA */
 	bool home_seen;
 	char *why;
 };
@@ -883,12 +973,15 @@ static int
 check_perms(struct import_check *ic, const char *path,
 	    const struct xss_perms *p)
 {
-	uint32_t i;
+	uint32_t i = 0;
 
 	if (quota_exceeded(ic->q->hard[Q_NODE_PERMS], p->num, 0))
 		return refuse(ic, "%s: %u permission entries, the quota here "
 			      "is %u", path, p->num, ic->q->hard[Q_NODE_PERMS]);
-	for (i = 0; i < p->num; i++)
+	/* Another domain owning a node of the home: it will be ours. */
+	if (p->num && path_is_child(path, ic->rl->from_home))
+		i = 1;
+	for (; i < p->num; i++)
 		if (!domain_known(ic, p->p[i].domid))
 			return refuse(ic, "%s: permission for domain %u, which "
 				      "does not exist here", path,
@@ -913,17 +1006,37 @@ check_import(struct import_check *ic, const struct xss_record *rec)
 			return refuse(ic, "%s: a value of %u bytes, the quota "
 				      "here is %u", n->path, n->len,
 				      ic->q->hard[Q_NODE_SIZE]);
-		/* The quota counts the nodes the domain owns. */
-		if (n->perms.p[0].domid == ic->domid &&
-		    quota_exceeded(ic->q->hard[Q_NODES], ++ic->nodes, 0))
-			return refuse(ic, "more than %u nodes, the quota here",
-				      ic->q->hard[Q_NODES]);
+		/*
+		 * Every node counts, whoever the image says owns it: a
+		 * home is the domain's, and what it holds is bounded by
+		 * the domain's quota (nodes said to be dom0's would go
+		 * uncounted, without bound).
+		 */
+		if (quota_exceeded(ic->q->hard[Q_NODES], ++ic->nodes, 0))
+			return refuse(ic, "more than %u nodes, the nodes quota "
+				      "here: %s is the image's node %u (every "
+				      "node counts, whoever owns it)",
+				      ic->q->hard[Q_NODES], n->path, ic->nodes);
 		return check_perms(ic, n->path, &n->perms);
 	}
 	case XSS_REC_WATCH_DATA:
 		if (quota_exceeded(ic->q->hard[Q_WATCHES], ++ic->watches, 0))
 			return refuse(ic, "more than %u watches, the quota "
 				      "here", ic->q->hard[Q_WATCHES]);
+		return 0;
+	case XSS_REC_PARTIAL_OUTPUT:
+	case XSS_REC_GUEST_RING_DATA:
+		/*
+		 * A guest's connection here never holds more output than
+		 * this (conn_queue_event; replies stop well before), so a
+		 * genuine image has no more.  The format allows 64 MiB,
+		 * held for the guest until INTRODUCE.
+		 */
+		ic->output += rec->u.buffer.len;
+		if (ic->output > CONN_EVENTS_MAX)
+			return refuse(ic, "%zu bytes of output waiting for the "
+				      "guest, more than its connection holds "
+				      "here (%u)", ic->output, CONN_EVENTS_MAX);
 		return 0;
 	case XSS_REC_TRANSACTION_DATA:
 		if (quota_exceeded(ic->q->hard[Q_TRANSACTIONS], ++ic->txns, 0))
@@ -942,6 +1055,16 @@ check_import(struct import_check *ic, const struct xss_record *rec)
 			return check_perms(ic, rec->u.txn_node.path,
 					   &rec->u.txn_node.perms);
 		return 0;
+	}
+	case XSS_REC_TRANSACTION_EVENT: {
+		const struct xss_txn_event *te = &rec->u.txn_event;
+		int ret;
+
+		/* Those outside the home are dropped (import_event_ok). */
+		if (!path_is_child(te->path, ic->rl->from_home))
+			return 0;
+		ret = check_perms(ic, te->path, &te->before);
+		return ret ? ret : check_perms(ic, te->path, &te->after);
 	}
 	}
 	return 0;
@@ -972,12 +1095,6 @@ ensure_parents(struct xsd *xsd)
 }
 
 /* --- relocation: domain D's image imported as domain M ------------- */
-
-struct reloc {
-	unsigned int from, to;
-	char from_home[32], to_home[32];
-	size_t from_len;
-};
 
 /* path below (or at) the old home, moved below the new one. */
 static const char *
@@ -1122,6 +1239,52 @@ relocate(const struct reloc *rl, TALLOC_CTX *ctx, struct xss_record *rec)
 	return 0;
 }
 
+/*
+ * Whatever the quotas, an import reads no more than this.  A domain at
+ * the default quotas needs about 9 MiB; a toolstack that raised them
+ * far enough to need more has an unusual guest.
+ */
+#define IMPORT_CEILING (32u << 20)
+/* NODE_DATA without its strings and permissions: header, fields, padding */
+#define NODE_RECORD_FIXED (8 + 24 + 7)
+
+size_t
+state_import_max(struct xsd *xsd, unsigned int as, char **how,
+		 TALLOC_CTX *mem_ctx)
+{
+	const struct domain *d = domain_get(xsd, as, false);
+	const struct quota_set *q = d ? &d->quota : &xsd->quota;
+	unsigned int nodes = q->hard[Q_NODES], mem = q->hard[Q_MEMORY];
+	unsigned int perms = q->hard[Q_NODE_PERMS] ? q->hard[Q_NODE_PERMS]
+						   : XSS_MAX_PERMS;
+	unsigned int size = q->hard[Q_NODE_SIZE] ? q->hard[Q_NODE_SIZE]
+						 : XSS_MAX_VALUE;
+	uint64_t node, max;
+
+	/*
+	 * Every node counts against the nodes quota (check_import), each
+	 * at most a record of the largest path, value and permissions
+	 * allowed.  Watches, transactions and what they hold are charged
+	 * to the domain's memory at the source, each at least the bytes
+	 * of its records.  Then the connection's buffers, and the few
+	 * records around them.
+	 */
+	node = NODE_RECORD_FIXED + 8ull * perms + XSS_MAX_PATH + 1 + size;
+	max = (uint64_t)nodes * node + mem + CONN_EVENTS_MAX +
+	      XSS_MAX_PARTIAL + XSS_MAX_INPUT + 4096;
+	if (!nodes || !mem || max > IMPORT_CEILING) {
+		*how = talloc_asprintf(mem_ctx, "the most an import reads, "
+				       "whatever the quotas");
+		return IMPORT_CEILING;
+	}
+	*how = talloc_asprintf(mem_ctx, "the most an image needs at the "
+			       "quotas here (%u nodes of up to %llu bytes, "
+			       "%u bytes of memory, the connection's "
+			       "buffers)", nodes, (unsigned long long)node,
+			       mem);
+	return (size_t)max;
+}
+
 int
 state_import_buf(struct xsd *xsd, const uint8_t *buf, size_t len,
 		 unsigned int domid, char **errmsg, TALLOC_CTX *mem_ctx)
@@ -1135,7 +1298,7 @@ state_import_as(struct xsd *xsd, const uint8_t *buf, size_t len,
 		TALLOC_CTX *mem_ctx)
 {
 	struct restore rs = { .xsd = xsd, .mode = RESTORE_IMPORT,
-			      .lu_ctx = mem_ctx, .store_fd = -1 };
+			      .lu_ctx = mem_ctx, .store_fd = -1, .domid = as };
 	struct domain *d = domain_get(xsd, as, false);
 	struct reloc rl = { .from = domid, .to = as };
 	struct import_check ic = { .xsd = xsd, .domid = domid,
@@ -1153,6 +1316,7 @@ state_import_as(struct xsd *xsd, const uint8_t *buf, size_t len,
 	rl.from_len = (size_t)snprintf(rl.from_home, sizeof(rl.from_home),
 				       "/local/domain/%u", domid);
 	snprintf(rl.to_home, sizeof(rl.to_home), "/local/domain/%u", as);
+	rs.home = rl.to_home;
 	if (d && (d->introduced || d->imported)) {
 		*errmsg = talloc_asprintf(mem_ctx, "domain %u is already %s "
 					  "here", as, d->imported ?
@@ -1220,6 +1384,14 @@ state_import_as(struct xsd *xsd, const uint8_t *buf, size_t len,
 				rs.err ? rs.err : strerror(ret));
 		TALLOC_FREE(rs.tmp);
 	}
+	if (!ret && rs.reowned)
+		log_info("domain %u imported: %u nodes owned by other domains "
+			 "at the source are its own", as, rs.reowned);
+	if (!ret && rs.dropped)
+		log_info("domain %u imported: %u transaction events dropped "
+			 "(%s%s: paths it may not write here)", as, rs.dropped,
+			 rs.dropped_path ? rs.dropped_path : "?",
+			 rs.dropped > 1 ? ", ..." : "");
 out:
 	talloc_free(ic.why);
 	talloc_free(top);

@@ -10,18 +10,20 @@ The guest here is SimGuest, a few lines of Python speaking the sim
 backend directly, so that the test controls every byte in the ring.
 """
 
+import array
 import os
 import re
+import socket
 import subprocess
 import time
 
 import pytest
 
 import conftest
-from conftest import (scaled, IO_TIMEOUT, XS_INTRODUCE, XS_READ, XS_RELEASE,
-                      XS_TRANSACTION_END, XS_TRANSACTION_START,
-                      XS_WATCH, XS_WATCH_EVENT, XS_WRITE, pack,
-                      raises_xs)
+from conftest import (scaled, IO_TIMEOUT, XS_CONTROL, XS_ERROR, XS_INTRODUCE,
+                      XS_READ, XS_RELEASE, XS_TRANSACTION_END,
+                      XS_TRANSACTION_START, XS_WATCH, XS_WATCH_EVENT,
+                      XS_WRITE, pack, raises_xs)
 
 from sim_guest import SimGuest
 
@@ -35,7 +37,18 @@ def home(domid):
 
 
 def introduce(xs, domid, port):
-    xs.ack(XS_INTRODUCE, str(domid), "0", str(port))
+    """INTRODUCE, once the daemon has taken the guest's event channel
+    (its hello on sim/evtchn is read in the daemon's own time; until
+    then the port is unknown: EINVAL)."""
+    deadline = time.monotonic() + IO_TIMEOUT
+    while True:
+        try:
+            xs.ack(XS_INTRODUCE, str(domid), "0", str(port))
+            return
+        except conftest.XsError as e:
+            if e.name != "EINVAL" or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def set_up(d, xs, domid, port):
@@ -413,3 +426,116 @@ def test_transaction_reads_survive_migration(xsd, xs, dest, tmp_path,
             assert dx.read(h + "/c") == b"3"
     finally:
         g.kill()
+
+
+def test_transaction_conflict_at_the_source_survives(xsd, xs, dest,
+                                                     tmp_path):
+    """A guest's transaction read a; dom0 changed a at the source before
+    the export: the commit at the destination fails with EAGAIN, as it
+    would have at the source, and changes nothing."""
+    g = set_up(xsd, xs, 5, 7)
+    h = home(5)
+    xs.write(h + "/a", "1")
+    m = g.call(XS_TRANSACTION_START, b"\0", 1)
+    tx = int(m[3].rstrip(b"\0"))
+    assert g.call(XS_READ, (h + "/a\0").encode(), 2, tx)[3] == b"1"
+    assert g.call(XS_WRITE, (h + "/b\0new").encode(), 3, tx)[3] == b"OK\0"
+    xs.write(h + "/a", "2")
+    img = str(tmp_path / "dom5.xss")
+    assert tool(xsd, "export", "--domid", "5", "-o", img).returncode == 0
+    r = tool(dest, "import", "--domid", "5", img)
+    assert (r.returncode, r.stderr) == (0, b""), r
+    xs.ack(XS_RELEASE, "5")
+    g.move(dest.rundir)
+    dx = dest.client()
+    introduce(dx, 5, 7)
+    m = g.call(XS_TRANSACTION_END, b"T\0", 4, tx)
+    assert m[:2] == (XS_ERROR, 4) and m[3] == b"EAGAIN\0", m
+    assert dx.read(h + "/a") == b"2"
+    with raises_xs("ENOENT"):
+        dx.read(h + "/b")
+    g.close()
+
+
+def test_relocation_keeps_other_homes(xsd, xs, dest, tmp_path):
+    """Domain 5 imported as 9: its watch on its home moves, its watch on
+    /local/domain/51/x does not (51 only starts like 5)."""
+    g = set_up(xsd, xs, 5, 7)
+    for path, tok in (("/local/domain/51/x", b"w51"),
+                      (home(5) + "/x", b"w5")):
+        m = g.call(XS_WATCH, path.encode() + b"\0" + tok + b"\0", 1)
+        assert m[3] == b"OK\0"
+        assert g.msg()[0] == XS_WATCH_EVENT
+    img = str(tmp_path / "dom5.xss")
+    assert tool(xsd, "export", "--domid", "5", "-o", img).returncode == 0
+    dx = dest.client()
+    for path in ("/local/domain/51/x", "/local/domain/91/x"):
+        dx.write(path, "v")
+        dx.set_perms(path, ["n0", "r9"])
+    r = tool(dest, "import", "--domid", "5", "--as-domid", "9", img)
+    assert (r.returncode, r.stderr) == (0, b""), r
+    xs.ack(XS_RELEASE, "5")
+    g.move(dest.rundir, 9)
+    introduce(dx, 9, 7)
+    dx.write("/local/domain/91/x", "w")
+    dx.write("/local/domain/51/x", "w")
+    dx.write(home(9) + "/x", "v")
+    assert g.msg()[3] == b"/local/domain/51/x\0w51\0"
+    assert g.msg()[3] == (home(9) + "/x\0w5\0").encode()
+    time.sleep(0.05)
+    assert g.take() == b""
+    g.close()
+
+
+def control_with_fd(c, fd, *args):
+    """CONTROL with a descriptor passed alongside (SCM_RIGHTS)."""
+    payload = b"".join(a.encode() + b"\0" for a in args)
+    msg = pack(XS_CONTROL, payload, 77, 0)
+    c.sock.sendmsg([msg], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                            array.array("i", [fd]))])
+    m = c.recv_reply()
+    return m.payload if m.type != XS_ERROR else \
+        "error " + m.payload.rstrip(b"\0").decode()
+
+
+@pytest.mark.parametrize("domid", [32751, 32752])
+def test_migration_domid_bound(xsd, xs, dest, tmp_path, domid):
+    """Guests' domids end at 32751 (0x7fef; DOMID_FIRST_RESERVED is
+    0x7ff0): export, import and resume take it, and refuse 32752, both
+    from the tool and from a client speaking CONTROL itself."""
+    c = xsd.client()
+    img = str(tmp_path / "dom.xss")
+    with open(img, "wb") as f:
+        for cmd in ("migrate-export", "migrate-import"):
+            got = control_with_fd(c, f.fileno(), cmd, str(domid))
+            if domid == 32752:
+                assert got == "error EINVAL", got
+            else:
+                assert got.startswith(b"%s %d: " % (cmd.encode(), domid)), got
+        got = control_with_fd(c, f.fileno(), "migrate-import", "5",
+                              str(domid))
+        assert (got == "error EINVAL") == (domid == 32752), got
+    got = c.call(XS_CONTROL, "migrate-resume", str(domid)) \
+        if domid == 32751 else None
+    if domid == 32752:
+        with raises_xs("EINVAL"):
+            c.call(XS_CONTROL, "migrate-resume", str(domid))
+        for args in (["export", "--domid", str(domid), "-o", img],
+                     ["import", "--domid", str(domid), img],
+                     ["import", "--domid", "5", "--as-domid", str(domid),
+                      img],
+                     ["resume", "--domid", str(domid)]):
+            r = tool(xsd, *args)
+            assert r.returncode != 0 and b"1..32751" in r.stderr, r
+        return
+    assert got == b"migrate-resume 32751: not quiesced\0", got
+    # the whole way, with the tool
+    g = set_up(xsd, xs, domid, 7)
+    r = tool(xsd, "export", "--domid", str(domid), "-o", img)
+    assert (r.returncode, r.stderr) == (0, b""), r
+    assert tool(xsd, "resume", "--domid", str(domid)).returncode == 0
+    r = tool(dest, "import", "--domid", str(domid), img)
+    assert (r.returncode, r.stderr) == (0, b""), r
+    dx = dest.client()
+    assert dx.get_perms(home(domid)) == [b"n32751"]
+    g.close()
