@@ -21,7 +21,7 @@ import pytest
 
 import conftest
 from conftest import (scaled, IO_TIMEOUT, XS_CONTROL, XS_ERROR, XS_INTRODUCE,
-                      XS_READ, XS_RELEASE, XS_TRANSACTION_END,
+                      XS_READ, XS_RELEASE, XS_RM, XS_TRANSACTION_END,
                       XS_TRANSACTION_START, XS_WATCH, XS_WATCH_EVENT,
                       XS_WRITE, pack, raises_xs)
 
@@ -482,6 +482,46 @@ def test_relocation_keeps_other_homes(xsd, xs, dest, tmp_path):
     dx.write(home(9) + "/x", "v")
     assert g.msg()[3] == b"/local/domain/51/x\0w51\0"
     assert g.msg()[3] == (home(9) + "/x\0w5\0").encode()
+    time.sleep(0.05)
+    assert g.take() == b""
+    g.close()
+
+
+@pytest.mark.parametrize("as_domid", [5, 9])
+def test_relocated_removal_fires_under_the_new_home(xsd, xs, dest,
+                                                     tmp_path, as_domid):
+    """Domain 5's open transaction removed a directory with children;
+    imported as 9, its commit fires the watch on a removed child at the
+    child's path under the new home (not the old one, not nowhere)."""
+    g = set_up(xsd, xs, 5, 7)
+    h5, h9 = home(5), home(as_domid)
+    xs.write(h5 + "/dir/a", "1")
+    xs.write(h5 + "/dir/b", "2")
+    m = g.call(XS_WATCH, (h5 + "/dir/a\0ta\0").encode(), 1)
+    assert m[3] == b"OK\0"
+    assert g.msg()[0] == XS_WATCH_EVENT
+    m = g.call(XS_TRANSACTION_START, b"\0", 2)
+    tx = int(m[3].rstrip(b"\0"))
+    m = g.call(XS_RM, (h5 + "/dir\0").encode(), 3, tx)
+    assert m[3] == b"OK\0"
+    img = str(tmp_path / "dom5.xss")
+    assert tool(xsd, "export", "--domid", "5", "-o", img).returncode == 0
+    r = tool(dest, "import", "--domid", "5", "--as-domid", str(as_domid),
+             img)
+    assert (r.returncode, r.stderr) == (0, b""), r
+    xs.ack(XS_RELEASE, "5")
+    g.move(dest.rundir, as_domid)
+    dx = dest.client()
+    introduce(dx, as_domid, 7)
+    assert dx.read(h9 + "/dir/a") == b"1"
+    # (call() would drop the event, which may come before the reply)
+    g.put(pack(XS_TRANSACTION_END, b"T\0", 4, tx))
+    got = collect(g, 2)
+    assert (XS_TRANSACTION_END, 4, tx, b"OK\0") in got, got
+    assert (XS_WATCH_EVENT, 0, 0, (h9 + "/dir/a\0ta\0").encode()) in got, \
+        got
+    with raises_xs("ENOENT"):
+        dx.read(h9 + "/dir")
     time.sleep(0.05)
     assert g.take() == b""
     g.close()
