@@ -68,6 +68,17 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int
+guest_timeout_ms(void)
+{
+	const char *s = getenv("XSD_TIME_SCALE");
+	double scale = s ? strtod(s, NULL) : 1.0;
+
+	if (!(scale >= 1.0 && scale <= 100.0))
+		scale = 1.0;
+	return (int)(10000 * scale);
+}
+
 /* A deadline timeout_ms from now; -1 (never) for a negative timeout. */
 static int64_t
 deadline_in(int timeout_ms)

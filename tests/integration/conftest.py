@@ -41,6 +41,8 @@ UPSTREAM_SCRIPT = "/work/shared/anchors/run-upstream.sh"
 # are several times slower) times 4 under a wrapper such as valgrind.
 TIME_SCALE = float(os.environ.get("XSD_TIME_SCALE", "1")) * (4 if WRAPPER else 1)
 SANITIZED = os.environ.get("XSD_SANITIZED") == "1"
+# ... and the same for the programs the tests run (xs-guest's timeouts).
+os.environ["XSD_TIME_SCALE"] = "%g" % TIME_SCALE
 
 
 def scaled(seconds):
