@@ -238,6 +238,28 @@ restore_node(struct restore *rs, const struct xss_node *rec)
 			: store_restore_node(rs->xsd->store, &n);
 }
 
+/*
+ * An imported domain waits for its INTRODUCE with a detached connection
+ * that holds what the import brought (conn_id 0: a new id).
+ */
+static int
+imported_conn(struct restore *rs, struct domain *d,
+	      const struct xss_domain *rec, uint32_t conn_id)
+{
+	struct conn *c = conn_new_detached(rs->xsd, true, rec->domid,
+					   conn_id);
+
+	if (!c)
+		return ENOMEM;
+	c->privileged = false;
+	c->next_txid = rec->next_txid;
+	c->target = d->target;
+	d->conn = c;
+	d->imported = true;
+	rs->conn = c;
+	return 0;
+}
+
 static int
 restore_domain(struct restore *rs, const struct xss_domain *rec)
 {
@@ -272,31 +294,11 @@ restore_domain(struct restore *rs, const struct xss_domain *rec)
 				 "(domids are per host: SET_TARGET sets it "
 				 "again)", rec->domid, d->target);
 		d->target = PERM_NO_TARGET;
-		c = conn_new_detached(rs->xsd, true, rec->domid, 0);
-		if (!c)
-			return ENOMEM;
-		c->privileged = false;
-		c->next_txid = rec->next_txid;
-		c->target = d->target;
-		d->conn = c;
-		d->imported = true;
-		rs->conn = c;
-		return 0;
+		return imported_conn(rs, d, rec, 0);
 	}
-	if (rec->flags & XSS_DOM_IMPORTED) {
-		/* Imported before the update, its INTRODUCE to come. */
-		c = conn_new_detached(rs->xsd, true, rec->domid,
-				      rec->conn_id);
-		if (!c)
-			return ENOMEM;
-		c->privileged = false;
-		c->next_txid = rec->next_txid;
-		c->target = d->target;
-		d->conn = c;
-		d->imported = true;
-		rs->conn = c;
-		return 0;
-	}
+	/* Imported before a live update, its INTRODUCE still to come. */
+	if (rec->flags & XSS_DOM_IMPORTED)
+		return imported_conn(rs, d, rec, rec->conn_id);
 	if (domain_set_port(d, rec->local_port))
 		return ENOMEM;
 	if (!(rec->flags & XSS_DOM_CONNECTION))

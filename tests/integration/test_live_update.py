@@ -181,15 +181,7 @@ def test_live_update_keeps_everything(xsd, xs, tmp_path):
                       lambda: "fds %s -> %s" % (old_fds, fds(xsd)))
         # A dump after the update equals the one before (once the
         # daemon has seen xenstore-control's connection close).
-        def same():
-            after = live_dump(xs, tmp_path, "after.xss")
-            d = xsd.run([XSS_TOOL, "diff", before, after], timeout=30)
-            same.last = d
-            return (d.returncode, d.stdout, d.stderr) == (0, b"", b"")
-        try:
-            conftest_wait(same)
-        except AssertionError:
-            raise AssertionError("dumps differ: %r" % (same.last,))
+        same_as(xsd, xs, tmp_path, before)
 
         # The queued output arrives intact and in order, exactly once.
         for i in range(150):
@@ -245,6 +237,20 @@ def conftest_wait(pred, what="condition", timeout=IO_TIMEOUT):
         assert time.monotonic() < deadline, "%s not met in time" % (
             what() if callable(what) else what)
         time.sleep(0.02)
+
+
+def same_as(xsd, xs, tmp_path, before):
+    """A debug dump of the daemon equals the one in before (xs-state
+    diff), once the update's own connections are gone."""
+    def same():
+        after = live_dump(xs, tmp_path, "after.xss")
+        d = xsd.run([XSS_TOOL, "diff", before, after], timeout=scaled(30))
+        same.last = d
+        return (d.returncode, d.stdout, d.stderr) == (0, b"", b"")
+    try:
+        conftest_wait(same)
+    except AssertionError:
+        raise AssertionError("dumps differ: %r" % (same.last,))
 
 
 def test_live_update_keeps_generations(xsd, xs):

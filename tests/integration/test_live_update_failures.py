@@ -21,7 +21,7 @@ import conftest
 from conftest import XS_WRITE, pack, scaled
 from test_guest_smoke import Guest
 from test_live_update import (binary, conftest_wait, exe, live_dump,
-                              live_update, ok, script)
+                              live_update, ok, same_as, script)
 from test_guests import xsd_args  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.ours_only("live update into our own binary")
@@ -70,16 +70,7 @@ class World:
             assert xs.read("/w/n%d" % i) == b"v%d" % i
         # The same state as before (once xenstore-control's connection
         # is gone): nodes, watches, transactions, guests, buffers.
-        def same():
-            after = live_dump(xs, self.tmp, "after.xss")
-            d = self.xsd.run([XSS_TOOL, "diff", self.before, after],
-                             timeout=scaled(30))
-            same.last = d
-            return (d.returncode, d.stdout, d.stderr) == (0, b"", b"")
-        try:
-            conftest_wait(same)
-        except AssertionError:
-            raise AssertionError("dumps differ: %r" % (same.last,))
+        same_as(self.xsd, xs, self.tmp, self.before)
         self.txc.tx_end(self.tx, commit=True)
         assert xs.read("/w/tx-a") == b"1"
         self.half.send_raw(pack(XS_WRITE, b"/w/half\0done", 0x77)[20:])
