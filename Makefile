@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # xenstored with a state serializer: top-level build.
 #
 #   make            build xenstored/xenstored (and the test programs)

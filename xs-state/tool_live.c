@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * tool_live.c - --live: ask the running xenstored for a DUMP image with
  * the CONTROL command dump-state|<file>| over its Unix socket, then open

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * xs-state.c - the xs-state tool: dump, verify, diff and measure xenstore
  * state images (docs/xs-state.1.md, docs/xs-state-format.md), and carry

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Fixtures and helpers for the xenstored integration tests.
 
 Every test gets its own freshly started daemon (fixture ``xsd``) listening on

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Start-up as the system starts the daemon: Debian's init script
 (start-stop-daemon, pid file, XENSTORED_ROOTDIR), systemd (Type=notify),
 SIGHUP, --help and --version.

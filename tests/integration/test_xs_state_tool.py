@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Tests of the xs-state tool (docs/xs-state.1.md) on the golden images of
 tests/golden/ and variants of them.
 

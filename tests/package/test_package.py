@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The Debian package on this machine: `make deb` built it (and lintian
 found no errors) before these tests run (make check-package).  Install
 it with dpkg -i, start the installed daemon as Debian's init script
