@@ -38,7 +38,7 @@
 #include "xsd.h"
 
 #define DEFAULT_RUNDIR "/var/run/xenstored"
-#define XSD_RELEASE "1.0"	/* also debian/changelog */
+#define XSD_RELEASE "1.0"	/* also debian/changelog, xs-state.c */
 
 enum { OPT_VERSION = 256, OPT_RESTORE, OPT_LIVE_VERDICT, OPT_LIVE_GUARDIAN, OPT_OX_LIVE, OPT_OX_IGNORED,
        OPT_OX_IGNORED_ARG };

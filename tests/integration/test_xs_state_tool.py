@@ -664,6 +664,13 @@ def test_help():
         assert r.returncode == 0 and "Usage: xs-state" in out(r)
 
 
+def test_version():
+    """The release of the xenstored it comes with (debian/changelog)."""
+    r = run("--version")
+    assert (r.returncode, err(r)) == (0, "")
+    assert out(r) == "xs-state (xenstored-xss) 1.0\n"
+
+
 # ---------------------------------------------------------------------------
 # --live
 # ---------------------------------------------------------------------------
@@ -788,8 +795,27 @@ def test_live_no_daemon(livedir):
     sock = os.path.join(livedir, "nosocket")
     r = run("dump", "--live", "--socket", sock, env=live_env(livedir))
     assert (r.returncode, out(r)) == (1, "")
-    assert err(r) == "xs-state: %s: No such file or directory\n" % sock
+    assert err(r) == (
+        "xs-state: xenstored's socket %s: No such file or directory\n"
+        "xs-state: no xenstored seems to be running there; give its "
+        "socket with --socket PATH or XENSTORED_PATH=PATH, or its run "
+        "directory with XENSTORED_RUNDIR=DIR\n" % sock)
     assert os.listdir(os.path.join(livedir, "tmp")) == []
+
+
+def test_export_no_daemon(livedir):
+    """Found from XENSTORED_RUNDIR: the message names that socket."""
+    env = live_env(livedir)
+    env.pop("XENSTORED_PATH", None)
+    env["XENSTORED_RUNDIR"] = os.path.join(livedir, "none")
+    r = run("export", "--domid", "5", "-o", os.path.join(livedir, "x"),
+            env=env)
+    assert (r.returncode, out(r)) == (1, "")
+    sock = os.path.join(livedir, "none", "socket")
+    assert err(r).startswith("xs-state: xenstored's socket %s: No such "
+                             "file or directory\n" % sock)
+    assert "no xenstored seems to be running there" in err(r)
+    assert "XENSTORED_RUNDIR" in err(r)
 
 
 @pytest.mark.ours_only("CONTROL dump-state is ours")
