@@ -173,6 +173,10 @@ MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/xenstored-xss
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 MAN_PAGES := $(O)/man/xenstored-xss.8 $(O)/man/xs-state.1
+# The documents the man pages name.
+INSTALL_DOCS := docs/xs-state-format.md docs/protocol.md \
+	docs/live-update.md docs/takeover.md docs/migration.md \
+	docs/sim-backend.md docs/libxl-stream.md
 
 # Man pages from docs/*.md: the "# NAME(S)" title line becomes pandoc's
 # title metadata; the daemon's page is renamed for its installed name.
@@ -205,8 +209,7 @@ install: programs man
 		systemd/xenstored-xss.service > \
 		$(DESTDIR)$(UNITDIR)/xenstored-xss.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/xenstored-xss.service
-	install -m 0644 docs/xs-state-format.md docs/protocol.md \
-		$(DESTDIR)$(DOCDIR)/
+	install -m 0644 $(INSTALL_DOCS) $(DESTDIR)$(DOCDIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/xenstored-xss $(DESTDIR)$(BINDIR)/xs-state \

@@ -72,6 +72,16 @@ def test_installed_files(installed):
     assert r.returncode == 0 and r.stdout.startswith("xenstored ")
 
 
+def test_docs_the_man_pages_name(installed):
+    """xenstored-xss(8) and xs-state(1) send the reader to these."""
+    doc = "/usr/share/doc/%s" % PKG
+    for name in ("protocol", "xs-state-format", "live-update", "takeover",
+                 "migration", "sim-backend", "libxl-stream"):
+        path = os.path.join(doc, name + ".md")
+        assert os.path.exists(path) or os.path.exists(path + ".gz"), path
+    assert os.path.exists(os.path.join(doc, "copyright"))
+
+
 @pytest.mark.skipif(not shutil.which("systemd-analyze"),
                     reason="systemd not installed")
 def test_unit_verifies(installed):
