@@ -184,12 +184,12 @@ $(O)/man/xenstored-xss.8: docs/xenstored.8.md | deps-man
 	@mkdir -p $(dir $@)
 	sed -e 1d -e 's/^xenstored - /xenstored-xss - /' \
 		-e 's/^\*\*xenstored\*\* \[/**xenstored-xss** [/' $< | \
-		pandoc -s -f markdown -t man -M title=XENSTORED-XSS -M section=8 \
+		pandoc -s -f markdown-smart -t man -M title=XENSTORED-XSS -M section=8 \
 		-M header="System Administration" -M footer=xenstored-xss -o $@
 
 $(O)/man/xs-state.1: docs/xs-state.1.md | deps-man
 	@mkdir -p $(dir $@)
-	sed -e 1d $< | pandoc -s -f markdown -t man -M title=XS-STATE \
+	sed -e 1d $< | pandoc -s -f markdown-smart -t man -M title=XS-STATE \
 		-M section=1 -M header="User Commands" -M footer=xenstored-xss \
 		-o $@
 
