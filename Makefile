@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # xenstored with a state serializer: top-level build.
 #
 #   make            build xenstored/xenstored (and the test programs)
@@ -172,6 +173,10 @@ MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/xenstored-xss
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 MAN_PAGES := $(O)/man/xenstored-xss.8 $(O)/man/xs-state.1
+# The documents the man pages name.
+INSTALL_DOCS := docs/xs-state-format.md docs/protocol.md \
+	docs/live-update.md docs/takeover.md docs/migration.md \
+	docs/sim-backend.md docs/libxl-stream.md
 
 # Man pages from docs/*.md: the "# NAME(S)" title line becomes pandoc's
 # title metadata; the daemon's page is renamed for its installed name.
@@ -179,12 +184,12 @@ $(O)/man/xenstored-xss.8: docs/xenstored.8.md | deps-man
 	@mkdir -p $(dir $@)
 	sed -e 1d -e 's/^xenstored - /xenstored-xss - /' \
 		-e 's/^\*\*xenstored\*\* \[/**xenstored-xss** [/' $< | \
-		pandoc -s -f markdown -t man -M title=XENSTORED-XSS -M section=8 \
+		pandoc -s -f markdown-smart -t man -M title=XENSTORED-XSS -M section=8 \
 		-M header="System Administration" -M footer=xenstored-xss -o $@
 
 $(O)/man/xs-state.1: docs/xs-state.1.md | deps-man
 	@mkdir -p $(dir $@)
-	sed -e 1d $< | pandoc -s -f markdown -t man -M title=XS-STATE \
+	sed -e 1d $< | pandoc -s -f markdown-smart -t man -M title=XS-STATE \
 		-M section=1 -M header="User Commands" -M footer=xenstored-xss \
 		-o $@
 
@@ -204,8 +209,7 @@ install: programs man
 		systemd/xenstored-xss.service > \
 		$(DESTDIR)$(UNITDIR)/xenstored-xss.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/xenstored-xss.service
-	install -m 0644 docs/xs-state-format.md docs/protocol.md \
-		$(DESTDIR)$(DOCDIR)/
+	install -m 0644 $(INSTALL_DOCS) $(DESTDIR)$(DOCDIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/xenstored-xss $(DESTDIR)$(BINDIR)/xs-state \

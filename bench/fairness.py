@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """bench/fairness.py - dom0's read latency while guests flood the daemon.
 
 Starts our xenstored (simulated backend) in a temporary run directory,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Live update benchmark: downtime and cost of `xenstore-control
 live-update` for our xenstored, next to Debian's upstream C xenstored
 4.17 in the same run (when ../shared/anchors can start it here).

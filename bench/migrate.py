@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Migration benchmark: one domain's state out of one daemon and into
 another (docs/migration.md), the way tests/integration/test_migration.py
 does it, timed.

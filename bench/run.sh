@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck disable=SC2059,SC2317  # printf formats in variables; trap code
 # bench/run.sh - throughput of our xenstored next to Debian's upstream C
 # xenstored 4.17, measured in the same run on the same machine.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Takeover benchmark: downtime of our xenstored taking over from a
 running upstream daemon by that daemon's own live update
 (`xenstore-control live-update OURS`), next to the upstream daemon

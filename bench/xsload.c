@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * xsload.c - load client for bench/run.sh, speaking the raw xenstore wire
  * protocol over a Unix socket.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * xs_state.h - the xs-state library: writing, reading and checking
  * xenstore state images (docs/xs-state-format.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * xs_state_format.h - the xenstore state image format, on-disk constants.
  *

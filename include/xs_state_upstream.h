@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * xs_state_upstream.h - the state files of upstream's xenstored 4.17
  * daemons, read and written so that a live update can cross from one

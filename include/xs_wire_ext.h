@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * xs_wire_ext.h - the parts of the xenstore wire ABI that newer Xen
  * releases define and Debian's Xen 4.17 <xen/io/xs_wire.h> lacks.

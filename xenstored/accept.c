@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * accept.c - accepting connections when descriptors run out.
  *

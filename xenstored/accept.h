@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * accept.h - accepting connections on a listening socket without
  * spinning when the process is out of descriptors.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * backend.h - how the daemon reaches guests: mapping their ring pages,
  * their event channels, and news of dying domains.

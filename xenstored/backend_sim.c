@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * backend_sim.c - the simulated Xen backend (docs/sim-backend.md).
  *

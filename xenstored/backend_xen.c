@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * backend_xen.c - the real backend: grant mapping of the xenstore page
  * (grant GNTTAB_RESERVED_XENSTORE, filled in by the domain builder),

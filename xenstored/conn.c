@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * conn.c - connection lifetime, message framing and output queueing.
  *

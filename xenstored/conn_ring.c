@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * conn_ring.c - the shared ring transport of guest connections.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * conn_ring.h - guest connections over the shared ring page.
  */

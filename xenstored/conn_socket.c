@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * conn_socket.c - the Unix socket transport: the listening socket, accept
  * and the byte moving for dom0 tool connections.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * control.c - the CONTROL request: administrative commands used by
  * xenstore-control.  Replies are text for a person to read.

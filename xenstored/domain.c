@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * domain.c - the table of domains known to the daemon: their accounting,
  * their introduction (ring page mapped, event channel bound, connection

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * domain.h - per-domain bookkeeping: accounting against quotas, the
  * quota values in force for the domain and its feature bits.

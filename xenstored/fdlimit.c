@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * fdlimit.c - raising the open-file limit and running out of descriptors
  * gracefully (see fdlimit.h).

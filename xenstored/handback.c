@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * handback.c - a live update into upstream's C xenstored 4.17: our state
  * written in its format to the file it reads with -U, and its binary

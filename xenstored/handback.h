@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * handback.h - live update into upstream's C xenstored 4.17
  * (handback.c, driven by live_update.c; docs/takeover.md).

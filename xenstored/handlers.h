@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * handlers.h - the request handlers, one per message type, grouped in
  * files by subject: ops_node.c (the tree), ops_watch.c, ops_txn.c,

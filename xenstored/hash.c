@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * hash.c - a chained, string-keyed hash table on talloc.
  *

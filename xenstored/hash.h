@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * hash.h - a string-keyed hash table for in-memory indexes.
  *

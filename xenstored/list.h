@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * list.h - intrusive doubly linked lists (a circular list with a head).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * live_update.c - restarting the daemon in place into a new binary.
  *

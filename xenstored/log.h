@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * log.h - diagnostics (syslog or stderr) and the message trace file.
  *

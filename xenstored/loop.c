@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * loop.c - epoll(7) over a set of registrations.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * loop.h - an epoll(7) event loop with typed callbacks.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * main.c - options, start-up, the main loop and shutdown.
  *
@@ -37,16 +38,17 @@
 #include "xsd.h"
 
 #define DEFAULT_RUNDIR "/var/run/xenstored"
-#define XSD_RELEASE "1.0"	/* also debian/changelog */
+#define XSD_RELEASE "1.0"	/* also debian/changelog, xs-state.c */
 
 enum { OPT_VERSION = 256, OPT_RESTORE, OPT_LIVE_VERDICT, OPT_LIVE_GUARDIAN, OPT_OX_LIVE, OPT_OX_IGNORED,
        OPT_OX_IGNORED_ARG };
 
+/* prog: the name we were invoked by (xenstored-xss when installed). */
 static void
-usage(FILE *f)
+usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-"Usage: xenstored [options]\n"
+"Usage: %s [options]\n"
 "  -N, --no-fork              stay in the foreground\n"
 "  -F, --pid-file FILE        write the daemon's pid to FILE\n"
 "  -P, --output-pid           print the daemon's pid on stdout\n"
@@ -92,7 +94,7 @@ usage(FILE *f)
 "Socket: $XENSTORED_PATH, else $XENSTORED_RUNDIR/socket (default %s).\n"
 "Database and state files: $XENSTORED_ROOTDIR, else the run directory.\n"
 "SIGTERM/SIGINT stop the daemon; SIGHUP reopens the trace file.\n",
-		DEFAULT_RUNDIR);
+		prog, DEFAULT_RUNDIR);
 }
 
 static bool
@@ -176,7 +178,7 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/* Returns 0 to go on, or an exit status + 1. */
+/* Returns -1 to go on, or the exit status: 0 (--help, --version), 2. */
 static int
 parse_args(struct xsd *xsd, int argc, char **argv, bool *on_disk)
 {
@@ -293,13 +295,13 @@ parse_args(struct xsd *xsd, int argc, char **argv, bool *on_disk)
 			num = &o->max_conns;
 			break;
 		case 'H':
-			usage(stdout);
-			return 1;
+			usage(stdout, basename(argv[0]));
+			return 0;
 		case OPT_VERSION:
 			printf("xenstored (xenstored-xss) %s\n", XSD_RELEASE);
-			return 1;
+			return 0;
 		default:
-			usage(stderr);
+			usage(stderr, basename(argv[0]));
 			return 2;
 		}
 		if (num && !parse_num(optarg, num)) {
@@ -308,10 +310,10 @@ parse_args(struct xsd *xsd, int argc, char **argv, bool *on_disk)
 		}
 	}
 	if (optind != argc) {
-		usage(stderr);
+		usage(stderr, basename(argv[0]));
 		return 2;
 	}
-	return 0;
+	return -1;
 }
 
 /*
@@ -472,9 +474,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	ret = parse_args(xsd, argc, argv, &on_disk);
-	if (ret) {
+	if (ret >= 0) {
 		talloc_free(xsd);
-		return ret - 1;
+		return ret;
 	}
 	/*
 	 * Nothing we were handed crosses our own next exec unless we say

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * migration.c - one domain's xenstore state out of this daemon and into
  * another (docs/migration.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * migration.h - carrying one domain's xenstore state to another host
  * (docs/migration.md): CONTROL migrate-export, migrate-import and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * node.c - copying nodes between the store, transactions and requests.
  */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * notify.c - the sd_notify(3) datagram, sent by hand (see notify.h).
  *

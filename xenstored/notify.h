@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * notify.h - telling the service manager about the daemon's state: the
  * protocol of sd_notify(3), spoken without libsystemd.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * ops_domain.c - handlers of the domain requests that need no guest
  * rings: GET_DOMAIN_PATH, IS_DOMAIN_INTRODUCED, GET/SET_FEATURE and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * ops_node.c - handlers of the node requests: READ, WRITE, MKDIR, RM,
  * DIRECTORY, DIRECTORY_PART, GET_PERMS and SET_PERMS.

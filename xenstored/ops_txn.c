@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * ops_txn.c - handlers of TRANSACTION_START and TRANSACTION_END.
  */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * ops_watch.c - handlers of WATCH, UNWATCH and RESET_WATCHES.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * path.h - xenstore path syntax: validation, canonical form, relations.
  *

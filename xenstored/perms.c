@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * perms.c - parse, format and evaluate node permissions.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * perms.h - node permissions: the "<letter><domid>" strings of the wire
  * and the access rules of docs/misc/xenstore.txt.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * proto.c - the dispatch table, the shared request checks and the
  * encoding of replies and errors.

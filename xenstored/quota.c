@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * quota.c - quota names, defaults and the limit test.
  */

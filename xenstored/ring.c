@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * ring.c - copying bytes through the shared-page queues.
  *

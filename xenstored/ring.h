@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ring.h - the two byte queues of the xenstore shared page
  * (docs/misc/xenstore-ring.txt, struct xenstore_domain_interface).

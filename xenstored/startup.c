@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * startup.c - becoming a system daemon (see startup.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * startup.h - becoming a system daemon: the fork into the background
  * with a parent that waits until the daemon serves, the pid file, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * state.h - the daemon's state as an xs-state image: the walker
  * (state_dump.c) and the restorer (state_restore.c).

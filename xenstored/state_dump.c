@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * state_dump.c - the walker: the daemon's whole state as a stream of
  * records, through the xs-state library (which alone knows the bytes).

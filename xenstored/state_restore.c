@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * state_restore.c - the restorer: an xs-state image back into daemon
  * state, through the library's reader (which alone knows the bytes).

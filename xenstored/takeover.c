@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * takeover.c - the new process of another xenstored's live update: the
  * state that upstream's C xenstored (-U) or oxenstored (--live) left in

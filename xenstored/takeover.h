@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * takeover.h - becoming the daemon that upstream's C xenstored or
  * oxenstored live-updated into (docs/takeover.md).

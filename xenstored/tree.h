@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tree.h - the node operations of the protocol, with permission checks,
  * quota checks and watch events, run against a transaction's view or,

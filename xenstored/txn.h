@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * txn.h - transactions: a private view of the tree, checked and applied
  * at commit.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * watch_index.c - watches indexed by path (see watch_index.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * watch_index.h - every watch of the daemon indexed by its path, so that
  * a change reaches the watches it matches without looking at the others.

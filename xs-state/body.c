@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * body.c - decoding one record body and checking it on its own: every
  * field against its bound, reserved fields and flag bits, strings and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * check.c - the rules between records: the order of spec section 5, the
  * groups and transactions records belong to, uniqueness (nodes, special

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * names.c - the names of record types and image kinds, as the spec
  * spells them, for messages and the xs-state tool.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * reader.c - decoding an image: the header, then one record per call,
  * each checked completely before it is handed out.

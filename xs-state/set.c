@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * set.c - a set of byte-string keys, each with a 32-bit value, for the
  * uniqueness and reference checks of the reader (node paths, connection

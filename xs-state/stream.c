@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * stream.c - where images go and come from: sinks (a growable memory
  * buffer, any file descriptor) and sources (memory, any descriptor).

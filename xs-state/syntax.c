@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * syntax.c - xenstore path syntax as the image format states it (spec
  * section 1, after docs/misc/xenstore.txt), and quoting of untrusted

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tool.h - what the files of the xs-state tool share; private to the
  * tool (the library's API is include/xs_state.h, and none of this is in

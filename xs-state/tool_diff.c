@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * tool_diff.c - "diff": two images compared as sets (tool_model.c), one
  * line "<what>: <text>" per difference.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * tool_dump.c - "dump": the header and every record of an image with its
  * index and offset, as text or as one JSON document, through the emitter

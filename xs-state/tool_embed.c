@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * tool_embed.c - "embed" and "extract": an xs-state image into a libxl
  * migration stream as its DOMAIN_XENSTORE_DATA record, and back out

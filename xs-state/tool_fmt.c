@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * tool_fmt.c - how the xs-state tool spells values: the names of wire
  * message types, quota ids, backends and flag bits, and values quoted

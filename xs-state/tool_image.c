@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * tool_image.c - an image as the xs-state tool reads it: opened from a
  * file, standard input or a descriptor, its header read, and its records

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * tool_libxl.c - libxl migration streams as the xs-state tool reads them:
  * the save file header of xl, the libxl header and records, the libxc

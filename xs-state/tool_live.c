@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * tool_live.c - --live: ask the running xenstored for a DUMP image with
  * the CONTROL command dump-state|<file>| over its Unix socket, then open
@@ -97,7 +98,13 @@ live_connect(const char *path)
 		err = errno;
 		if (fd >= 0)
 			close(fd);
-		tool_warnx("%s: %s", path, strerror(err));
+		tool_warnx("xenstored's socket %s: %s", path, strerror(err));
+		/* Nothing there, or nothing listening: say where else. */
+		if (err == ENOENT || err == ECONNREFUSED)
+			tool_warnx("no xenstored seems to be running there; "
+				   "give its socket with --socket PATH or "
+				   "XENSTORED_PATH=PATH, or its run directory "
+				   "with XENSTORED_RUNDIR=DIR");
 		return -1;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * tool_migrate.c - export, import, resume: one domain's state out of the
  * running xenstored and into another (docs/migration.md).  The image

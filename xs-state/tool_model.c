@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * tool_model.c - an image loaded for "diff": every record copied out of
  * the reader into a model (struct model in tool.h), a set per kind of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * tool_out.c - the emitter of "dump": every field goes through one
  * out_*() call that has a text and a JSON back end, so that both formats

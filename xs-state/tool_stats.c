@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * tool_stats.c - "verify" and "stats": read a whole image through the
  * library's checks, then say OK with its size, or print records, bytes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * tool_stream.c - "dump" and "verify" of a libxl migration stream: its
  * headers and records as tool_libxl.c walks them, then the xs-state image

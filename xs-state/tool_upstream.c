@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * tool_upstream.c - "to-upstream": one of our images as the state file
  * of upstream's C xenstored 4.17 (what it reads when started with -U),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * tool_wire.c - the xenstore messages inside CONN_INPUT and
  * GUEST_RING_DATA bodies, which the image format leaves opaque: split

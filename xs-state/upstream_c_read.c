@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * upstream_c_read.c - reading C xenstored 4.17's live-update state file
  * (include/xs_state_upstream.h) into the model, checked as strictly as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * upstream_c_write.c - the model of include/xs_state_upstream.h in the
  * state file of upstream's C xenstored 4.17, so that our daemon can hand

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * upstream_image.c - an upstream daemon's state (the model of
  * include/xs_state_upstream.h) written as one of our LIVE_UPDATE

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * upstream_model.c - the way back to upstream's xenstored: one of our
  * xs-state images (LIVE_UPDATE or DUMP) read into the model of

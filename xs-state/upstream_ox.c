@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * upstream_ox.c - oxenstored 4.17's live update dump ("$xenstored-dump-
  * format", tests/fakexen/OXENSTORED-LU.md) read into the upstream model

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * wire.c - walking the xenstore messages that queued input and pending
  * output hold (xss_private.h), for the readers and writers that check

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * writer.c - encoding an image: the header and every record, in the byte
  * order chosen at xss_writer_new(), padded to 8 octets, with a running

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * xs-state.c - the xs-state tool: dump, verify, diff and measure xenstore
  * state images (docs/xs-state.1.md, docs/xs-state-format.md), and carry
@@ -20,6 +21,8 @@
 #include <talloc.h>
 
 #include "tool.h"
+
+#define XSS_RELEASE "1.0"	/* xenstored's XSD_RELEASE, debian/changelog */
 
 enum {
 	OPT_JSON = 256,
@@ -81,6 +84,7 @@ usage(FILE *f)
 "  to-upstream IMG OUT         IMG as upstream C xenstored 4.17's state\n"
 "                              file (what it reads with -U); what cannot\n"
 "                              go there is listed on stderr\n"
+"  --help, --version           this text, the version\n"
 "IMG and STREAM are files or - for standard input.  dump and verify\n"
 "also take a libxl migration STREAM (an xl save file too).  dump,\n"
 "verify and stats take --live [--socket PATH] instead of IMG: ask the\n"
@@ -363,6 +367,10 @@ main(int argc, char **argv)
 	    !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf(PROG " (xenstored-xss) %s\n", XSS_RELEASE);
+		return finish_stdout();
 	}
 	for (i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(argv[1], commands[i].name))

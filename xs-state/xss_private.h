@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * xss_private.h - what the files of the xs-state library share and no
  * user sees: the byte streams below the writer and the reader, the path

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * fakexen-ctl - the fake hypervisor's control tool (README.md here):
  *

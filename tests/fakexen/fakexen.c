@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * fakexen.c - libfakexen.so, an LD_PRELOAD library standing in for the
  * hypervisor under a xenstored (ours with --backend xen, or Debian's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * fx.c - the fake hypervisor's files and sockets (fx.h).
  *

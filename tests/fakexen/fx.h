@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fx.h - the fake hypervisor's state on plain files and sockets
  * (tests/fakexen/README.md), shared by the LD_PRELOAD library that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * fuzz_c_state.c - libFuzzer harness for xsu_read_c, the reader of C
  * xenstored 4.17's live update state file (include/xs_state_upstream.h).

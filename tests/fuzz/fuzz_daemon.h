@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_daemon.h - a whole daemon in memory for the libFuzzer harnesses
  * of the wire parser (fuzz_wire.c) and the ring consumer (fuzz_ring.c):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * fuzz_ox.c - libFuzzer harness for xsu_read_ox, the reader of
  * oxenstored's live update dump (tests/fakexen/OXENSTORED-LU.md).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * fuzz_reader.c - libFuzzer harness for the xs-state reader.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * fuzz_ring.c - libFuzzer harness for the ring consumer: a guest page
  * under a hostile guest's control, served by the daemon's ring

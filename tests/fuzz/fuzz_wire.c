@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * fuzz_wire.c - libFuzzer harness for the wire parser: the framing of
  * conn.c and every request handler behind it (proto.c, ops_*.c, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * gen_corpus.c - writes the seed images of the fuzz corpus with the
  * library's own writer: small valid images of every kind, in both byte

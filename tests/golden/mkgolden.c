@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * mkgolden.c - writes the golden xs-state images of tests/golden/ through
  * the library's writer, and variants of them for the tool's diff tests.

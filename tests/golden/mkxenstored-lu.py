@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Makes xenstored-lu.state: the file Debian's C xenstored 4.17 writes at
 a live update into itself, under the fake hypervisor (tests/fakexen).
 

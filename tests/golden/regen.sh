@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Regenerate the golden images of tests/golden/ and the expected outputs of
 # xs-state for them (README.md).  Run from anywhere after `make`.
 #

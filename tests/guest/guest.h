@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * guest.h - a simulated Xen guest's end of a xenstore connection
  * (docs/sim-backend.md): the ring page file, the event channel socket

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * guest_dom0.c - the toolstack's part of bringing a simulated guest up
  * (docs/sim-backend.md "Guest set-up", step 3), done as dom0 over the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * guest_ring.c - the guest side of the simulated backend
  * (docs/sim-backend.md, docs/misc/xenstore-ring.txt).

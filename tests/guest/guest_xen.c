@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * guest_xen.c - a guest's end over the fake hypervisor of tests/fakexen
  * (fx.h), and dom0's kernel end of dom0's own ring under either backend.

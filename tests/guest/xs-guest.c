@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * xs-guest - a simulated Xen guest talking to xenstored over a ring
  * page, for tests (docs/xs-guest.1.md, docs/sim-backend.md).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Fixtures and helpers for the xenstored integration tests.
 
 Every test gets its own freshly started daemon (fixture ``xsd``) listening on
@@ -32,7 +33,9 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 UNDER_TEST = os.environ.get("XSD_UNDER_TEST", "ours")
 UPSTREAM = UNDER_TEST == "upstream"
 WRAPPER = shlex.split(os.environ.get("XSD_WRAPPER", ""))
-UPSTREAM_SCRIPT = "/work/shared/anchors/run-upstream.sh"
+# XSD_UNDER_TEST=upstream: the script that starts upstream's xenstored
+# without Xen (README.md); not part of this repository.
+UPSTREAM_SCRIPT = os.environ.get("XSD_UPSTREAM_SCRIPT", "")
 
 # Time limits.  They are there to end a hung test, not to measure speed:
 # a slower build or a busier machine must not fail the suite.  Every
@@ -551,7 +554,8 @@ class Daemon:
 
     def _start_upstream(self):
         if not os.access(UPSTREAM_SCRIPT, os.X_OK):
-            pytest.fail("XSD_UNDER_TEST=upstream needs %s" % UPSTREAM_SCRIPT)
+            pytest.fail("XSD_UPSTREAM_SCRIPT=%s: not an executable"
+                        % UPSTREAM_SCRIPT)
         env = dict(os.environ)
         env.pop("XENSTORED_PATH", None)
         r = subprocess.run([UPSTREAM_SCRIPT, self.rundir, "-T", self.trace],
@@ -728,6 +732,10 @@ class Daemon:
 # pytest plumbing
 # ---------------------------------------------------------------------------
 def pytest_configure(config):
+    if UPSTREAM and not UPSTREAM_SCRIPT:
+        raise pytest.UsageError(
+            "XSD_UNDER_TEST=upstream needs XSD_UPSTREAM_SCRIPT, the script "
+            "that starts upstream's xenstored (tests/integration/README.md)")
     config.addinivalue_line(
         "markers", "ours_only(reason): needs a feature upstream 4.17 lacks; "
         "skipped when XSD_UNDER_TEST=upstream")

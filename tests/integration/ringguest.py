@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A guest that talks to the daemon's simulated backend directly from
 Python, for the hostile-guest tests: unlike tests/xs-guest it can leave
 replies unread, keep its request queue full, or truncate its ring file.

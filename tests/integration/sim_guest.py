@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """SimGuest: a guest speaking the sim backend (docs/sim-backend.md)
 directly, a few lines of Python, so that a test or a benchmark controls
 every byte in the ring: the page file mapped shared, the event channel

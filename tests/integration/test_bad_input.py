@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Malformed and hostile input on raw sockets.
 
 After each test the xsd fixture also checks that the daemon is alive and

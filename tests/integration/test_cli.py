@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Debian's xenstore-utils command line clients against the daemon.
 
 The CLIs are linked with libxenstore and find the daemon through

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """CONTROL (via Xen's xenstore-control and raw) and GET/SET_QUOTA,
 GET_FEATURE (raw).
 

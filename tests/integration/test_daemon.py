@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The daemon process itself: shutdown on SIGTERM, trace file.
 
 (The xsd fixture already checks a clean SIGTERM exit after every test; here

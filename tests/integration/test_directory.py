@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """DIRECTORY and DIRECTORY_PART.
 
 DIRECTORY_PART request: "<path>\\0<offset>\\0"; reply:

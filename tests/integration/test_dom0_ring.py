@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """dom0's own ring: the daemon serves dom0's kernel over the page and
 port dom0 set up before it started (sim backend: sim/dom0.ring and
 sim/xsd_port, docs/sim-backend.md; Xen backend: /proc/xen/xsd_kva and

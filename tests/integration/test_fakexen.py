@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The Xen backend (xenstored/backend_xen.c) under the fake hypervisor
 of tests/fakexen: domains destroyed and shut down through VIRQ_DOM_EXC,
 an event channel handle reopened from an inherited descriptor (what

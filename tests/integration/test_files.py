@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Files and directories the daemon writes in, and who else may touch
 them (security review, issue 19: "Files and local users").
 

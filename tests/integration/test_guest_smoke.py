@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Smoke test of the simulated guest (tests/xs-guest, docs/xs-guest.1.md)
 against the daemon's sim backend (docs/sim-backend.md): a domain brought
 up over a ring page talks to xenstored, and dom0 sees what it does.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Guest domains against the simulated backend (docs/sim-backend.md):
 many guests at once and their permissions, quotas, hostile rings,
 release and re-introduction, the special watches, ring reconnection,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Hostile guests against the daemon's limits (issue 9).
 
 Each test plays one attack of an unprivileged guest (or of a dom0 tool

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Crafted state images with valid CRCs (issue 9, item 6 and the reader
 gaps): the real tool (`xs-state verify`) and the real daemon
 (`--restore`) refuse every value the daemon could not hold, and accept

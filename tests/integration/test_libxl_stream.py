@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Tests of xs-state on libxl migration streams (docs/libxl-stream.md,
 docs/xs-state.1.md): embed, extract, dump and verify.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Live update (docs/live-update.md), driven by Debian's real
 xenstore-control: the daemon execs a new binary in place and every
 client carries on -- sockets inside transactions, half-sent requests,

@@ -117,7 +117,7 @@ CASES = {
     "kill": ("kill -KILL $$", "killed by signal 9"),
     "exit0": ("exit 0", "exited with status 0"),
     "abort-late": ("exec -a xenstored %s --no-such-option \"$@\"",
-                   "exited with status 1"),
+                   "exited with status 2"),
     "hang": ("exec sleep 1000", "did not serve within 3 s (-t)"),
 }
 

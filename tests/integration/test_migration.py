@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Migration of one domain's xenstore state between two daemons
 (docs/migration.md): quiesce and export at the source, import at the
 destination, the guest's ring page and event channel moved there as

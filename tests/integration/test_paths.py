@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Path validation: characters, slashes, empty path, length limit."""
 
 import pytest

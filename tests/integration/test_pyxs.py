@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Basic operations through python3-pyxs (and the raw client where the
 exact bytes matter: pyxs strips trailing NULs from replies and refuses
 bytes above 0x7f)."""

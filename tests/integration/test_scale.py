@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Many guests and many connections at once (issue 12).
 
 * 1,000 simulated guests from one process (tests/xs-many, speaking the

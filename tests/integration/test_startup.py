@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Start-up as the system starts the daemon: Debian's init script
 (start-stop-daemon, pid file, XENSTORED_ROOTDIR), systemd (Type=notify),
 SIGHUP, --help and --version.
@@ -241,3 +242,29 @@ def test_help_and_version():
                        timeout=scaled(10))
     assert r.returncode == 0
     assert r.stdout.startswith(b"xenstored (xenstored-xss) ")
+
+
+def test_bad_options_exit_2(rundir):
+    """xenstored(8), EXIT STATUS: 2 for bad options, with the usage (or
+    the reason) on standard error."""
+    for args in (["--no-such-option"], ["-E", "many"], ["-I", "maybe"],
+                 ["-Q", "nosuchquota=1"], ["-e", "3"], ["stray"]):
+        r = subprocess.run([_binary()] + args, env=_env(rundir),
+                           capture_output=True, timeout=scaled(10),
+                           stdin=subprocess.DEVNULL)
+        assert r.returncode == 2, (args, r)
+        assert r.stderr and not r.stdout, (args, r)
+
+
+def test_help_names_the_invoked_program(rundir):
+    """Installed as xenstored-xss, its usage line says so."""
+    link = os.path.join(rundir, "xenstored-xss")
+    os.symlink(os.path.abspath(_binary()), link)
+    r = subprocess.run([link, "--help"], capture_output=True,
+                       timeout=scaled(10))
+    assert r.returncode == 0
+    assert r.stdout.startswith(b"Usage: xenstored-xss [options]\n")
+    r = subprocess.run([link, "--bad"], capture_output=True,
+                       timeout=scaled(10))
+    assert r.returncode == 2
+    assert b"Usage: xenstored-xss [options]\n" in r.stderr

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Daemon state round trip through an xs-state image (docs/xs-state-format.md).
 
 A daemon is populated the way a host would be (socket clients and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Taking over from a running upstream xenstored by its own live update,
 and handing back (docs/takeover.md).
 

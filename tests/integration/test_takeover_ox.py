@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Debian's oxenstored 4.17 under the fake hypervisor of tests/fakexen:
 it serves dom0's ring, guests and socket clients, and live-updates into
 itself, leaving the dump that a take-over from it reads

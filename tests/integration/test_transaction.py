@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Transactions: TRANSACTION_START / TRANSACTION_END and tx_id handling."""
 
 import copy

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Xen's own client test program, /usr/lib/xen-4.17/bin/test-xenstore.
 
 It always exits 0; every test prints one line, "<name>: failed (ret = N,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Watches: WATCH / UNWATCH / WATCH_EVENT / RESET_WATCHES.
 
 pyxs monitors are used for the basic flows; the raw client checks the

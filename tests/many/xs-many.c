@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * xs-many - thousands of simulated guests from one process, for the
  * scale test and the scale rows of `make bench`.

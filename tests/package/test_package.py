@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The Debian package on this machine: `make deb` built it (and lintian
 found no errors) before these tests run (make check-package).  Install
 it with dpkg -i, start the installed daemon as Debian's init script
@@ -69,6 +70,16 @@ def test_installed_files(installed):
                    for p in ("/usr/sbin/xenstored", "/usr/sbin/oxenstored"))
     r = subprocess.run([DAEMON, "--version"], capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.startswith("xenstored ")
+
+
+def test_docs_the_man_pages_name(installed):
+    """xenstored-xss(8) and xs-state(1) send the reader to these."""
+    doc = "/usr/share/doc/%s" % PKG
+    for name in ("protocol", "xs-state-format", "live-update", "takeover",
+                 "migration", "sim-backend", "libxl-stream"):
+        path = os.path.join(doc, name + ".md")
+        assert os.path.exists(path) or os.path.exists(path + ".gz"), path
+    assert os.path.exists(os.path.join(doc, "copyright"))
 
 
 @pytest.mark.skipif(not shutil.which("systemd-analyze"),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * root_fix.h - the talloc fixture of the unit tests that need nothing
  * else: one root that everything a test allocates hangs off, and the

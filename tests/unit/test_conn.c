@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_conn.c - conn.c's limits: the budget per loop turn, back-pressure
  * message by message, events charged to the guest that caused them, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_domain.c - the domain table's port index (domain_set_port): an
  * event channel notification finds its domain with one lookup.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_loop.c - the epoll event loop, on real descriptors (socket pairs):
  * only ready registrations are called, however many idle ones there are;

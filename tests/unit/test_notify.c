@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_notify.c - the sd_notify datagram: the exact bytes arrive at a
  * file socket and at an abstract one (whose name has no trailing NUL),

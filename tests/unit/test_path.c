@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_path.c - path syntax: validation, canonical form and relations.
  */

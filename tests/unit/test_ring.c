@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_ring.c - the shared-page byte queues (xenstored/ring.c): wrap
  * around the end of the buffer, free-running offsets crossing 2^32,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_store.c - the committed node store (tdb in memory or on disk).
  */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_store_provisional.c - the store a live update's new process
  * starts with: a usable empty store whose file is a few KiB, not the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_txn.c - transactions: private views, conflicts at commit, the
  * application of changes and the watch events they fire.

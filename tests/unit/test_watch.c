@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_watch.c - watches: registration, matching, depth, relative paths,
  * permissions, quota and the bytes of the events queued.

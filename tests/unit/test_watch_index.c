@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_watch_index.c - the index of watches by path (watch_index.c):
  * which watches an event reaches and in what order, paths shared and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_xss_basics.c - the small parts of the xs-state library: CRC-32C,
  * type and kind names, the library's own path syntax rules, the key set

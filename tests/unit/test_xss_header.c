@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_xss_header.c - the 64-octet header: every field and every way it
  * can be wrong, with the reader's exact messages.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_xss_hostile.c - the reader against hostile input: every truncation
  * and every single-bit flip of a valid image of every record type,

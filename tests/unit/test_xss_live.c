@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_xss_live.c - the records a live update adds (spec sections 4.14,
  * 4.15 and 5): PARTIAL_OUTPUT and LIVE_UPDATE, written and read back in

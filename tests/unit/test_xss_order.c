@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_xss_order.c - the rules between records (spec sections 4 and 5):
  * order, groups, transactions, uniqueness, parents before children,

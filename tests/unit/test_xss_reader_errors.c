@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_xss_reader_errors.c - records that are wrong on their own: framing
  * (padding, lengths, types), field bounds, reserved fields and bits,

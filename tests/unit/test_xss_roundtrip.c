@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_xss_roundtrip.c - write -> read -> compare for every record type in
  * both byte orders and all image kinds; write -> read -> write gives the

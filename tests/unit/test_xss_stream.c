@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_xss_stream.c - sinks and sources: memory, regular files, pipes and
  * sockets written by another process (blocking and not), stopping at END

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_xsu_c_read.c - xsu_read_c, the reader of C xenstored 4.17's live
  * update state file: the real file of tests/golden/xenstored-lu.state

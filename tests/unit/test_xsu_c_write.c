@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_xsu_c_write.c - the way back to upstream's C xenstored: one of
  * our images read into the model (xsu_from_image) and written as C

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test_xsu_ox.c - xsu_read_ox, the reader of oxenstored 4.17's live
  * update dump (tests/fakexen/OXENSTORED-LU.md): the real dump of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * xsd_fixture.h - a daemon without transports for the unit tests of the
  * modules above the store (test_txn.c, test_watch.c): a struct xsd with

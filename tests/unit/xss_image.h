@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * xss_image.h - octet-level helpers on xs-state images, shared by the
  * unit tests (through xss_test.h) and the libFuzzer harness

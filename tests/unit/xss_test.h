@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * xss_test.h - what the xs-state unit tests share: the talloc fixture
  * with its leak check (root_fix.h: root_setup, root_teardown), images
