@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """MIGRATION images written field by field (docs/xs-state-format.md), for
 tests that need an image no daemon would export: the layouts of §2 and
 §4, little-endian, the CRC of END computed.  The reader checks every

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Hostile migration images (issue 19): an image being imported comes
 from another host and is untrusted.  Each test builds or edits an image
 that a genuine source would not send, imports it and checks that the
