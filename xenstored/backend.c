@@ -57,3 +57,11 @@ backend_open(struct xsd *xsd, const char *name, int *err)
 	}
 	return start(xsd, ops, -1, err);
 }
+
+int
+backend_tick(struct xsd *xsd)
+{
+	struct backend *b = xsd->backend;
+
+	return b && b->ops->tick ? b->ops->tick(b) : -1;
+}

@@ -85,6 +85,13 @@ struct backend_ops {
 	 * release it).  Also when an exec failed.  NULL: nothing.
 	 */
 	int (*after_adopt)(struct backend *b, uint32_t virq_port);
+	/*
+	 * Once per loop turn: ports set aside (a guest notifying with
+	 * nothing to do) are watched again when their time has come.
+	 * Returns the milliseconds until the next one is due, -1: none.
+	 * NULL: nothing set aside.
+	 */
+	int (*tick)(struct backend *b);
 };
 
 struct backend {
@@ -102,8 +109,19 @@ struct backend *backend_adopt(struct xsd *xsd, const struct backend_ops *ops,
 extern const struct backend_ops backend_sim_ops;
 extern const struct backend_ops backend_xen_ops;
 
-/* Reports from implementations (domain.c handles them). */
-void backend_port_fired(struct xsd *xsd, uint32_t local);
+/*
+ * Once per loop turn: the backend's tick; the milliseconds until it
+ * wants the next one, -1: whenever.
+ */
+int backend_tick(struct xsd *xsd);
+
+/*
+ * Reports from implementations (domain.c handles them).  A port fired:
+ * false when the ring showed nothing new since the last time (no request
+ * bytes, no room freed for replies), which a guest notifying in a loop
+ * does.
+ */
+bool backend_port_fired(struct xsd *xsd, uint32_t local);
 /* Some domains may have changed state (VIRQ_DOM_EXC): look at all. */
 void backend_domains_changed(struct xsd *xsd);
 /* This domain may have changed state: look at it alone. */

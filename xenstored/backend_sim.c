@@ -47,6 +47,14 @@
 #include "xsd.h"
 
 #define PAGE_SIZE 4096
+/*
+ * A channel that fires this many times in a row with nothing new in its
+ * ring (a guest notifying in a loop) is not watched for IDLE_PAUSE_MS:
+ * the daemon's work for it is bounded, and a real request waits that
+ * long at most.
+ */
+#define IDLE_FIRES 64
+#define IDLE_PAUSE_MS 10
 
 /*
  * An event channel connection.  Indexed while it can be found: unbound
@@ -63,6 +71,11 @@ struct sim_chan {
 	uint32_t remote;
 	uint32_t local;		/* 0 while unbound */
 	struct loop_io *io;
+	unsigned int idle;	/* fired with nothing new, in a row */
+	bool paused;		/* set aside: on sim->paused */
+	struct list_node paused_link;
+	struct timespec paused_at;
+	bool warned;
 	char key[24];
 	char dkey[HASH_KEY_UINT];
 };
@@ -78,6 +91,7 @@ struct sim {
 	bool closing;		/* being freed: indexes go with it */
 	struct acceptor acc;	/* no spinning out of descriptors */
 	struct list_node pages;	/* struct sim_page, for the SIGBUS guard */
+	struct list_node paused; /* struct sim_chan set aside (IDLE_FIRES) */
 	struct hash *page_of;	/* "<domid>" -> struct sim_page */
 };
 
@@ -209,6 +223,8 @@ chan_destroy(struct sim_chan *ch)
 	} else if (ch->hello) {
 		unindex(s->unbound, ch->key, ch);
 	}
+	if (ch->paused)
+		list_del(&ch->paused_link);
 	TALLOC_FREE(ch->io);
 	if (ch->fd >= 0)
 		close(ch->fd);
@@ -278,6 +294,45 @@ dom0_plug(struct sim_chan *ch)
 	return 0;
 }
 
+/* A guest notifying with nothing to do: not watched for a while. */
+static void
+pause_chan(struct sim_chan *ch)
+{
+	if (!ch->warned)
+		log_warnx("sim: dom%u notifies with nothing in its ring: its "
+			  "channel is watched every %d ms while it does",
+			  ch->domid, IDLE_PAUSE_MS);
+	ch->warned = true;
+	loop_set_events(ch->io, 0);
+	clock_gettime(CLOCK_MONOTONIC, &ch->paused_at);
+	ch->paused = true;
+	list_add_tail(&ch->sim->paused, &ch->paused_link);
+}
+
+static int
+sim_tick(struct backend *b)
+{
+	struct sim *s = b->priv;
+	struct sim_chan *ch, *next;
+	int wait = -1;
+	double left;
+
+	list_for_each_safe(ch, next, &s->paused, paused_link) {
+		left = IDLE_PAUSE_MS - loop_ms_since(&ch->paused_at);
+		if (left > 0) {
+			if (wait < 0 || (int)left + 1 < wait)
+				wait = (int)left + 1;
+			continue;
+		}
+		list_del(&ch->paused_link);
+		ch->paused = false;
+		ch->idle = IDLE_FIRES / 2;	/* back soon if it goes on */
+		if (ch->io)
+			loop_set_events(ch->io, POLLIN);
+	}
+	return wait;
+}
+
 static void
 chan_event(void *arg, short revents)
 {
@@ -327,8 +382,12 @@ chan_event(void *arg, short revents)
 			chan_dead(ch);
 		return;
 	}
-	if (ch->local && page_intact(ch->sim, ch->domid))
-		backend_port_fired(ch->sim->b->xsd, ch->local);
+	if (!ch->local || !page_intact(ch->sim, ch->domid))
+		return;
+	if (backend_port_fired(ch->sim->b->xsd, ch->local))
+		ch->idle = 0;
+	else if (++ch->idle >= IDLE_FIRES && ch->io && !ch->paused)
+		pause_chan(ch);	/* (set aside, it fires for a hang-up only) */
 }
 
 static void
@@ -382,6 +441,7 @@ sim_new(struct backend *b)
 	s->next_local = 1;
 	acceptor_init(&s->acc, "event channels");
 	list_init(&s->pages);
+	list_init(&s->paused);
 	talloc_set_destructor(s, listener_destroy);
 	s->unbound = hash_new(s);
 	s->bound = hash_new(s);
@@ -737,4 +797,5 @@ const struct backend_ops backend_sim_ops = {
 	.domain_fds = sim_domain_fds,
 	.adopt = sim_adopt,
 	.restore_domain = sim_restore_domain,
+	.tick = sim_tick,
 };

@@ -410,16 +410,27 @@ domain_release(struct domain *d)
  * domains.  A port nobody owns is a late notification for a channel
  * just unbound; nothing to do.
  */
-void
+bool
 backend_port_fired(struct xsd *xsd, uint32_t local)
 {
 	char key[HASH_KEY_UINT];
 	struct domain *d = hash_get(xsd->ports, hash_key_uint(key, local));
+	struct xenstore_domain_interface *intf;
+	uint32_t req, rsp;
+	bool news;
 
 	/* A domain restored from a dump has no page: not ours to serve.
 	 * dom0's ring is served like a guest's. */
-	if (d && d->introduced && d->conn && d->page)
-		conn_ring_event(d->conn);
+	if (!d || !d->introduced || !d->conn || !d->page)
+		return true;
+	intf = d->page;
+	req = __atomic_load_n(&intf->req_prod, __ATOMIC_ACQUIRE);
+	rsp = __atomic_load_n(&intf->rsp_cons, __ATOMIC_ACQUIRE);
+	news = req != d->seen_req_prod || rsp != d->seen_rsp_cons;
+	d->seen_req_prod = req;
+	d->seen_rsp_cons = rsp;
+	conn_ring_event(d->conn);
+	return news;
 }
 
 static void

@@ -57,6 +57,8 @@ struct domain {
 	char port_key[11];		/* its key in xsd->ports */
 	uint32_t target;		/* SET_TARGET, or PERM_NO_TARGET */
 	bool shutdown_reported;		/* @releaseDomain sent for shutdown */
+	uint32_t seen_req_prod;		/* the ring at its last notification */
+	uint32_t seen_rsp_cons;
 
 	/* Migration (migration.c): */
 	bool quiesced;			/* exported: its ring is left alone */

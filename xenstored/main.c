@@ -682,10 +682,14 @@ serve:
 	while (!xsd->stop) {
 		/*
 		 * Connections with input left over: just look, don't wait;
-		 * a live update under way has deadlines.
+		 * a live update under way, and ports the backend set aside,
+		 * have deadlines.
 		 */
-		ret = loop_once(xsd->loop, !list_empty(&xsd->busy) ? 0 :
-					   lu_active(xsd) ? 50 : -1);
+		int wait = backend_tick(xsd);
+
+		if (lu_active(xsd) && (wait < 0 || wait > 50))
+			wait = 50;
+		ret = loop_once(xsd->loop, !list_empty(&xsd->busy) ? 0 : wait);
 		if (ret) {
 			log_warnx("poll: %s", strerror(ret));
 			goto out;

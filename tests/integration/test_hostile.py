@@ -579,3 +579,25 @@ def test_ended_transactions_give_their_memory_back(xsd, xs, guests):
         assert g("rm t") in ("OK", "ERROR ENOENT")
     mem, _ = domain_memory(xs, 5)
     assert mem == mem0, (mem0, mem)
+
+
+def test_event_channel_storm_is_set_aside(xsd, xs, guests):
+    """A guest notifying in a tight loop with nothing in its ring: its
+    channel is set aside for a while at a time (logged once), everybody
+    else is served meanwhile, and it is served again afterwards."""
+    storm, good = guests(xsd, 5), guests(xsd, 6)
+    out = []
+    t = threading.Thread(target=lambda: out.append(storm("storm 1.5")))
+    t.start()
+    try:
+        for i in range(50):
+            assert good("write data%d %d" % (i % 5, i)) == "OK"
+            xs.write("/dom0-still", str(i))
+    finally:
+        t.join(IO_TIMEOUT * 2)
+    assert out and int(out[0]) > 1000, out
+    assert storm("write after storm") == "OK"
+    assert storm("read after") == "storm"
+    with open(xsd.stderr_path) as f:
+        assert f.read().count("dom5 notifies with nothing in its ring") \
+            == 1
