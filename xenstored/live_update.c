@@ -112,9 +112,8 @@ struct lu {
 	 * with the memfd the image goes into. */
 	int gfd;
 	pid_t guardian;
-	int memfd;
-	struct way_back {
-		int memfd;		/* the image */
+	struct way_back {		/* what the guardian needs of it */
+		int memfd;		/* the image, -1 until -s */
 		int rollback_fd;	/* our binary */
 	} wb;
 
@@ -249,7 +248,60 @@ reap(struct lu *lu, bool kill_it)
 	close_check_fds(lu);
 }
 
+static void
+set_cloexec(int fd, bool on)
+{
+	int fl;
+
+	if (fd < 0)
+		return;
+	fl = fcntl(fd, F_GETFD);
+	if (fl < 0)
+		return;
+	fcntl(fd, F_SETFD, on ? fl | FD_CLOEXEC : fl & ~FD_CLOEXEC);
+}
+
 /* --- the guardian -------------------------------------------------- */
+
+/*
+ * Run the previous binary (rollback_fd) with its command line (prev)
+ * on the image in memfd, to take the state back for why; with the
+ * guardian's descriptor when there is one.  Returns if it cannot.
+ */
+static void
+exec_previous(char *const *prev, int rollback_fd, int memfd,
+	      const char *why, int guardian_fd)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	unsigned int n = 0, i;
+	char **argv;
+
+	while (prev[n])
+		n++;
+	argv = tmp ? talloc_array(tmp, char *, n + 7) : NULL;
+	if (!argv) {
+		talloc_free(tmp);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		argv[i] = prev[i];
+	argv[i++] = "--live-restore";
+	argv[i++] = talloc_asprintf(tmp, "%d", memfd);
+	argv[i++] = "--live-rollback";
+	argv[i++] = (char *)why;
+	if (guardian_fd >= 0) {
+		set_cloexec(guardian_fd, false);
+		argv[i++] = "--live-guardian";
+		argv[i++] = talloc_asprintf(tmp, "%d", guardian_fd);
+	}
+	argv[i] = NULL;
+	log_warnx("live-update: %s; back to the previous binary", why);
+	unsetenv("XENSTORED_LU_FAIL");
+	fflush(NULL);
+	execveat(rollback_fd, "", argv, environ, AT_EMPTY_PATH);
+	log_warn("live-update: exec of the previous binary");
+	talloc_free(tmp);
+}
 
 /*
  * The guardian's way back: the previous binary (ours, held since
@@ -260,26 +312,8 @@ static void
 way_back(struct xsd *xsd, void *arg, const char *why)
 {
 	const struct way_back *wb = arg;
-	char **argv, fdbuf[16];
-	unsigned int n = 0, i;
 
-	while (xsd->argv[n])
-		n++;
-	argv = talloc_array(xsd, char *, n + 5);
-	if (!argv)
-		return;
-	for (i = 0; i < n; i++)
-		argv[i] = xsd->argv[i];
-	snprintf(fdbuf, sizeof(fdbuf), "%d", wb->memfd);
-	argv[i++] = "--live-restore";
-	argv[i++] = fdbuf;
-	argv[i++] = "--live-rollback";
-	argv[i++] = (char *)why;
-	argv[i] = NULL;
-	log_warnx("live-update: back to the previous binary");
-	fflush(NULL);
-	execveat(wb->rollback_fd, "", argv, environ, AT_EMPTY_PATH);
-	log_warn("live-update: exec of the previous binary");
+	exec_previous(xsd->argv, wb->rollback_fd, wb->memfd, why, -1);
 }
 
 /*
@@ -294,13 +328,13 @@ prepare_guardian(struct lu *lu)
 
 	if (lu->guardian > 0)
 		return 0;
-	if (lu->memfd < 0) {
-		lu->memfd = memfd_create("xenstored-live-update",
-					 MFD_CLOEXEC | MFD_ALLOW_SEALING);
-		if (lu->memfd < 0)
+	if (lu->wb.memfd < 0) {
+		lu->wb.memfd = memfd_create("xenstored-live-update",
+					    MFD_CLOEXEC | MFD_ALLOW_SEALING);
+		if (lu->wb.memfd < 0)
 			return errno;
 	}
-	lu->wb = (struct way_back){ lu->memfd, lu->xsd->self_fd };
+	lu->wb.rollback_fd = lu->xsd->self_fd;
 	ret = guardian_start(lu->xsd, way_back, &lu->wb, 0, &lu->gfd,
 			     &lu->guardian);
 	if (ret)
@@ -315,9 +349,9 @@ drop_guardian(struct lu *lu)
 		guardian_abandon(lu->gfd, lu->guardian);
 	lu->guardian = 0;
 	lu->gfd = -1;
-	if (lu->memfd >= 0)
-		close(lu->memfd);
-	lu->memfd = -1;
+	if (lu->wb.memfd >= 0)
+		close(lu->wb.memfd);
+	lu->wb.memfd = -1;
 }
 
 static int
@@ -446,37 +480,29 @@ lu_record(struct lu *lu, struct state_lu *rec, int rollback_fd)
 	rec->store_fd = -1;
 }
 
-static void
-set_cloexec(int fd, bool on)
-{
-	int fl;
-
-	if (fd < 0)
-		return;
-	fl = fcntl(fd, F_GETFD);
-	if (fl < 0)
-		return;
-	fcntl(fd, F_SETFD, on ? fl | FD_CLOEXEC : fl & ~FD_CLOEXEC);
-}
-
-/* "crc32c length" of the image in fd: what a verdict is about. */
-int
-lu_image_id(int fd, char *buf, size_t size)
+static int
+map_image(int memfd, const uint8_t **buf, size_t *len)
 {
 	struct stat st;
 	void *p;
 
-	if (fstat(fd, &st) < 0)
+	if (fstat(memfd, &st) < 0)
 		return errno;
 	if (st.st_size <= 0)
 		return EINVAL;
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, memfd, 0);
 	if (p == MAP_FAILED)
 		return errno;
-	snprintf(buf, size, "%08x %lld", xss_crc32c(0, p, (size_t)st.st_size),
-		 (long long)st.st_size);
-	munmap(p, (size_t)st.st_size);
+	*buf = p;
+	*len = (size_t)st.st_size;
 	return 0;
+}
+
+/* "crc32c length" of an image: what a pre-flight verdict is about. */
+static void
+image_id(const uint8_t *img, size_t len, char *buf, size_t size)
+{
+	snprintf(buf, size, "%08x %zu", xss_crc32c(0, img, len), len);
 }
 
 /*
@@ -505,6 +531,8 @@ check_child(struct lu *lu, int err_fd, int verdict_fd)
 {
 	struct state_lu rec;
 	char *err = NULL, **argv, id[64];
+	const uint8_t *img;
+	size_t len;
 	int fd;
 
 	if (dup2(err_fd, STDERR_FILENO) < 0)
@@ -528,8 +556,10 @@ check_child(struct lu *lu, int err_fd, int verdict_fd)
 		_exit(125);
 	}
 	/* What the verdict must be about, ahead of the binary's line. */
-	if (lu_image_id(fd, id, sizeof(id)) ||
-	    dprintf(verdict_fd, "image %s\n", id) < 0)
+	if (map_image(fd, &img, &len))
+		_exit(125);
+	image_id(img, len, id, sizeof(id));
+	if (dprintf(verdict_fd, "image %s\n", id) < 0)
 		_exit(125);
 	argv = new_argv(NULL, lu, "--live-check", fd, "--live-verdict",
 			verdict_fd);
@@ -596,37 +626,31 @@ start_check(struct lu *lu)
 
 /* --- descriptors that cross exec ------------------------------------- */
 
+/* Which of the descriptors below. */
+enum {
+	FDS_STORE = 1,		/* the store's file (not when it is walked) */
+	FDS_DOMAINS = 2,	/* each domain's event channel and page */
+	/* What upstream's state file names: the listening socket, the
+	 * event channel handle, every socket connection. */
+	FDS_UPSTREAM = 0,
+	/* Exactly what a LIVE_UPDATE image names. */
+	FDS_IMAGE = FDS_STORE | FDS_DOMAINS,
+};
+
 /*
- * What upstream's state file names: the listening socket, the event
- * channel handle, every socket connection.  (Also the start of ours.)
+ * The descriptors that cross an exec: the store's, the listening
+ * socket, the backend's, every socket connection's and every served
+ * domain's event channel and page, as which (FDS_*) says; fn(fd, arg)
+ * on each (fd may be -1).
  */
 static void
-inherit_upstream_fds(struct xsd *xsd, bool inherit)
+each_image_fd(struct xsd *xsd, unsigned int which,
+	      void (*fn)(int fd, void *arg), void *arg)
 {
 	struct backend *b = xsd->backend;
 	struct conn *c;
 
-	set_cloexec(xsd->listen_fd, !inherit);
-	if (b && b->ops->fd)
-		set_cloexec(b->ops->fd(b), !inherit);
-	list_for_each(c, &xsd->conns, link)
-		set_cloexec(c->fd, !inherit);
-}
-
-/*
- * Exactly the descriptors a LIVE_UPDATE image names: the store's, the
- * listening socket, the backend's, every socket connection's and every
- * served domain's event channel and page; fn(fd, arg) on each (fd may
- * be -1).  store: with the store's (not when the image walks it).
- */
-static void
-each_image_fd(struct xsd *xsd, bool store, void (*fn)(int fd, void *arg),
-	      void *arg)
-{
-	struct backend *b = xsd->backend;
-	struct conn *c;
-
-	if (store)
+	if (which & FDS_STORE)
 		fn(store_fd(xsd->store), arg);
 	fn(xsd->listen_fd, arg);
 	if (b && b->ops->fd)
@@ -636,8 +660,8 @@ each_image_fd(struct xsd *xsd, bool store, void (*fn)(int fd, void *arg),
 		int efd = -1, pfd = -1;
 
 		fn(c->fd, arg);
-		if (!d || d->conn != c || !d->page || !b ||
-		    !b->ops->domain_fds)
+		if (!(which & FDS_DOMAINS) || !d || d->conn != c ||
+		    !d->page || !b || !b->ops->domain_fds)
 			continue;
 		b->ops->domain_fds(b, d->domid, d->local_port, &efd, &pfd);
 		fn(efd, arg);
@@ -659,12 +683,12 @@ fd_own(int fd, void *arg)
 	set_cloexec(fd, true);
 }
 
-/* inherit: clear close-on-exec on what the image names (for the exec),
+/* inherit: clear close-on-exec on those descriptors (for the exec),
  * else set it again. */
 static void
-inherit_fds(struct xsd *xsd, bool inherit, bool store)
+inherit_fds(struct xsd *xsd, bool inherit, unsigned int which)
 {
-	each_image_fd(xsd, store, inherit ? fd_inherit : fd_own, NULL);
+	each_image_fd(xsd, which, inherit ? fd_inherit : fd_own, NULL);
 }
 
 struct fd_list {
@@ -705,7 +729,7 @@ int_cmp(const void *a, const void *b)
  * may share the backend's handle), for the guardian.  NULL: ENOMEM.
  */
 static struct fd_list *
-image_fds(TALLOC_CTX *ctx, struct xsd *xsd, bool store, int memfd,
+image_fds(TALLOC_CTX *ctx, struct xsd *xsd, unsigned int which, int memfd,
 	  int rollback)
 {
 	struct fd_list *l = talloc_zero(ctx, struct fd_list);
@@ -713,7 +737,7 @@ image_fds(TALLOC_CTX *ctx, struct xsd *xsd, bool store, int memfd,
 
 	if (!l)
 		return NULL;
-	each_image_fd(xsd, store, fd_collect, l);
+	each_image_fd(xsd, which, fd_collect, l);
 	fd_collect(memfd, l);
 	fd_collect(rollback, l);
 	if (l->n > l->room)
@@ -819,7 +843,7 @@ exec_new(struct lu *lu)
 	struct state_lu rec;
 	struct timespec t0;
 	char *err = NULL, **argv = NULL;
-	int memfd = lu->memfd, rollback = xsd->self_fd, ret;
+	int memfd = lu->wb.memfd, rollback = xsd->self_fd, ret;
 
 	if (binary_changed(lu)) {
 		exec_failed(lu, lu->binary, 0, "changed since the pre-flight "
@@ -848,12 +872,13 @@ exec_new(struct lu *lu)
 		 "walked into NODE_DATA records" : "by its descriptor",
 		 lu->binary);
 	before_exec(xsd);
-	inherit_fds(xsd, true, !lu->walk);
+	inherit_fds(xsd, true, lu->walk ? FDS_DOMAINS : FDS_IMAGE);
 	set_cloexec(memfd, false);
 	set_cloexec(rollback, false);
 	/* The guardian holds all of it from here on (lu_guardian.c). */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	fds = image_fds(tmp, xsd, !lu->walk, memfd, rollback);
+	fds = image_fds(tmp, xsd, lu->walk ? FDS_DOMAINS : FDS_IMAGE, memfd,
+			rollback);
 	ret = fds ? guardian_arm(lu->gfd, fds->fds, fds->n, lu->timeout)
 		  : ENOMEM;
 	if (!ret)
@@ -881,7 +906,7 @@ exec_new(struct lu *lu)
 	} else if (!ret) {
 		ret = ENOMEM;
 	}
-	inherit_fds(xsd, false, true);
+	inherit_fds(xsd, false, FDS_IMAGE);
 	set_cloexec(rollback, true);
 	after_failed_exec(xsd);
 	err = talloc_asprintf(tmp, "%s %s", argv ? "exec" : "guardian for",
@@ -941,14 +966,14 @@ exec_upstream(struct lu *lu)
 		return;
 	}
 	before_exec(xsd);
-	inherit_upstream_fds(xsd, true);
+	inherit_fds(xsd, true, FDS_UPSTREAM);
 	trace("LIVE-UPDATE exec %s (upstream)\n", lu->binary);
 	fflush(NULL);
 	sigprocmask(SIG_SETMASK, &none, &mask);
 	execv(lu->binary, argv);
 	ret = errno;
 	sigprocmask(SIG_SETMASK, &mask, NULL);
-	inherit_upstream_fds(xsd, false);
+	inherit_fds(xsd, false, FDS_UPSTREAM);
 	after_failed_exec(xsd);
 	unlink(takeover_c_file(tmp));
 	err = talloc_asprintf(tmp, "exec %s", lu->binary);
@@ -1242,7 +1267,7 @@ lu_control(struct req *r, const char **argv, unsigned int argc)
 		lu->verdict_fd = -1;
 		lu->bin_fd = -1;
 		lu->gfd = -1;
-		lu->memfd = -1;
+		lu->wb.memfd = -1;
 		lu->timeout = 60;
 		talloc_set_destructor(lu, lu_destroy);
 		xsd->lu = lu;
@@ -1258,23 +1283,6 @@ lu_control(struct req *r, const char **argv, unsigned int argc)
 
 /* --- the new process ----------------------------------------------------- */
 
-static int
-map_image(int memfd, const uint8_t **buf, size_t *len)
-{
-	struct stat st;
-	void *p;
-
-	if (fstat(memfd, &st) < 0)
-		return errno;
-	if (st.st_size <= 0)
-		return EINVAL;
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, memfd, 0);
-	if (p == MAP_FAILED)
-		return errno;
-	*buf = p;
-	*len = (size_t)st.st_size;
-	return 0;
-}
 
 /*
  * Hand everything back to the previous binary; returns if it cannot.
@@ -1286,9 +1294,8 @@ rollback(const uint8_t *buf, size_t len, int memfd, int guardian_fd,
 {
 	TALLOC_CTX *tmp = talloc_new(NULL);
 	struct state_lu *lu = NULL;
-	unsigned int n = 0, i, nfds = 0;
+	unsigned int i, nfds = 0;
 	int *fds = NULL;
-	char **argv;
 
 	/*
 	 * What the image names goes back across the exec, whatever this
@@ -1304,37 +1311,14 @@ rollback(const uint8_t *buf, size_t len, int memfd, int guardian_fd,
 		talloc_free(tmp);
 		return;
 	}
-	while (lu->argv[n])
-		n++;
-	argv = talloc_array(tmp, char *, n + 7);
-	if (!argv) {
-		talloc_free(tmp);
-		return;
-	}
-	for (i = 0; i < n; i++)
-		argv[i] = lu->argv[i];
-	argv[i++] = "--live-restore";
-	argv[i++] = talloc_asprintf(tmp, "%d", memfd);
-	argv[i++] = "--live-rollback";
-	argv[i++] = (char *)reason;
-	if (guardian_fd >= 0) {
-		set_cloexec(guardian_fd, false);
-		argv[i++] = "--live-guardian";
-		argv[i++] = talloc_asprintf(tmp, "%d", guardian_fd);
-	}
-	argv[i] = NULL;
-	log_warnx("live-update: %s; back to the previous binary", reason);
-	unsetenv("XENSTORED_LU_FAIL");
-	fflush(NULL);
-	execveat(lu->rollback_fd, "", argv, environ, AT_EMPTY_PATH);
-	log_warn("live-update: exec of the previous binary");
+	exec_previous(lu->argv, lu->rollback_fd, memfd, reason, guardian_fd);
 	talloc_free(tmp);
 }
 
 void
 lu_own_fds(struct xsd *xsd)
 {
-	inherit_fds(xsd, false, true);
+	inherit_fds(xsd, false, FDS_IMAGE);
 }
 
 void
@@ -1412,7 +1396,7 @@ lu_restore(struct xsd *xsd, int memfd, const char *rollback_reason,
 		return ret;
 	}
 	/* Ours now: nothing more crosses the next exec by accident. */
-	inherit_fds(xsd, false, true);
+	inherit_fds(xsd, false, FDS_IMAGE);
 	if (lu && lu->rollback_fd >= 0)
 		close(lu->rollback_fd);
 	if (lu && lu->store_fd >= 0)
@@ -1470,12 +1454,12 @@ lu_check_image(struct xsd *xsd, int memfd, char **errmsg)
 	if (xsd->opt.live_verdict_fd >= 0) {
 		char id[64];
 
-		ret = lu_image_id(memfd, id, sizeof(id));
-		if (!ret && dprintf(xsd->opt.live_verdict_fd, "ok %s\n", id) < 0)
+		image_id(buf, len, id, sizeof(id));
+		if (dprintf(xsd->opt.live_verdict_fd, "ok %s\n", id) < 0) {
 			ret = errno;
-		if (ret)
 			*errmsg = talloc_asprintf(xsd, "the verdict: %s",
 						  strerror(ret));
+		}
 	}
 	return ret;
 }

@@ -14,7 +14,6 @@
 #define XSD_LIVE_UPDATE_H
 
 #include <stdbool.h>
-#include <stddef.h>
 
 struct req;
 struct xsd;
@@ -50,7 +49,5 @@ int lu_check_image(struct xsd *xsd, int memfd, char **errmsg);
 
 /* Our own binary (O_PATH), opened once at start-up for the way back. */
 int lu_open_self(void);
-/* "crc32c length" of the image in fd, what a pre-flight verdict names. */
-int lu_image_id(int fd, char *buf, size_t size);
 
 #endif /* XSD_LIVE_UPDATE_H */
