@@ -400,23 +400,36 @@ def script(tmp_path, name, body):
     return str(p)
 
 
+def goes_back(host, tmp_path, new_binary, check_log):
+    """Update the host's upstream daemon into new_binary (a script of
+    ours), which does not take the state over; check_log(log) checks
+    why in the log.  Upstream serves again on its untouched file and
+    everybody carries on."""
+    clients = Clients(host)
+    try:
+        fill(host, 1000)
+        before = walk(host)
+        new = script(tmp_path, "new.sh", new_binary)
+        rest = clients.half_request()
+        r = host.live_update(new)
+        assert (r.returncode, r.stderr) == (0, b""), (r, host.log_text())
+        check_log(host.log_text())
+        assert_serving(host, UPSTREAM_C)
+        assert walk(host) == before
+        clients.check(rest)
+    finally:
+        clients.close()
+
+
 @needs_upstream
 def test_crash_during_takeover_goes_back_to_upstream(host, tmp_path):
     """Ours is killed (SIGKILL: nothing of its own can react) half-way
     through taking upstream's state over: the guardian it forked first
     runs upstream again on its untouched file, and everything carries
     on under upstream, in the guardian's process."""
-    clients = Clients(host)
-    try:
-        fill(host, 1000)
-        before = walk(host)
-        dies = script(tmp_path, "dies.sh",
-                      "XENSTORED_TAKEOVER_DIE=1 exec %s \"$@\"\n" % ours())
-        rest = clients.half_request()
-        pid = host.pid
-        r = host.live_update(dies)
-        assert (r.returncode, r.stderr) == (0, b""), (r, host.log_text())
-        log = host.log_text()
+    pid = host.pid
+
+    def check_log(log):
         # (How it ended, when its zombie could still be read.)
         died = r"the new binary (was killed by signal 9 \(Killed\)|ended) " \
             r"before it served"
@@ -426,11 +439,10 @@ def test_crash_during_takeover_goes_back_to_upstream(host, tmp_path):
                          re.escape(UPSTREAM_C), log), log
         host.pid = int(m.group(1))
         assert host.pid != pid
-        assert_serving(host, UPSTREAM_C)
-        assert walk(host) == before
-        clients.check(rest)
-    finally:
-        clients.close()
+
+    goes_back(host, tmp_path,
+              "XENSTORED_TAKEOVER_DIE=1 exec %s \"$@\"\n" % ours(),
+              check_log)
 
 
 @needs_upstream
@@ -438,23 +450,14 @@ def test_failed_restore_goes_back_to_upstream(host, tmp_path):
     """The file is read and its state adopted, then the restore fails:
     upstream runs again on its untouched file with the sockets as it
     left them (blocking), and its socket clients are still connected."""
-    clients = Clients(host)
-    try:
-        fill(host, 1000)
-        before = walk(host)
-        fails = script(tmp_path, "fails.sh",
-                       "XENSTORED_TAKEOVER_FAIL=1 exec %s \"$@\"\n" % ours())
-        rest = clients.half_request()
-        r = host.live_update(fails)
-        assert (r.returncode, r.stderr) == (0, b""), (r, host.log_text())
+    def check_log(log):
         assert re.search(r"takeover: restoring xenstored 4.17's state: "
                          r"refused after the restore .*; back to " +
-                         re.escape(UPSTREAM_C), host.log_text())
-        assert_serving(host, UPSTREAM_C)
-        assert walk(host) == before
-        clients.check(rest)
-    finally:
-        clients.close()
+                         re.escape(UPSTREAM_C), log)
+
+    goes_back(host, tmp_path,
+              "XENSTORED_TAKEOVER_FAIL=1 exec %s \"$@\"\n" % ours(),
+              check_log)
 
 
 @needs_upstream
@@ -463,11 +466,13 @@ def test_refused_file_goes_back_to_upstream(host, tmp_path):
     upstream skips, inserted before END by the "new binary" on its way
     to ours): ours runs upstream again on its untouched file, and
     everything carries on under upstream, as before the update."""
-    clients = Clients(host)
-    try:
-        fill(host, 1000)
-        before = walk(host)
-        insert = script(tmp_path, "insert-record.sh", """\
+    def check_log(log):
+        assert re.search(r"takeover: xenstored 4.17's state "
+                         r"/\S+/state_dump refused: record \d+ at offset "
+                         r"\d+: unknown record type 119; back to "
+                         + re.escape(UPSTREAM_C), log), log
+
+    goes_back(host, tmp_path, """\
 f="$XENSTORED_RUNDIR/state_dump"
 size=$(stat -c %%s "$f")
 head -c $((size - 8)) "$f" > "$f.new"
@@ -475,20 +480,7 @@ printf '\\167\\0\\0\\0\\10\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0' >> "$f.new"
 tail -c 8 "$f" >> "$f.new"
 mv "$f.new" "$f"
 exec %s "$@"
-""" % ours())
-        rest = clients.half_request()
-        r = host.live_update(insert)
-        assert (r.returncode, r.stderr) == (0, b""), (r, host.log_text())
-        assert_serving(host, UPSTREAM_C)
-        log = host.log_text()
-        assert re.search(r"takeover: xenstored 4.17's state "
-                         r"/\S+/state_dump refused: record \d+ at offset "
-                         r"\d+: unknown record type 119; back to "
-                         + re.escape(UPSTREAM_C), log), log
-        assert walk(host) == before
-        clients.check(rest)
-    finally:
-        clients.close()
+""" % ours(), check_log)
 
 
 def c_file(records, flags=0):
